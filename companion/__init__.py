@@ -1,0 +1,10 @@
+"""companion: the package behind *Mutual Information for Multimodal Image-to-Image Translation*.
+
+The book's chapters import it; so can course assignments and paper-scale GPU runs.
+"""
+
+from companion.config import PRESETS, PresetConfig, preset, seed_everything
+
+__all__ = ["PRESETS", "PresetConfig", "preset", "seed_everything", "__version__"]
+
+__version__ = "0.1.0"

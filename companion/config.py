@@ -1,0 +1,310 @@
+"""Configs, presets and seeding: the bottom layer every other module builds on.
+
+A method's ``Config`` is a frozen dataclass whose defaults are the ``paper`` preset (the paper's
+hyper-parameters); ``cpu`` and ``smoke`` are small diffs of it made with ``dataclasses.replace``.
+:func:`preset` picks which one a notebook or the CLI uses, so the same code runs on a laptop and on
+a GPU::
+
+    cfg = DCGAN.Config.from_preset(companion.preset())
+    cfg = cfg.with_overrides(["lr_g=1e-4", "batch_size=16"])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import torch
+
+__all__ = [
+    "PRESETS",
+    "PresetConfig",
+    "config_from_dict",
+    "load_config",
+    "parse_overrides",
+    "preset",
+    "save_config",
+    "seed_everything",
+]
+
+PRESETS = ("smoke", "cpu", "paper")
+"""The three presets every method defines, from fastest to full scale."""
+
+C = TypeVar("C", bound="PresetConfig")
+
+
+def preset(name: str | None = None) -> str:
+    """Choose the preset a notebook or a run uses.
+
+    Order: the explicit ``name``; else the environment variable ``COMPANION_PRESET``; else
+    ``"paper"`` when CUDA is available and ``"cpu"`` otherwise.
+
+    Args:
+        name: one of :data:`PRESETS`, or None to decide from the environment.
+
+    Returns:
+        The preset's name.
+
+    Raises:
+        ValueError: if the name (given or from the environment) is not a known preset.
+
+    Example:
+        >>> preset("smoke")
+        'smoke'
+    """
+    source = "argument"
+    if name is None:
+        name = os.environ.get("COMPANION_PRESET") or None
+        source = "COMPANION_PRESET"
+    if name is None:
+        return "paper" if torch.cuda.is_available() else "cpu"
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r} (from {source}); choose one of {PRESETS}")
+    return name
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and torch's global generators (all CUDA devices too).
+
+    Only entry points call this (``fit`` and a notebook's first cells); library code takes a
+    ``torch.Generator`` instead.
+
+    Args:
+        seed: a non-negative integer.
+
+    Raises:
+        ValueError: if ``seed`` is negative or not an integer.
+
+    Example:
+        >>> seed_everything(0); a = torch.rand(1); seed_everything(0)
+        >>> bool(torch.rand(1) == a)
+        True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # seeds every CUDA device as well
+
+
+@dataclasses.dataclass(frozen=True)
+class PresetConfig:
+    """Base of every method config: a frozen dataclass with the three presets.
+
+    Subclasses declare typed fields whose defaults are the ``paper`` preset, each with a comment
+    citing the paper, and override :meth:`cpu` and :meth:`smoke` as ``dataclasses.replace``
+    diffs of a few fields.
+    """
+
+    name: ClassVar[str] = "config"
+
+    @classmethod
+    def paper(cls: type[C]) -> C:
+        """The paper's hyper-parameters (the field defaults)."""
+        return cls()
+
+    @classmethod
+    def cpu(cls: type[C]) -> C:
+        """A notebook-sized run: at most 90 s on 2 CPU cores."""
+        return cls.paper()
+
+    @classmethod
+    def smoke(cls: type[C]) -> C:
+        """Seconds-long runs for unit tests."""
+        return cls.cpu()
+
+    @classmethod
+    def from_preset(cls: type[C], name: str | None = None) -> C:
+        """The config of preset ``name`` (see :func:`preset` for how None is resolved)."""
+        return getattr(cls, preset(name))()
+
+    def with_overrides(self: C, overrides: Iterable[str] | Mapping[str, Any]) -> C:
+        """A copy with fields replaced, from ``"key=value"`` strings or a mapping.
+
+        Strings are parsed against each field's type (``"lr=1e-4"`` gives a float, ``"use_ema=no"``
+        a bool, ``"betas=0.5,0.999"`` a tuple).
+
+        Raises:
+            KeyError: for an unknown key; the message lists the valid keys.
+            TypeError: for a value that does not parse as the field's type.
+
+        Example:
+            >>> @dataclasses.dataclass(frozen=True)
+            ... class Toy(PresetConfig):
+            ...     lr: float = 2e-4
+            >>> Toy().with_overrides(["lr=1e-4"]).lr
+            0.0001
+        """
+        if isinstance(overrides, Mapping):
+            items = dict(overrides)
+        else:
+            items = parse_overrides(overrides)
+        hints = _field_types(type(self))
+        changes = {}
+        for key, value in items.items():
+            if key not in hints:
+                raise KeyError(
+                    f"unknown config key {key!r} for {type(self).__name__}; "
+                    f"valid keys: {', '.join(sorted(hints))}"
+                )
+            changes[key] = _coerce(value, hints[key], key)
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as plain Python values (tuples become lists), ready for JSON or YAML."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+
+def parse_overrides(overrides: Iterable[str]) -> dict[str, str]:
+    """Split ``"key=value"`` strings into a dict of raw strings.
+
+    Raises:
+        ValueError: for an item without ``=``.
+
+    Example:
+        >>> parse_overrides(["lr=1e-4", "z_dim=8"])
+        {'lr': '1e-4', 'z_dim': '8'}
+    """
+    out = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"override {item!r} is not of the form key=value (e.g. lr=1e-4)")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def config_from_dict(cls: type[C], values: Mapping[str, Any]) -> C:
+    """Rebuild a config from :meth:`PresetConfig.to_dict` output, checking keys and types."""
+    return cls().with_overrides(dict(values))
+
+
+def save_config(cfg: PresetConfig, path: str | os.PathLike) -> Path:
+    """Write a config as JSON (``.json``) or YAML (``.yaml``/``.yml``), with its class name.
+
+    Returns:
+        The path written.
+    """
+    path = Path(path)
+    payload = {"class": type(cfg).__name__, "config": cfg.to_dict()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".json":
+        path.write_text(json.dumps(payload, indent=2) + "\n")
+    elif path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        path.write_text(yaml.safe_dump(payload, sort_keys=False))
+    else:
+        raise ValueError(f"config path must end in .json, .yaml or .yml, got {path.name!r}")
+    return path
+
+
+def load_config(cls: type[C], path: str | os.PathLike) -> C:
+    """Read a config written by :func:`save_config` back into ``cls``.
+
+    Raises:
+        FileNotFoundError: if the file is missing.
+        ValueError: if it holds a config of another class.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no config file at {path}")
+    text = path.read_text()
+    if path.suffix == ".json":
+        payload = json.loads(text)
+    else:
+        import yaml
+
+        payload = yaml.safe_load(text)
+    if payload.get("class") not in (None, cls.__name__):
+        raise ValueError(f"{path} holds a {payload['class']} config, not a {cls.__name__}")
+    return config_from_dict(cls, payload["config"])
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(value: Any, kind: Any, key: str) -> Any:
+    """Convert ``value`` (often a string from the command line) to the annotated type ``kind``."""
+    origin = typing.get_origin(kind)
+    args = typing.get_args(kind)
+    try:
+        if origin in (typing.Union, types.UnionType):
+            if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
+                if type(None) in args:
+                    return None
+            errors = []
+            for option in (a for a in args if a is not type(None)):
+                try:
+                    return _coerce(value, option, key)
+                except TypeError as err:
+                    errors.append(str(err))
+            raise TypeError("; ".join(errors))
+        if origin is typing.Literal:
+            for option in args:
+                if value == option or str(value) == str(option):
+                    return option
+            raise TypeError(f"expected one of {args}")
+        if origin in (tuple, list):
+            items = value.split(",") if isinstance(value, str) else list(value)
+            items = [i for i in items if not (isinstance(i, str) and i.strip() == "")]
+            if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+                converted = [_coerce(i, args[0], key) for i in items]
+            elif origin is tuple and args:
+                if len(items) != len(args):
+                    raise TypeError(f"expected {len(args)} comma-separated values")
+                converted = [_coerce(i, a, key) for i, a in zip(items, args)]
+            else:
+                converted = [_coerce(i, args[0] if args else str, key) for i in items]
+            return tuple(converted) if origin is tuple else converted
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+                return value.lower() in _TRUE
+            raise TypeError("expected a boolean (true/false, yes/no, 1/0)")
+        if kind is int:
+            if isinstance(value, bool):
+                raise TypeError("expected an int")
+            if isinstance(value, int):
+                return value
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            if isinstance(value, str):
+                return int(value)
+            raise TypeError("expected an int")
+        if kind is float:
+            if isinstance(value, bool):
+                raise TypeError("expected a float")
+            return float(value)
+        if kind is str:
+            if not isinstance(value, str):
+                raise TypeError("expected a string")
+            return value
+        if kind is Any:
+            return value
+        if isinstance(value, kind):
+            return value
+        raise TypeError(f"cannot convert to {kind}")
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"bad value {value!r} for config key {key!r} of type {_type_name(kind)}: {err}"
+        ) from None
+
+
+def _type_name(kind: Any) -> str:
+    return getattr(kind, "__name__", None) or str(kind).replace("typing.", "")

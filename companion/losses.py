@@ -1,0 +1,176 @@
+"""Loss terms shared by the methods, each named by what it does.
+
+Adversarial losses come in pairs (discriminator side, generator side) and take raw discriminator
+outputs (logits, any shape); information terms say which bound they stand for. Every function
+returns a scalar tensor (mean over the batch) unless stated otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "ADVERSARIAL_LOSSES",
+    "d_hinge",
+    "d_lsgan",
+    "d_nonsaturating",
+    "d_wasserstein",
+    "g_hinge",
+    "g_lsgan",
+    "g_nonsaturating",
+    "g_wasserstein",
+    "gradient_penalty",
+    "kl_to_standard_normal",
+    "latent_regression_l1",
+    "mode_seeking_ratio",
+    "r1_penalty",
+    "reconstruction_l1",
+]
+
+
+def d_nonsaturating(logits_real: torch.Tensor, logits_fake: torch.Tensor) -> torch.Tensor:
+    """Discriminator loss of the original GAN: ``-log D(x) - log(1 - D(G(z)))``.
+
+    Args:
+        logits_real: D's logits on real data, any shape.
+        logits_fake: D's logits on generated data, any shape.
+
+    Example:
+        >>> round(d_nonsaturating(torch.zeros(4), torch.zeros(4)).item(), 4)  # 2 log 2
+        1.3863
+    """
+    return F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()
+
+
+def g_nonsaturating(logits_fake: torch.Tensor) -> torch.Tensor:
+    """Non-saturating generator loss ``-log D(G(z))`` (Goodfellow et al. 2014, Sec. 3)."""
+    return F.softplus(-logits_fake).mean()
+
+
+def d_lsgan(logits_real: torch.Tensor, logits_fake: torch.Tensor) -> torch.Tensor:
+    """Least-squares discriminator loss (Mao et al. 2017): targets 1 for real, 0 for fake."""
+    return 0.5 * ((logits_real - 1).pow(2).mean() + logits_fake.pow(2).mean())
+
+
+def g_lsgan(logits_fake: torch.Tensor) -> torch.Tensor:
+    """Least-squares generator loss: push D's output on fakes to 1."""
+    return 0.5 * (logits_fake - 1).pow(2).mean()
+
+
+def d_hinge(logits_real: torch.Tensor, logits_fake: torch.Tensor) -> torch.Tensor:
+    """Hinge discriminator loss (Lim & Ye 2017; Miyato et al. 2018)."""
+    return F.relu(1 - logits_real).mean() + F.relu(1 + logits_fake).mean()
+
+
+def g_hinge(logits_fake: torch.Tensor) -> torch.Tensor:
+    """Hinge generator loss: ``-D(G(z))``."""
+    return -logits_fake.mean()
+
+
+def d_wasserstein(logits_real: torch.Tensor, logits_fake: torch.Tensor) -> torch.Tensor:
+    """Critic loss of WGAN: ``E[D(G(z))] - E[D(x)]`` (add :func:`gradient_penalty` for WGAN-GP)."""
+    return logits_fake.mean() - logits_real.mean()
+
+
+def g_wasserstein(logits_fake: torch.Tensor) -> torch.Tensor:
+    """Generator loss of WGAN: ``-E[D(G(z))]``."""
+    return -logits_fake.mean()
+
+
+ADVERSARIAL_LOSSES: dict[str, tuple[Callable[..., torch.Tensor], Callable[..., torch.Tensor]]] = {
+    "nonsaturating": (d_nonsaturating, g_nonsaturating),
+    "lsgan": (d_lsgan, g_lsgan),
+    "hinge": (d_hinge, g_hinge),
+    "wgan-gp": (d_wasserstein, g_wasserstein),
+}
+"""Name -> (discriminator loss, generator loss); a config's ``gan_loss`` field picks one."""
+
+
+def gradient_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor],
+    x_real: torch.Tensor,
+    x_fake: torch.Tensor,
+    *,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """WGAN-GP penalty ``E[(||grad D(x_mix)||_2 - 1)^2]`` (Gulrajani et al. 2017, Eq. 3).
+
+    Args:
+        critic: maps (N, C, H, W) images to scores (N, ...).
+        x_real: (N, C, H, W) real images.
+        x_fake: (N, C, H, W) generated images (detached or not; the penalty detaches them).
+        generator: optional RNG for the interpolation weights.
+
+    Returns:
+        Scalar penalty (multiply by lambda_gp, 10 in the paper).
+    """
+    n = x_real.shape[0]
+    eps = torch.rand(
+        n,
+        *([1] * (x_real.dim() - 1)),
+        device=x_real.device,
+        dtype=x_real.dtype,
+        generator=generator,
+    )  # (N, 1, 1, 1)
+    x_mix = (eps * x_real.detach() + (1 - eps) * x_fake.detach()).requires_grad_(True)
+    scores = critic(x_mix)
+    (grad,) = torch.autograd.grad(scores.sum(), x_mix, create_graph=True)
+    return (grad.flatten(1).norm(2, dim=1) - 1).pow(2).mean()
+
+
+def r1_penalty(logits_real: torch.Tensor, x_real: torch.Tensor) -> torch.Tensor:
+    """R1 penalty ``E[||grad_x D(x)||^2] / 2`` on real data (Mescheder et al. 2018).
+
+    ``x_real`` must have ``requires_grad=True`` when D was applied to it.
+    """
+    (grad,) = torch.autograd.grad(logits_real.sum(), x_real, create_graph=True)
+    return 0.5 * grad.pow(2).flatten(1).sum(1).mean()
+
+
+def reconstruction_l1(x: torch.Tensor, x_target: torch.Tensor) -> torch.Tensor:
+    """Mean absolute error, the pix2pix reconstruction term ``||b - G(a, z)||_1``."""
+    return (x - x_target).abs().mean()
+
+
+def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """``KL(N(mu, exp(logvar)) || N(0, I))`` summed over code dimensions, averaged over the batch.
+
+    Args:
+        mu: (N, D) posterior means.
+        logvar: (N, D) posterior log-variances.
+
+    Returns:
+        Scalar, in nats.
+
+    Example:
+        >>> kl_to_standard_normal(torch.zeros(2, 8), torch.zeros(2, 8)).item()
+        0.0
+    """
+    return (0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)).sum(dim=1).mean()
+
+
+def latent_regression_l1(z_rec: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """``||E(G(a, z)) - z||_1``: minus a Barber-Agakov bound on ``I(Z; B_hat)``, up to constants.
+
+    The L1 error is the negative log-likelihood of ``z`` under a Laplace posterior centred on the
+    encoder's output, so minimizing it maximizes the variational bound of Chapter 4.
+    """
+    return (z_rec - z).abs().mean()
+
+
+def mode_seeking_ratio(
+    x_1: torch.Tensor, x_2: torch.Tensor, z_1: torch.Tensor, z_2: torch.Tensor, eps: float = 1e-5
+) -> torch.Tensor:
+    """MSGAN's term ``1 / (mean|x_1 - x_2| / mean|z_1 - z_2| + eps)`` (Mao et al. 2019, Eq. 3).
+
+    Minimizing it pushes two outputs of the same input apart in proportion to their codes' distance.
+
+    Args:
+        x_1, x_2: (N, C, H, W) outputs for codes ``z_1`` and ``z_2``.
+        z_1, z_2: (N, D) codes.
+    """
+    ratio = (x_1 - x_2).abs().mean() / (z_1 - z_2).abs().mean()
+    return 1.0 / (ratio + eps)

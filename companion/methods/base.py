@@ -1,0 +1,158 @@
+"""The interface every method implements, and the registry that names them.
+
+A method module tells the story of one paper: its ``Config`` (a :class:`~companion.PresetConfig`),
+the networks it builds, ``configure_optimizers`` and ``training_step``, which lists the paper's
+alternating updates in order and hands each loss to the trainer's :class:`Stepper`::
+
+    def training_step(self, batch, step, opt):
+        a, b = batch["a"], batch["b"]
+        ...
+        opt.step("D", loss_d)  # zero_grad, backward, AMP, clipping, DDP: the trainer's job
+        ...
+        opt.step("G", loss_g)
+        return {"loss/d": loss_d.item(), "loss/g": loss_g.item()}
+
+The method never touches ``backward``, scalers or process groups, and the trainer
+(:func:`companion.train.fit`) knows nothing about any method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar, Protocol
+
+import torch
+from torch import nn
+
+from companion.config import PresetConfig
+
+__all__ = [
+    "Method",
+    "Stepper",
+    "build_method",
+    "get_method",
+    "list_methods",
+    "register_method",
+]
+
+
+class Stepper(Protocol):
+    """What ``training_step`` receives as ``opt``: one call per optimizer update."""
+
+    def step(self, name: str, loss: torch.Tensor, *, retain_graph: bool = False) -> None:
+        """Zero the grads of optimizer ``name``, backpropagate ``loss`` and update."""
+
+
+class Method(nn.Module):
+    """Base class of every method: networks, optimizers and one training step.
+
+    Subclasses set ``Config`` (a frozen :class:`~companion.PresetConfig` dataclass) and ``name``
+    (the registry key), build their networks in ``__init__`` and implement
+    :meth:`configure_optimizers` and :meth:`training_step`, plus :meth:`translate` (conditional
+    methods) or :meth:`sample` (unconditional ones).
+    """
+
+    Config: ClassVar[type[PresetConfig]]
+    name: ClassVar[str] = "method"
+
+    def __init__(self, cfg: PresetConfig) -> None:
+        super().__init__()
+        if not isinstance(cfg, self.Config):
+            raise TypeError(
+                f"{type(self).__name__} needs a {self.Config.__name__}, got {type(cfg).__name__}; "
+                f"build one with {type(self).__name__}.Config.from_preset('cpu')"
+            )
+        self.cfg = cfg
+
+    def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """The optimizers by name ("G", "D", "E", "T", ...) that ``training_step`` steps."""
+        raise NotImplementedError(f"{type(self).__name__} must define configure_optimizers()")
+
+    def training_step(self, batch: Any, step: int, opt: Stepper) -> dict[str, float]:
+        """One iteration of the paper's algorithm; returns a flat dict of floats (``loss/g``)."""
+        raise NotImplementedError(f"{type(self).__name__} must define training_step()")
+
+    @torch.no_grad()
+    def translate(self, a: torch.Tensor, z: torch.Tensor | None = None, **kw: Any) -> torch.Tensor:
+        """Translate source images ``a`` (N, C, H, W) in [-1, 1] with codes ``z`` (N, D)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} is not a translation method; use sample()"
+        )
+
+    @torch.no_grad()
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Draw ``n`` images (n, C, H, W) in [-1, 1] from an unconditional model."""
+        raise NotImplementedError(f"{type(self).__name__} is conditional; use translate()")
+
+    @torch.no_grad()
+    def preview(self, batch: Any) -> torch.Tensor | None:
+        """Images (N, C, H, W) in [-1, 1] the trainer logs as a grid; None logs nothing."""
+        return None
+
+    @property
+    def device(self) -> torch.device:
+        """The device of the method's first parameter (CPU for a method without parameters)."""
+        first = next(self.parameters(), None)
+        return first.device if first is not None else torch.device("cpu")
+
+
+_REGISTRY: dict[str, type[Method]] = {}
+
+
+def register_method(cls: type[Method]) -> type[Method]:
+    """Class decorator: make a method available by its ``name`` to the CLI and :func:`get_method`.
+
+    Raises:
+        ValueError: if another class already holds the name.
+    """
+    key = cls.name
+    if key in _REGISTRY and _REGISTRY[key] is not cls:
+        raise ValueError(f"method name {key!r} is already registered by {_REGISTRY[key]!r}")
+    _REGISTRY[key] = cls
+    return cls
+
+
+def list_methods() -> list[str]:
+    """The registered method names, sorted."""
+    _import_builtin_methods()
+    return sorted(_REGISTRY)
+
+
+def get_method(name: str) -> type[Method]:
+    """The method class registered as ``name``.
+
+    Raises:
+        KeyError: for an unknown name; the message lists the known ones.
+    """
+    _import_builtin_methods()
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown method {name!r}; known methods: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name]
+
+
+def build_method(
+    name: str, preset: str | None = None, overrides: Iterable[str] | dict[str, Any] = ()
+) -> Method:
+    """Build method ``name`` with the config of ``preset`` and ``key=value`` overrides.
+
+    Example:
+        >>> gan = build_method("dcgan", "smoke", ["z_dim=16"])
+        >>> gan.cfg.z_dim
+        16
+    """
+    cls = get_method(name)
+    cfg = cls.Config.from_preset(preset).with_overrides(overrides)
+    return cls(cfg)
+
+
+def _import_builtin_methods() -> None:
+    # Importing a method module registers it. Every module of this package except ``base`` is a
+    # method, so discovery needs no list that each new method would have to edit.
+    import importlib
+    import pkgutil
+
+    import companion.methods as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name != "base" and not info.name.startswith("_"):
+            importlib.import_module(f"companion.methods.{info.name}")
