@@ -1,0 +1,1 @@
+"""Datasets: synthetic domains with ground-truth factors, real folder formats, fetching."""

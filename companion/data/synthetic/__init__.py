@@ -1,0 +1,1 @@
+"""Procedural domains with ground-truth factors: shapes, digits, scenes."""
