@@ -1,0 +1,144 @@
+"""Figures every chapter uses: image grids, diversity grids and training curves.
+
+Images come in the package's convention, float (N, C, H, W) in [-1, 1]; :func:`to_unit_range`
+is the one place they are converted for display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+
+__all__ = ["curves", "diversity_grid", "grid", "show", "to_unit_range"]
+
+
+def to_unit_range(x: torch.Tensor) -> torch.Tensor:
+    """Map images from [-1, 1] to [0, 1] for display (values outside are clipped).
+
+    Example:
+        >>> to_unit_range(torch.tensor([-1.0, 0.0, 1.0])).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    return ((x.detach().float() + 1) / 2).clamp(0, 1)
+
+
+def grid(
+    images: torch.Tensor | Sequence[torch.Tensor], nrow: int = 8, padding: int = 2
+) -> torch.Tensor:
+    """Tile images into one picture.
+
+    Args:
+        images: (N, C, H, W) in [-1, 1] with C in {1, 3}, or a list of such batches (rows).
+        nrow: images per row (ignored for a list: each batch is a row).
+        padding: pixels between images.
+
+    Returns:
+        (3, H', W') float in [0, 1], ready for ``plt.imshow(g.permute(1, 2, 0))`` or saving.
+
+    Raises:
+        ValueError: if the images are not 4-D with 1 or 3 channels.
+
+    Example:
+        >>> grid(torch.zeros(6, 3, 8, 8), nrow=3).shape
+        torch.Size([3, 22, 32])
+    """
+    from torchvision.utils import make_grid
+
+    if isinstance(images, (list, tuple)):
+        nrow = images[0].shape[0]
+        images = torch.cat(list(images))
+    if images.dim() != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"expected images of shape (N, 1 or 3, H, W), got {tuple(images.shape)}")
+    x = to_unit_range(images.cpu())
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)  # (N, 3, H, W)
+    return make_grid(x, nrow=nrow, padding=padding, pad_value=1.0)
+
+
+def show(image: torch.Tensor, title: str | None = None, ax: Any = None, size: float = 6.0) -> Any:
+    """Draw a (3, H, W) image in [0, 1] (as :func:`grid` returns) with matplotlib.
+
+    Returns:
+        The matplotlib axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        h, w = image.shape[-2:]
+        _, ax = plt.subplots(figsize=(size, size * h / w))
+    ax.imshow(image.permute(1, 2, 0).numpy())
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def diversity_grid(
+    translate: Any,
+    a: torch.Tensor,
+    num_samples: int = 8,
+    generator: torch.Generator | None = None,
+    z_dim: int | None = None,
+) -> torch.Tensor:
+    """Rows = inputs; first column the input, then ``num_samples`` outputs for random codes.
+
+    Args:
+        translate: ``translate(a, z)`` -> images, e.g. a method's ``translate``.
+        a: (N, C, H, W) inputs in [-1, 1].
+        num_samples: outputs per input.
+        generator: RNG for the codes.
+        z_dim: code size; when None, ``translate(a)`` draws its own codes.
+
+    Returns:
+        (3, H', W') grid in [0, 1].
+    """
+    rows = []
+    for i in range(a.shape[0]):
+        a_i = a[i : i + 1].expand(num_samples, -1, -1, -1)  # (K, C, H, W)
+        if z_dim is None:
+            outs = translate(a_i)
+        else:
+            z = torch.randn(num_samples, z_dim, generator=generator).to(a.device)
+            outs = translate(a_i, z)
+        src = a[i : i + 1]
+        if src.shape[1] != outs.shape[1]:
+            src = src.expand(-1, outs.shape[1], -1, -1)
+        rows.append(torch.cat([src, outs]).cpu())
+    return grid(rows)
+
+
+def curves(
+    history: Sequence[Mapping[str, float]],
+    keys: Sequence[str] | None = None,
+    ax: Any = None,
+    reference: Mapping[str, float] | None = None,
+) -> Any:
+    """Plot logged values against ``step`` (a :func:`companion.train.fit` history).
+
+    Args:
+        history: dicts with a ``step`` key.
+        keys: which values to plot (default: all except ``step``).
+        ax: matplotlib axes to draw on.
+        reference: horizontal lines to draw, label -> value (e.g. the true MI).
+
+    Returns:
+        The matplotlib axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    if keys is None:
+        keys = sorted({k for h in history for k in h if k != "step"})
+    for key in keys:
+        pts = [(h["step"], h[key]) for h in history if key in h]
+        if pts:
+            ax.plot(*zip(*pts), label=key)
+    for label, value in (reference or {}).items():
+        ax.axhline(value, ls="--", c="gray", lw=1)
+        ax.annotate(label, (ax.get_xlim()[0], value), va="bottom", fontsize=8, color="gray")
+    ax.set_xlabel("step")
+    ax.legend(frameon=False)
+    return ax

@@ -1,0 +1,103 @@
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from companion.config import (
+    PresetConfig,
+    load_config,
+    parse_overrides,
+    preset,
+    save_config,
+    seed_everything,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Toy(PresetConfig):
+    lr: float = 2e-4
+    z_dim: int = 8
+    use_ema: bool = False
+    betas: tuple[float, float] = (0.5, 0.999)
+    gan_loss: str = "lsgan"
+    steps: int | None = None
+
+    @classmethod
+    def cpu(cls):
+        return dataclasses.replace(cls(), z_dim=4)
+
+    @classmethod
+    def smoke(cls):
+        return dataclasses.replace(cls.cpu(), z_dim=2)
+
+
+def test_presets_are_diffs_of_paper():
+    assert Toy.from_preset("paper").z_dim == 8
+    assert Toy.from_preset("cpu").z_dim == 4
+    assert Toy.from_preset("smoke") == dataclasses.replace(Toy(), z_dim=2)
+
+
+def test_preset_resolution(monkeypatch):
+    monkeypatch.setenv("COMPANION_PRESET", "smoke")
+    assert preset() == "smoke"
+    assert preset("paper") == "paper"
+    monkeypatch.delenv("COMPANION_PRESET")
+    assert preset() == ("paper" if torch.cuda.is_available() else "cpu")
+    monkeypatch.setenv("COMPANION_PRESET", "laptop")
+    with pytest.raises(ValueError, match="unknown preset 'laptop'.*COMPANION_PRESET"):
+        preset()
+
+
+def test_overrides_parse_each_type():
+    cfg = Toy().with_overrides(
+        ["lr=1e-4", "z_dim=16", "use_ema=yes", "betas=0,0.9", "steps=none", "gan_loss=hinge"]
+    )
+    assert cfg == Toy(lr=1e-4, z_dim=16, use_ema=True, betas=(0.0, 0.9), gan_loss="hinge")
+    assert Toy().with_overrides(["steps=5"]).steps == 5
+
+
+def test_unknown_override_lists_valid_keys():
+    with pytest.raises(KeyError, match="unknown config key 'learning_rate'.*valid keys: betas"):
+        Toy().with_overrides(["learning_rate=1e-4"])
+
+
+@pytest.mark.parametrize(
+    "item, pattern",
+    [("z_dim=1.5", "bad value '1.5' for config key 'z_dim' of type int"),
+     ("use_ema=maybe", "expected a boolean"),
+     ("betas=0.5", "expected 2 comma-separated values")],
+)
+def test_wrong_override_type_fails(item, pattern):
+    with pytest.raises(TypeError, match=pattern):
+        Toy().with_overrides([item])
+
+
+def test_override_needs_equals_sign():
+    with pytest.raises(ValueError, match="not of the form key=value"):
+        parse_overrides(["lr"])
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_save_load_round_trip(tmp_path, suffix):
+    cfg = Toy(lr=3e-4, betas=(0.0, 0.9))
+    path = save_config(cfg, tmp_path / f"cfg{suffix}")
+    assert load_config(Toy, path) == cfg
+
+
+def test_load_rejects_other_class(tmp_path):
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps({"class": "Other", "config": {}}))
+    with pytest.raises(ValueError, match="holds a Other config"):
+        load_config(Toy, path)
+    with pytest.raises(FileNotFoundError, match="no config file"):
+        load_config(Toy, tmp_path / "missing.json")
+
+
+def test_seed_everything_repeats_streams():
+    seed_everything(3)
+    a = torch.rand(3)
+    seed_everything(3)
+    assert torch.equal(a, torch.rand(3))
+    with pytest.raises(ValueError, match="non-negative int"):
+        seed_everything(-1)

@@ -1,0 +1,176 @@
+"""The trainer: exact resume, the non-finite guard, DDP under torchrun, checkpoint format."""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+from torch.utils.data import TensorDataset
+
+from companion.config import seed_everything
+from companion.methods.base import build_method
+from companion.train import NonFiniteLossError, ResumableSampler, fit, load_checkpoint
+
+
+def _images(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return TensorDataset(torch.rand(n, 3, 32, 32, generator=g) * 2 - 1)
+
+
+def _params(method):
+    return {k: v.detach().clone() for k, v in method.state_dict().items()}
+
+
+class _Kill(Exception):
+    pass
+
+
+def _kill_at(step_to_die):
+    def callback(method, step):
+        if step == step_to_die:
+            raise _Kill
+    return callback
+
+
+@pytest.mark.parametrize("gan_loss", ["nonsaturating", "wgan-gp"])
+def test_resumed_run_equals_uninterrupted(tmp_path, gan_loss):
+    data, n = _images(), 6  # 64 samples / batch 8 = 8 batches: resuming crosses an epoch
+    overrides = [f"gan_loss={gan_loss}", "n_critic=2"]
+
+    seed_everything(0)  # the same initial weights, as the CLI does before building a method
+    straight = build_method("dcgan", "smoke", overrides)
+    hist_straight = fit(straight, data, 2 * n, tmp_path / "a", log_every=1)
+
+    seed_everything(0)
+    interrupted = build_method("dcgan", "smoke", overrides)
+    with pytest.raises(_Kill):  # dies two steps after the checkpoint at step n
+        fit(interrupted, data, 2 * n, tmp_path / "b", log_every=1, ckpt_every=n,
+            eval_every=1, callbacks=[_kill_at(n + 2)])
+    assert load_checkpoint(tmp_path / "b")["step"] == n
+    resumed = build_method("dcgan", "smoke", overrides)  # a fresh process would start like this
+    hist_resumed = fit(resumed, data, 2 * n, tmp_path / "b", log_every=1, ckpt_every=n)
+
+    a, b = _params(straight), _params(resumed)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert hist_resumed == hist_straight
+    assert len(hist_resumed) == 2 * n
+
+
+def test_non_finite_loss_stops_and_keeps_last_checkpoint(tmp_path):
+    gan = build_method("dcgan", "smoke")
+    fit(gan, _images(), 4, tmp_path, ckpt_every=2)
+    before = load_checkpoint(tmp_path)
+    assert before["step"] == 4
+
+    poisoned = build_method("dcgan", "smoke")
+    with torch.no_grad():
+        poisoned.D.head.bias.fill_(float("nan"))
+    with pytest.raises(NonFiniteLossError, match=r"optimizer 'D' is nan at step 0.*untouched"):
+        fit(poisoned, _images(), 8, tmp_path / "poisoned", ckpt_every=1)
+    assert not (tmp_path / "poisoned" / "checkpoint.pt").exists()
+
+    # A run that resumes from a good checkpoint and then diverges leaves that checkpoint as it was.
+    gan = build_method("dcgan", "smoke")
+    gan.load_state_dict(before["method"])
+    original_step = type(gan).training_step
+
+    def diverge(self, batch, step, opt):
+        logs = original_step(self, batch, step, opt)
+        if step == 5:
+            logs["loss/g"] = float("inf")
+        return logs
+
+    gan.training_step = diverge.__get__(gan)
+    with pytest.raises(NonFiniteLossError, match="loss/g is inf at step 5"):
+        fit(gan, _images(), 10, tmp_path, ckpt_every=1)
+    after = load_checkpoint(tmp_path)
+    assert after["step"] == 5  # step 6 (index 5) never reached the checkpoint
+    assert all(torch.isfinite(v).all() for v in after["method"].values() if v.is_floating_point())
+
+
+def test_checkpoint_holds_everything_and_loads_weights_only(tmp_path):
+    gan = build_method("dcgan", "smoke")
+    fit(gan, _images(), 3, tmp_path)
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert {"step", "method", "stepper", "rng", "history", "config"} <= state.keys()
+    assert set(state["stepper"]["optimizers"]) == {"D", "G"}
+    assert {"python", "numpy", "torch"} <= state["rng"][0].keys()
+    assert json.loads((tmp_path / "config.json").read_text())["config"]["z_dim"] == 8
+    assert (tmp_path / "history.jsonl").exists() or state["history"] == []
+    assert any((tmp_path / "tb").iterdir())
+
+
+def test_resumable_sampler_skips_into_the_epoch():
+    data = list(range(20))
+    full = ResumableSampler(data, seed=1)
+    full.set_epoch(3)
+    order = list(full)
+    part = ResumableSampler(data, seed=1)
+    part.set_epoch(3)
+    part.set_start(8)
+    assert list(part) == order[8:]
+    assert len(part) == 12
+
+
+def test_fit_rejects_dataset_smaller_than_a_batch():
+    with pytest.raises(ValueError, match="smaller than one batch of 8"):
+        fit(build_method("dcgan", "smoke"), _images(n=4), 1)
+
+
+def test_preview_images_logged(tmp_path):
+    gan = build_method("dcgan", "smoke")
+    fit(gan, _images(), 2, tmp_path, image_every=1)
+    events = list((tmp_path / "tb").glob("events.*"))
+    assert events and events[0].stat().st_size > 1000
+
+
+_DDP_SCRIPT = textwrap.dedent("""
+    import os, sys, torch
+    from torch.utils.data import TensorDataset
+    from companion.methods.base import build_method
+    from companion.train import fit
+    out = sys.argv[1]
+    data = TensorDataset(torch.rand(64, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1)
+    torch.manual_seed(int(os.environ["RANK"]))  # different initial weights: fit must sync them
+    gan = build_method("dcgan", "smoke")
+    fit(gan, data, 4, out if os.environ["RANK"] == "0" else out, log_every=1)
+    flat = torch.cat([p.detach().flatten() for p in gan.state_dict().values() if p.is_floating_point()])
+    torch.save(flat, os.path.join(os.path.dirname(out), f"params_rank{os.environ['RANK']}.pt"))
+""")
+
+
+def test_torchrun_two_processes_on_cpu(tmp_path):
+    script = tmp_path / "ddp_train.py"
+    script.write_text(_DDP_SCRIPT)
+    out = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           str(script), str(out)]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    p0 = torch.load(tmp_path / "params_rank0.pt")
+    p1 = torch.load(tmp_path / "params_rank1.pt")
+    assert torch.equal(p0, p1)
+    assert load_checkpoint(out)["step"] == 4
+    run = json.loads((out / "run.json").read_text())
+    assert run["world_size"] == 2
+    history = (out / "history.jsonl").read_text().splitlines()
+    assert len(history) == 4  # one writer: rank 0
+
+
+def test_config_type_checked():
+    with pytest.raises(TypeError, match="needs a DCGANConfig"):
+        from companion.methods.dcgan import DCGAN
+
+        @dataclasses.dataclass(frozen=True)
+        class Other:
+            pass
+
+        DCGAN(Other())
