@@ -1,0 +1,240 @@
+"""Exact metrics on synthetic data, where every image's style and nuisance factors are known.
+
+On the book's synthetic domains the oracle style of an image is computable (e.g.
+``companion.data.style_of``), so diversity becomes countable instead of perceptual:
+
+- **mode coverage**: distinct styles among K samples of one input, averaged over inputs
+  (K of K styles is full coverage; 1 is a generator that ignores its code). Higher is better.
+- **style consistency**: with the same code for every input ("synchronized", SEGAN Fig. 6), the
+  fraction of inputs that get the code's most common style, averaged over codes. Report it with
+  coverage: a collapsed generator is perfectly consistent (1.0) with coverage 1.
+- **style recovery**: accuracy of a linear probe predicting the true style from a code (e.g. a style
+  encoder's output) on held-out samples. Higher is better; chance is about 1/K.
+- **nuisance leakage**: the probe's accuracy for a nuisance attribute, above chance and normalized
+  to [0, 1] (0: the code carries none of it). Lower is better.
+- **label accuracy**: agreement of predicted and true labels, e.g. a
+  :class:`~companion.metrics.classifiers.DomainClassifier`'s prediction of the content class of
+  translations vs the inputs' labels (semantic preservation).
+
+The functions take integer labels so that they are exact and testable; :func:`styles_of_samples`
+applies a user-given ``style_fn`` to sampled images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+__all__ = [
+    "label_accuracy",
+    "mode_coverage",
+    "nuisance_leakage",
+    "probe_accuracy",
+    "style_consistency",
+    "style_recovery",
+    "styles_of_samples",
+    "styles_per_input",
+]
+
+
+def _check_labels(styles: torch.Tensor, what: str = "styles") -> torch.Tensor:
+    styles = torch.as_tensor(styles)
+    if styles.dim() != 2:
+        raise ValueError(
+            f"expected {what} of shape (n_inputs, n_samples), got {tuple(styles.shape)}"
+        )
+    if styles.is_floating_point() or styles.is_complex():
+        raise TypeError(f"expected integer {what} labels, got dtype {styles.dtype}")
+    return styles
+
+
+def styles_per_input(styles: torch.Tensor) -> torch.Tensor:
+    """Number of distinct styles among each input's samples.
+
+    Args:
+        styles: (N, K) integer style labels of K samples for each of N inputs.
+
+    Returns:
+        (N,) long, each in [1, K].
+
+    Example:
+        >>> styles_per_input(torch.tensor([[3, 3, 3], [0, 1, 2]])).tolist()
+        [1, 3]
+    """
+    styles = _check_labels(styles)
+    sorted_styles, _ = styles.sort(dim=1)
+    changes = (sorted_styles[:, 1:] != sorted_styles[:, :-1]).sum(dim=1)
+    return changes + 1
+
+
+def mode_coverage(styles: torch.Tensor, n_styles: int | None = None) -> float:
+    """Mean number of distinct styles per input (mode coverage), higher is better.
+
+    Args:
+        styles: (N, K) integer style labels.
+        n_styles: number of styles in the domain; if given, labels are checked to lie in
+            [0, n_styles).
+
+    Returns:
+        Mean distinct styles per input, in [1, min(K, n_styles)]. Divide by ``n_styles`` for a
+        fraction. Uniform random styles give n_styles * (1 - (1 - 1/n_styles)^K) in expectation.
+
+    Raises:
+        ValueError: if a label is outside [0, n_styles).
+
+    Example:
+        >>> mode_coverage(torch.full((4, 20), 3), n_styles=8)  # always style 3
+        1.0
+        >>> mode_coverage(torch.arange(8).repeat(4, 3), n_styles=8)  # cycles all styles
+        8.0
+    """
+    styles = _check_labels(styles)
+    if n_styles is not None and (styles.min() < 0 or styles.max() >= n_styles):
+        raise ValueError(
+            f"style labels must lie in [0, {n_styles}), got min {int(styles.min())} "
+            f"max {int(styles.max())}"
+        )
+    return float(styles_per_input(styles).double().mean())
+
+
+def style_consistency(styles: torch.Tensor) -> float:
+    """Fraction of inputs that share their code's most common style, averaged over codes.
+
+    Args:
+        styles: (N, K) integer style labels where column j used the same code z_j for every input.
+
+    Returns:
+        In [1/N, 1]; 1 when each code yields one style regardless of the input. Higher is better,
+        but report it beside :func:`mode_coverage` (a collapsed generator also scores 1).
+
+    Example:
+        >>> style_consistency(torch.tensor([[0, 1], [0, 1], [0, 2], [0, 1]]))
+        0.875
+    """
+    styles = _check_labels(styles)
+    modal_count = torch.stack([torch.bincount(col - col.min()).max() for col in styles.T])  # (K,)
+    return float((modal_count.double() / styles.shape[0]).mean())
+
+
+@torch.no_grad()
+def styles_of_samples(
+    samples: torch.Tensor, style_fn: Callable[[torch.Tensor], torch.Tensor]
+) -> torch.Tensor:
+    """Apply an oracle ``style_fn`` to (N, K, C, H, W) samples.
+
+    Args:
+        samples: (N, K, C, H, W) float in [-1, 1], e.g. from
+            :func:`~companion.metrics.sampling.sample_translations`.
+        style_fn: maps (M, C, H, W) images to (M,) integer styles.
+
+    Returns:
+        (N, K) long style labels.
+    """
+    n, k = samples.shape[:2]
+    flat = samples.reshape(n * k, *samples.shape[2:])  # (N*K, C, H, W)
+    return torch.as_tensor(style_fn(flat)).long().reshape(n, k)  # (N, K)
+
+
+def probe_accuracy(
+    features: torch.Tensor | np.ndarray,
+    labels: torch.Tensor | np.ndarray,
+    seed: int = 0,
+    test_fraction: float = 0.3,
+) -> float:
+    """Held-out accuracy of a logistic-regression probe predicting labels from features.
+
+    Args:
+        features: (N, D) float, e.g. codes from a style encoder.
+        labels: (N,) integer labels.
+        seed: seed of the train/test split.
+        test_fraction: share of samples held out.
+
+    Returns:
+        Accuracy on the held-out part, in [0, 1].
+
+    Raises:
+        ValueError: if shapes disagree or there are too few samples.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    x = torch.as_tensor(features).detach().cpu().double().reshape(len(features), -1).numpy()
+    y = torch.as_tensor(labels).detach().cpu().long().numpy()
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"features have {x.shape[0]} rows but labels {y.shape[0]}")
+    n_test = int(round(test_fraction * len(y)))
+    if n_test < 1 or len(y) - n_test < 2:
+        raise ValueError(f"need more samples for a probe, got {len(y)}")
+    perm = np.random.default_rng(seed).permutation(len(y))
+    test, train = perm[:n_test], perm[n_test:]
+    if len(np.unique(y[train])) < 2:
+        return float(np.mean(y[test] == y[train][0]))
+    probe = LogisticRegression(max_iter=1000).fit(x[train], y[train])
+    return float(probe.score(x[test], y[test]))
+
+
+def style_recovery(codes: torch.Tensor, styles: torch.Tensor, seed: int = 0) -> float:
+    """How well the true style can be read from codes: held-out linear-probe accuracy.
+
+    Args:
+        codes: (N, D) codes, e.g. a style encoder applied to images of known style.
+        styles: (N,) integer true styles.
+        seed: split seed.
+
+    Returns:
+        Accuracy in [0, 1]; chance is about 1/K for K balanced styles. Higher is better.
+
+    Example:
+        >>> styles = torch.arange(4).repeat(25)
+        >>> style_recovery(torch.nn.functional.one_hot(styles).float(), styles)
+        1.0
+    """
+    return probe_accuracy(codes, styles, seed=seed)
+
+
+def nuisance_leakage(codes: torch.Tensor, nuisance: torch.Tensor, seed: int = 0) -> float:
+    """How much of a nuisance attribute a code carries, from 0 (none) to 1 (all of it).
+
+    ``(acc - chance) / (1 - chance)``, clipped at 0, where ``acc`` is the held-out linear-probe
+    accuracy and ``chance`` the frequency of the most common nuisance value.
+
+    Args:
+        codes: (N, D) codes.
+        nuisance: (N,) integer nuisance labels.
+        seed: split seed.
+
+    Returns:
+        Leakage in [0, 1]; lower is better.
+
+    Example:
+        >>> nuisance = torch.arange(2).repeat(50)
+        >>> nuisance_leakage(nuisance[:, None].float(), nuisance)
+        1.0
+    """
+    y = torch.as_tensor(nuisance).long()
+    chance = float(torch.bincount(y - y.min()).max()) / len(y)
+    if chance >= 1.0:
+        return 0.0
+    acc = probe_accuracy(codes, y, seed=seed)
+    return max(0.0, (acc - chance) / (1 - chance))
+
+
+def label_accuracy(predicted: torch.Tensor, target: torch.Tensor) -> float:
+    """Fraction of predicted labels equal to the targets (semantic preservation).
+
+    Args:
+        predicted: (N,) integer labels, e.g. a classifier's prediction on translations.
+        target: (N,) integer labels, e.g. the inputs' ground truth.
+
+    Returns:
+        Accuracy in [0, 1].
+
+    Example:
+        >>> label_accuracy(torch.tensor([1, 2, 3]), torch.tensor([1, 2, 0]))
+        0.6666666666666666
+    """
+    predicted, target = torch.as_tensor(predicted), torch.as_tensor(target)
+    if predicted.shape != target.shape:
+        raise ValueError(f"shapes differ: {tuple(predicted.shape)} vs {tuple(target.shape)}")
+    return float((predicted == target).double().mean())
