@@ -64,9 +64,11 @@ def test_unknown_override_lists_valid_keys():
 
 @pytest.mark.parametrize(
     "item, pattern",
-    [("z_dim=1.5", "bad value '1.5' for config key 'z_dim' of type int"),
-     ("use_ema=maybe", "expected a boolean"),
-     ("betas=0.5", "expected 2 comma-separated values")],
+    [
+        ("z_dim=1.5", "bad value '1.5' for config key 'z_dim' of type int"),
+        ("use_ema=maybe", "expected a boolean"),
+        ("betas=0.5", "expected 2 comma-separated values"),
+    ],
 )
 def test_wrong_override_type_fails(item, pattern):
     with pytest.raises(TypeError, match=pattern):

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 import torch
@@ -34,6 +33,7 @@ def _kill_at(step_to_die):
     def callback(method, step):
         if step == step_to_die:
             raise _Kill
+
     return callback
 
 
@@ -49,8 +49,16 @@ def test_resumed_run_equals_uninterrupted(tmp_path, gan_loss):
     seed_everything(0)
     interrupted = build_method("dcgan", "smoke", overrides)
     with pytest.raises(_Kill):  # dies two steps after the checkpoint at step n
-        fit(interrupted, data, 2 * n, tmp_path / "b", log_every=1, ckpt_every=n,
-            eval_every=1, callbacks=[_kill_at(n + 2)])
+        fit(
+            interrupted,
+            data,
+            2 * n,
+            tmp_path / "b",
+            log_every=1,
+            ckpt_every=n,
+            eval_every=1,
+            callbacks=[_kill_at(n + 2)],
+        )
     assert load_checkpoint(tmp_path / "b")["step"] == n
     resumed = build_method("dcgan", "smoke", overrides)  # a fresh process would start like this
     hist_resumed = fit(resumed, data, 2 * n, tmp_path / "b", log_every=1, ckpt_every=n)
@@ -151,8 +159,15 @@ def test_torchrun_two_processes_on_cpu(tmp_path):
     script.write_text(_DDP_SCRIPT)
     out = tmp_path / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           str(script), str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(script),
+        str(out),
+    ]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     p0 = torch.load(tmp_path / "params_rank0.pt")

@@ -1,0 +1,49 @@
+# One command each, on a fresh machine: the first target that needs the venv creates it.
+#   make test   unit tests, then every chapter notebook on its cpu preset (nbval)
+#   make book   execute every chapter on its cpu preset and build the website
+#   make lint   ruff;  make bench   the benchmark tables;  make book-check   browser test of the site
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# The chapters prove their claims on the cpu preset; export it so kernels inherit it.
+export COMPANION_PRESET ?= cpu
+export PYTHONHASHSEED := 0
+NOTEBOOKS = $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
+
+.PHONY: install test unit notebooks book book-check lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[book,test,dev]'
+	@touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests $(NOTEBOOKS) --nbval-lax --nbval-cell-timeout=300 -p no:cacheprovider
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests
+
+notebooks: $(STAMP)
+	$(PY) -m pytest -q --nbval-lax --nbval-cell-timeout=300 $(NOTEBOOKS)
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . --config book/_config.yml --toc _toc.yml --path-output book
+	@echo "The site is at book/_build/html/index.html"
+
+book-check: $(STAMP)
+	$(PY) -m pytest -q tests/test_site.py --site book/_build/html
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check companion tests benchmarks chapters
+	$(VENV)/bin/ruff format --check companion tests benchmarks
+
+bench: $(STAMP)
+	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf book/_build .pytest_cache .ruff_cache

@@ -1,0 +1,301 @@
+"""Command line: ``companion train | sample | eval | list | data``.
+
+Examples::
+
+    companion list
+    companion train dcgan --preset cpu --steps 2000 --out runs/dcgan
+    companion train bicyclegan --preset paper --data facades --root ~/datasets/facades \\
+        --out runs/facades --set lambda_l1=10 --set batch_size=2
+    torchrun --nproc_per_node=4 -m companion train segan --preset paper --data maps --root ...
+    companion sample runs/dcgan --n 64 --out samples.png
+    companion data fetch facades --root ~/datasets
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["build_parser", "main"]
+
+log = logging.getLogger("companion")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``companion`` command."""
+    parser = argparse.ArgumentParser(
+        prog="companion",
+        description="Train, sample and evaluate the models of the book 'Mutual Information for "
+        "Multimodal Image-to-Image Translation'.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run 'companion COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "train",
+        help="train a method",
+        description="Train METHOD and write "
+        "checkpoints, config.json, history.jsonl and TensorBoard logs to --out. "
+        "A run resumes from its checkpoint when --out already holds one.",
+    )
+    p.add_argument("method", help="method name (see 'companion list')")
+    p.add_argument(
+        "--preset",
+        choices=("smoke", "cpu", "paper"),
+        default=None,
+        help="hyper-parameter preset (default: $COMPANION_PRESET, else paper with CUDA, else cpu)",
+    )
+    p.add_argument("--data", default=None, help="dataset name (default: the config's dataset)")
+    p.add_argument("--root", default=None, help="local folder of a real dataset")
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="training iterations (default: the config's 'steps', else 1000)",
+    )
+    p.add_argument("--out", default=None, help="run folder (default: runs/METHOD)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field, e.g. --set lr=1e-4 (repeatable)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=None, help="per-process batch size")
+    p.add_argument("--workers", type=int, default=0, help="DataLoader workers")
+    p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--ckpt-every", type=int, default=500)
+    p.add_argument("--image-every", type=int, default=500)
+    p.add_argument(
+        "--no-resume", action="store_true", help="start over even if a checkpoint exists"
+    )
+    p.add_argument("--device", default=None, help="e.g. cpu or cuda:1 (default: automatic)")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("sample", help="draw samples from a trained run into an image grid")
+    p.add_argument("run", help="run folder written by 'companion train'")
+    p.add_argument(
+        "--n",
+        type=int,
+        default=64,
+        help="samples (unconditional) or inputs x codes (conditional: --n inputs, 8 codes each)",
+    )
+    p.add_argument("--out", default=None, help="PNG path (default: RUN/samples.png)")
+    p.add_argument("--root", default=None, help="dataset root, for conditional methods")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_sample)
+
+    p = sub.add_parser("eval", help="evaluate a trained run; writes RUN/eval.json")
+    p.add_argument("run", help="run folder written by 'companion train'")
+    p.add_argument(
+        "--metrics",
+        nargs="+",
+        default=None,
+        help="metric names (default: those the method's data supports)",
+    )
+    p.add_argument("--root", default=None, help="dataset root for real datasets")
+    p.add_argument("--out", default=None, help="JSON path (default: RUN/eval.json)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_eval)
+
+    p = sub.add_parser("list", help="list methods, datasets and presets")
+    p.set_defaults(func=_list)
+
+    p = sub.add_parser("data", help="fetch or show datasets")
+    data_sub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    q = data_sub.add_parser(
+        "fetch", help="download a real dataset (the only command that downloads anything)"
+    )
+    q.add_argument("name")
+    q.add_argument("--root", required=True, help="folder to put the dataset in")
+    q.set_defaults(func=_data_fetch)
+    q = data_sub.add_parser("show", help="save a grid of samples of a dataset")
+    q.add_argument("name")
+    q.add_argument("--root", default=None)
+    q.add_argument("--out", default=None, help="PNG path (default: NAME.png)")
+    q.add_argument("--resolution", type=int, default=64)
+    q.set_defaults(func=_data_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``companion`` and ``python -m companion``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args) or 0
+    except (KeyError, TypeError, ValueError, FileNotFoundError, RuntimeError) as err:
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"companion {args.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+def _train(args: argparse.Namespace) -> int:
+    import companion
+    from companion.methods.base import get_method
+    from companion.train import fit
+
+    cls = get_method(args.method)
+    preset_name = companion.preset(args.preset)
+    cfg = cls.Config.from_preset(preset_name).with_overrides(args.overrides)
+    data_name = args.data or getattr(cfg, "dataset", None)
+    if data_name is None:
+        raise ValueError(f"{args.method} has no default dataset; pass --data NAME")
+    data = _load_data(data_name, cfg, root=args.root, seed=args.seed, split="train")
+    steps = args.steps if args.steps is not None else getattr(cfg, "steps", 1000)
+    out = Path(args.out or f"runs/{args.method}")
+    companion.seed_everything(args.seed)  # initial weights depend on the seed only
+    method = cls(cfg)
+    history = fit(
+        method,
+        data,
+        steps,
+        out,
+        resume=not args.no_resume,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        num_workers=args.workers,
+        log_every=args.log_every,
+        ckpt_every=args.ckpt_every,
+        image_every=args.image_every,
+        device=args.device,
+    )
+    last = history[-1] if history else {}
+    summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k != "step")
+    print(
+        f"trained {args.method} ({preset_name}) for {steps} steps on {data_name}; "
+        f"run folder {out}" + (f"; last: {summary}" if summary else "")
+    )
+    return 0
+
+
+def _load_data(name: str, cfg: Any, *, root: str | None, seed: int, split: str) -> Any:
+    from companion.data import load_dataset
+
+    resolution = getattr(cfg, "image_size", 32)
+    return load_dataset(name, split=split, resolution=resolution, root=root, seed=seed)
+
+
+def load_run(run: str | Path) -> Any:
+    """Rebuild the method of a run folder with its trained weights (on CPU, eval mode)."""
+    from companion.config import config_from_dict
+    from companion.methods.base import get_method
+    from companion.train import load_checkpoint
+
+    run = Path(run)
+    info_path = run / "run.json"
+    if not info_path.is_file():
+        raise FileNotFoundError(
+            f"{run} is not a run folder (no run.json); train one with "
+            f"'companion train METHOD --out {run}'"
+        )
+    info = json.loads(info_path.read_text())
+    cls = get_method(info["method"])
+    state = load_checkpoint(run)
+    method = cls(config_from_dict(cls.Config, state["config"]))
+    method.load_state_dict(state["method"])
+    return method.eval()
+
+
+def _sample(args: argparse.Namespace) -> int:
+    import torch
+
+    from companion.viz import diversity_grid, grid
+
+    method = load_run(args.run)
+    gen = torch.Generator().manual_seed(args.seed)
+    out = Path(args.out or Path(args.run) / "samples.png")
+    try:
+        picture = grid(method.sample(args.n, generator=gen), nrow=8)
+    except NotImplementedError:
+        cfg = method.cfg
+        data = _load_data(
+            getattr(cfg, "dataset", "shapes"), cfg, root=args.root, seed=args.seed, split="test"
+        )
+        a = torch.stack([data[i]["a"] for i in range(min(args.n, 8))])
+        picture = diversity_grid(
+            method.translate,
+            a,
+            num_samples=8,
+            generator=gen,
+            z_dim=getattr(cfg, "z_dim", None) or None,
+        )
+    _save_png(picture, out)
+    print(f"wrote {out}")
+    return 0
+
+
+def _save_png(picture: Any, path: Path) -> None:
+    from torchvision.utils import save_image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(picture, str(path))
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from companion.metrics import evaluate
+
+    method = load_run(args.run)
+    cfg = method.cfg
+    data = _load_data(
+        getattr(cfg, "dataset", "shapes"), cfg, root=args.root, seed=args.seed, split="test"
+    )
+    kwargs = {"metrics": args.metrics} if args.metrics else {}
+    result = evaluate(method, data, seed=args.seed, **kwargs)
+    out = Path(args.out or Path(args.run) / "eval.json")
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from companion.config import PRESETS
+    from companion.methods.base import get_method, list_methods
+
+    print("methods:")
+    for name in list_methods():
+        module_doc = sys.modules[get_method(name).__module__].__doc__ or ""
+        summary = module_doc.strip().splitlines()[0] if module_doc.strip() else ""
+        print(f"  {name:<14} {summary}")
+    try:
+        from companion.data import list_datasets
+
+        print("datasets:\n  " + "\n  ".join(list_datasets()))
+    except ImportError:  # the data package is optional at this layer
+        pass
+    print("presets:\n  " + "\n  ".join(PRESETS))
+    return 0
+
+
+def _data_fetch(args: argparse.Namespace) -> int:
+    from companion.data import fetch
+
+    path = fetch(args.name, args.root)
+    print(f"{args.name} is in {path}")
+    return 0
+
+
+def _data_show(args: argparse.Namespace) -> int:
+    from companion.data import save_sample_grid
+
+    out = Path(args.out or f"{args.name}.png")
+    save_sample_grid(args.name, out, root=args.root, resolution=args.resolution)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
