@@ -145,11 +145,13 @@ _DDP_SCRIPT = textwrap.dedent("""
     from companion.methods.base import build_method
     from companion.train import fit
     out = sys.argv[1]
-    data = TensorDataset(torch.rand(64, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1)
+    g = torch.Generator().manual_seed(0)
+    data = TensorDataset(torch.rand(64, 3, 32, 32, generator=g) * 2 - 1)
     torch.manual_seed(int(os.environ["RANK"]))  # different initial weights: fit must sync them
     gan = build_method("dcgan", "smoke")
-    fit(gan, data, 4, out if os.environ["RANK"] == "0" else out, log_every=1)
-    flat = torch.cat([p.detach().flatten() for p in gan.state_dict().values() if p.is_floating_point()])
+    fit(gan, data, 4, out, log_every=1)  # every rank passes out_dir; only rank 0 writes
+    state = gan.state_dict().values()
+    flat = torch.cat([p.detach().flatten() for p in state if p.is_floating_point()])
     torch.save(flat, os.path.join(os.path.dirname(out), f"params_rank{os.environ['RANK']}.pt"))
 """)
 

@@ -37,7 +37,7 @@ class DCGANConfig(PresetConfig):
     betas: tuple[float, float] = (0.5, 0.999)  # DCGAN, Sec. 4 (WGAN-GP: (0.0, 0.9))
     batch_size: int = 128  # DCGAN, Sec. 4 (WGAN-GP: 64)
     dataset: str = "shapes"  # any image dataset; synthetic shapes keeps the book offline
-    image_key: str = "x"  # which entry of a sample dict holds the image
+    image_key: str = "b"  # the entry holding images: "b" = targets of shapes, "x" = single-domain
 
     @classmethod
     def cpu(cls) -> DCGANConfig:
