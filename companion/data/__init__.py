@@ -1,1 +1,49 @@
-"""Datasets: synthetic domains with ground-truth factors, real folder formats, fetching."""
+"""Datasets: synthetic domains with ground-truth factors, real folder formats, fetching.
+
+Every dataset returns dict samples with float32 images in [-1, 1]: translation data
+``{"a", "b", "factors"}``, single-domain data ``{"x", "y", "factors"}``. Start with
+:func:`load_dataset`.
+"""
+
+from companion.data.api import SYNTHETIC, list_datasets, load_dataset, save_sample_grid
+from companion.data.fetch import fetch
+from companion.data.folders import DomainFolders, PairedFolder, UnpairedFolders, read_image
+from companion.data.registry import REGISTRY, DatasetInfo, dataset_info, expected_layout
+from companion.data.synthetic.base import SyntheticDataset
+from companion.data.synthetic.digits import DigitsDataset
+from companion.data.synthetic.scenes import SCENE_CLASSES, ScenesDataset
+from companion.data.synthetic.shapes import KINDS, PALETTE_NAMES, PALETTES, ShapesDataset, style_of
+from companion.data.synthetic.unpaired import UnpairedShapes
+from companion.data.torchvision_sets import TorchvisionImages
+from companion.data.wrappers import BiasedDataset, SingleDomain, biased, single_domain
+
+__all__ = [
+    "KINDS",
+    "PALETTES",
+    "PALETTE_NAMES",
+    "REGISTRY",
+    "SCENE_CLASSES",
+    "SYNTHETIC",
+    "BiasedDataset",
+    "DatasetInfo",
+    "DigitsDataset",
+    "DomainFolders",
+    "PairedFolder",
+    "ScenesDataset",
+    "ShapesDataset",
+    "SingleDomain",
+    "SyntheticDataset",
+    "TorchvisionImages",
+    "UnpairedFolders",
+    "UnpairedShapes",
+    "biased",
+    "dataset_info",
+    "expected_layout",
+    "fetch",
+    "list_datasets",
+    "load_dataset",
+    "read_image",
+    "save_sample_grid",
+    "single_domain",
+    "style_of",
+]

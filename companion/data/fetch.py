@@ -1,0 +1,252 @@
+"""Explicit, opt-in download of a real dataset: resumable, checksummed, safely extracted.
+
+Only ``companion data fetch NAME --root DIR`` (or a call to :func:`fetch`) downloads; nothing
+else in the package touches the network. The steps never leave a half-written dataset:
+
+1. download to ``DIR/ARCHIVE.part``, resuming with an HTTP Range request if a partial file is
+   there;
+2. check its sha256 against the caller's, the registry's, or the one recorded in
+   ``DIR/companion-data.lock.json`` on the first fetch (trust on first use); a mismatch deletes
+   the download and raises;
+3. extract into a temporary folder inside ``DIR``, refusing absolute paths, ``..`` components,
+   links that point outside the folder and special files;
+4. rename the result to ``DIR/NAME`` (one atomic rename) and delete the archive.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+import os
+import shutil
+import stat
+import tarfile
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from companion.data.registry import REGISTRY
+
+__all__ = ["LOCK_FILE", "fetch", "safe_extract", "sha256_of"]
+
+logger = logging.getLogger(__name__)
+
+LOCK_FILE = "companion-data.lock.json"
+_CHUNK = 1 << 20
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks.
+
+    Example:
+        >>> import tempfile; p = Path(tempfile.mkdtemp()) / "f"; _ = p.write_bytes(b"abc")
+        >>> sha256_of(p)[:16]
+        'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _download(url: str, part: Path, progress: bool, timeout: float) -> None:
+    """Download ``url`` into ``part``, resuming from its current size when the server allows."""
+    from tqdm.auto import tqdm
+
+    have = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"User-Agent": "companion-data-fetch"})
+    if have:
+        request.add_header("Range", f"bytes={have}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (user's URL)
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and have:  # nothing left to fetch: the .part is complete
+            return
+        raise RuntimeError(f"download of {url} failed: HTTP {err.code} {err.reason}") from err
+    except urllib.error.URLError as err:
+        raise RuntimeError(
+            f"cannot reach {url}: {err.reason}; check the URL and your "
+            "connection, then run the same command again to resume"
+        ) from err
+    with response:
+        resumed = response.status == 206
+        if have and not resumed:
+            logger.info("server ignored the Range request; restarting %s", part.name)
+            have = 0
+        total = response.headers.get("Content-Length")
+        total = int(total) + have if total is not None else None
+        with (
+            open(part, "ab" if resumed else "wb") as f,
+            tqdm(
+                total=total,
+                initial=have,
+                unit="B",
+                unit_scale=True,
+                desc=part.name[:-5],
+                disable=not progress,
+            ) as bar,
+        ):
+            for block in iter(lambda: response.read(_CHUNK), b""):
+                f.write(block)
+                bar.update(len(block))
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def _check_member(name: str, dest: Path) -> Path:
+    """The path ``name`` extracts to under ``dest``; raises if it would land outside."""
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or name.startswith(("/", "\\")) or (pure.parts and ":" in pure.parts[0]):
+        raise RuntimeError(f"refusing archive member with an absolute path: {name!r}")
+    if ".." in pure.parts:
+        raise RuntimeError(f"refusing archive member with a '..' component: {name!r}")
+    target = (dest / pure).resolve()
+    if not target.is_relative_to(dest.resolve()):
+        raise RuntimeError(f"refusing archive member that leaves the folder: {name!r}")
+    return target
+
+
+def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Extract a .zip or .tar(.gz) archive into ``dest``, refusing any unsafe member.
+
+    Refused: absolute paths, ``..`` components, symbolic or hard links whose target leaves
+    ``dest``, and device or FIFO entries. Checks run on every member before anything is written.
+
+    Raises:
+        RuntimeError: naming the first unsafe member.
+        ValueError: if the file is neither a zip nor a tar archive.
+    """
+    archive, dest = Path(archive), Path(dest)
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            for info in zf.infolist():
+                _check_member(info.filename, dest)
+                if stat.S_ISLNK(info.external_attr >> 16):
+                    raise RuntimeError(f"refusing link in zip archive: {info.filename!r}")
+            zf.extractall(dest)
+        return
+    if not tarfile.is_tarfile(archive):
+        raise ValueError(f"{archive} is neither a zip nor a tar archive")
+    with tarfile.open(archive) as tf:
+        members = tf.getmembers()
+        for m in members:
+            target = _check_member(m.name, dest)
+            if m.issym() or m.islnk():
+                base = target.parent if m.issym() else dest.resolve()
+                link = os.path.normpath(os.path.join(base, m.linkname))
+                inside = os.path.commonpath([link, str(dest.resolve())]) == str(dest.resolve())
+                if os.path.isabs(m.linkname) or not inside:
+                    raise RuntimeError(
+                        f"refusing link that leaves the folder: {m.name!r} -> {m.linkname!r}"
+                    )
+            elif not (m.isfile() or m.isdir()):
+                raise RuntimeError(f"refusing special file in archive: {m.name!r}")
+        if hasattr(tarfile, "data_filter"):
+            tf.extractall(dest, members=members, filter="data")
+        else:  # pragma: no cover (Python < 3.11.4; members were checked above)
+            tf.extractall(dest, members=members)
+
+
+def _lock(root: Path) -> dict:
+    path = root / LOCK_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _record(root: Path, name: str, url: str, digest: str) -> None:
+    lock = _lock(root)
+    lock[name] = {
+        "url": url,
+        "sha256": digest,
+        "fetched": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+    }
+    tmp = root / (LOCK_FILE + ".tmp")
+    tmp.write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, root / LOCK_FILE)
+
+
+def _install(extracted: Path, dest: Path) -> None:
+    """Move the extraction to ``dest``; an archive holding one top folder gives that folder."""
+    entries = [p for p in extracted.iterdir() if p.name != "__MACOSX"]
+    source = entries[0] if len(entries) == 1 and entries[0].is_dir() else extracted
+    os.replace(source, dest)
+
+
+def fetch(
+    name: str,
+    root: str | os.PathLike,
+    *,
+    url: str | None = None,
+    sha256: str | None = None,
+    progress: bool = True,
+    timeout: float = 60.0,
+    keep_archive: bool = False,
+) -> Path:
+    """Download and extract dataset ``name`` into ``root/name`` (see the module docstring).
+
+    Args:
+        name: a registry name (see ``companion.data.REGISTRY``), or any name with ``url``.
+        root: folder that will hold ``root/name`` (created if missing).
+        url: override the registry's URL (a mirror, or a local server in tests).
+        sha256: expected hex digest; default the registry's, else the lock file's.
+        progress: show a tqdm progress bar.
+        timeout: seconds to wait on the network.
+        keep_archive: keep ``root/ARCHIVE`` after extraction.
+
+    Returns:
+        The dataset folder ``root/name``.
+
+    Raises:
+        ValueError: for a name that is neither in the registry nor given a ``url``.
+        RuntimeError: for a network failure, a checksum mismatch (the download is deleted) or an
+            unsafe archive member (nothing is installed).
+    """
+    root = Path(root).expanduser()
+    info = REGISTRY.get(name)
+    dest = root / name
+    if info is not None and info.layout == "torchvision" and url is None:
+        from companion.data.torchvision_sets import torchvision_dataset
+
+        for split in ("train", "test"):
+            torchvision_dataset(name, root, split, download=True)
+        return root
+    url = url or (info.url if info else None)
+    if url is None:
+        raise ValueError(
+            f"unknown dataset {name!r} and no url= given; known: {', '.join(sorted(REGISTRY))}"
+        )
+    if dest.is_dir() and any(dest.iterdir()):
+        logger.info("%s already exists; delete it to fetch again", dest)
+        return dest
+    root.mkdir(parents=True, exist_ok=True)
+    archive = root / (Path(urllib.parse.urlparse(url).path).name or f"{name}.archive")
+    part = archive.with_name(archive.name + ".part")
+    if not archive.exists():
+        _download(url, part, progress, timeout)
+        os.replace(part, archive)
+    expected = sha256 or (info.sha256 if info else None) or _lock(root).get(name, {}).get("sha256")
+    digest = sha256_of(archive)
+    if expected is not None and digest != expected.lower():
+        archive.unlink()
+        raise RuntimeError(
+            f"checksum mismatch for {url}: expected sha256 {expected}, got "
+            f"{digest}; the download was deleted. Run the command again, or "
+            f"check the source if it keeps happening."
+        )
+    if expected is None:
+        logger.info("no published sha256 for %s; recording %s in %s", name, digest, LOCK_FILE)
+    _record(root, name, url, digest)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-extract-", dir=root))
+    try:
+        safe_extract(archive, tmp)
+        _install(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not keep_archive:
+        archive.unlink()
+    return dest
