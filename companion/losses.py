@@ -8,6 +8,7 @@ returns a scalar tensor (mean over the batch) unless stated otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -28,6 +29,7 @@ __all__ = [
     "mode_seeking_ratio",
     "r1_penalty",
     "reconstruction_l1",
+    "scale_gradient",
 ]
 
 
@@ -174,3 +176,29 @@ def mode_seeking_ratio(
     """
     ratio = (x_1 - x_2).abs().mean() / (z_1 - z_2).abs().mean()
     return 1.0 / (ratio + eps)
+
+
+class _ScaleGradient(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, scale: float) -> torch.Tensor:
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return grad * ctx.scale, None
+
+
+def scale_gradient(x: torch.Tensor, scale: float) -> torch.Tensor:
+    """Identity on the forward pass; multiplies the gradient flowing back into ``x`` by ``scale``.
+
+    Lets one loss train two networks at different weights: a critic after this point gets the
+    full gradient, the generator before it ``scale`` times it (``scale = 0`` blocks it).
+
+    Example:
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> scale_gradient(x, 3.0).sum().backward()
+        >>> x.grad.tolist()
+        [3.0, 3.0]
+    """
+    return _ScaleGradient.apply(x, float(scale))

@@ -1,0 +1,115 @@
+"""SEGAN: the statistics network, Eq. (5) on hand-computed scores, who gets which gradient."""
+
+import math
+
+import pytest
+import torch
+
+from companion.config import seed_everything
+from companion.methods.segan import SEGAN, SEGANConfig, geometry_consistency_l1
+from companion.nets.critics import StatisticsNetwork
+from companion.train import fit
+
+
+def _log_sigmoid(t):
+    return math.log(1 / (1 + math.exp(-t)))
+
+
+def test_bound_equals_eq5_on_hand_computed_scores():
+    model = SEGAN(SEGANConfig.smoke())
+    joint, marginal = torch.tensor([0.0, 2.0, -1.0]), torch.tensor([1.0, -1.0, 0.5])
+    calls = []
+
+    def fake_t(x, z):
+        calls.append((x, z))
+        return joint if len(calls) == 1 else marginal
+
+    model.T.forward = fake_t
+    b_1, b_2, z_1 = torch.randn(3, 3, 32, 32), torch.randn(3, 3, 32, 32), torch.randn(3, 8)
+    bound = model.mi_bound(b_1, b_2, z_1)
+    # Eq. (5): E_joint[log sigma(T)] + E_marginal[log(1 - sigma(T))], a sum of two means.
+    expected = (
+        sum(_log_sigmoid(t) for t in joint.tolist()) / 3
+        + sum(_log_sigmoid(-t) for t in marginal.tolist()) / 3
+    )
+    assert bound.estimate.item() == pytest.approx(expected, abs=1e-6)
+    assert bound.loss.item() == pytest.approx(-expected, abs=1e-6)
+    # Positives pair z_1 with its own output, negatives pair z_1 with the other code's output.
+    assert torch.equal(calls[0][0], b_1) and torch.equal(calls[1][0], b_2)
+    assert calls[0][1] is z_1 and calls[1][1] is z_1
+
+
+def test_statistics_network_shapes_paper_and_cpu():
+    paper = SEGANConfig.paper()
+    t = StatisticsNetwork(paper.image_size, 3, paper.z_dim, paper.t_widths, paper.t_fc_width)
+    assert sum(p.numel() for p in t.parameters()) == 11_374_561  # Table 3, counted with biases
+    assert t(torch.randn(1, 3, 256, 256), torch.randn(1, 8)).shape == (1,)
+    cpu = SEGANConfig.cpu()
+    t = StatisticsNetwork(cpu.image_size, 3, cpu.z_dim, cpu.t_widths, cpu.t_fc_width)
+    assert t(torch.randn(4, 3, 32, 32), torch.randn(4, 8)).shape == (4,)
+    with pytest.raises(ValueError, match="not divisible by 2"):
+        StatisticsNetwork(48, 3, 8, widths=(8, 8, 8, 8, 8))
+
+
+@pytest.mark.parametrize("lambda_mi", [0.0, 3.0])
+def test_generator_gets_lambda_mi_times_the_bound_gradient(lambda_mi):
+    seed_everything(0)
+    model = SEGAN(SEGANConfig.smoke().with_overrides({"lambda_mi": lambda_mi}))
+    a, z_1, z_2 = torch.randn(4, 3, 32, 32), torch.randn(4, 8), torch.randn(4, 8)
+
+    def grads(lam):
+        model.zero_grad()
+        object.__setattr__(model.cfg, "lambda_mi", lam)  # test only: configs are frozen
+        model.mi_bound(model.G(a, z_1), model.G(a, z_2), z_1).loss.backward()
+        g = torch.cat([p.grad.flatten() for p in model.G.parameters() if p.grad is not None])
+        t = torch.cat([p.grad.flatten() for p in model.T.parameters()])
+        return g, t
+
+    g_ref, t_ref = grads(1.0)
+    g, t = grads(lambda_mi)
+    assert torch.allclose(t, t_ref)  # T always climbs the bound at full strength
+    assert torch.allclose(g, lambda_mi * g_ref, atol=1e-7)  # G: lambda_mi times (0: none)
+
+
+def test_training_steps_log_a_bound_in_its_range():
+    seed_everything(0)
+    model = SEGAN(SEGANConfig.smoke())
+    data = [
+        {"a": torch.rand(3, 32, 32) * 2 - 1, "b": torch.rand(3, 32, 32) * 2 - 1} for _ in range(8)
+    ]
+    history = fit(model, data, 3, log_every=1)
+    for h in history:
+        # Each term is a log-probability, so the bound is <= 0 for any critic; it sits below
+        # -2 log 2 only while T ranks pairs the wrong way round (possible at initialisation).
+        assert -3 < h["mi/jsd"] <= 0
+        assert {"loss/d", "loss/g_adv", "loss/l1"} <= h.keys()
+
+
+def test_unpaired_variant_uses_geometry_consistency():
+    seed_everything(0)
+    cfg = SEGANConfig.smoke().with_overrides({"paired": False, "lambda_l1": 0.0, "lambda_gc": 20.0})
+    model = SEGAN(cfg)
+    data = [
+        {"a": torch.rand(3, 32, 32) * 2 - 1, "b": torch.rand(3, 32, 32) * 2 - 1} for _ in range(8)
+    ]
+    history = fit(model, data, 2, log_every=1)
+    assert "loss/gc" in history[-1] and "loss/l1" not in history[-1]
+
+
+def test_geometry_consistency_is_zero_for_an_equivariant_generator():
+    a, z = torch.randn(2, 3, 8, 8), torch.randn(2, 8)
+
+    def g(x, z):
+        return torch.tanh(x)  # pixelwise: commutes with rotation
+
+    assert geometry_consistency_l1(g, a, z, g(a, z)).item() == 0.0
+
+    def g_shift(x, z):
+        return torch.roll(x, 1, dims=3)  # a shift does not commute with rotation
+
+    assert geometry_consistency_l1(g_shift, a, z, g_shift(a, z)).item() > 0.1
+
+
+def test_segan_needs_a_code():
+    with pytest.raises(ValueError, match="SEGAN needs a code"):
+        SEGAN(SEGANConfig.smoke().with_overrides(["z_dim=0"]))
