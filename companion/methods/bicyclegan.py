@@ -1,0 +1,250 @@
+"""BicycleGAN: two cycles that make the code matter (Zhu et al. 2017, arXiv:1711.11586).
+
+pix2pix + noise ignores ``z``. BicycleGAN ties codes and outputs both ways (Sec. 3):
+
+- **cVAE-GAN** (B -> z -> B_hat, Sec. 3.2): an encoder ``E`` maps the target ``b`` to
+  ``q(z | b) = N(mu, sigma^2)``; ``G(a, z)`` with ``z ~ q`` must rebuild ``b`` (L1, Eq. 5) and
+  fool ``D`` (Eq. 4), while a KL term keeps ``q`` near the prior N(0, I) (Eq. 6), so that codes
+  drawn from the prior at test time look like encoded ones.
+- **cLR-GAN** (z -> B_hat -> z, Sec. 3.3): a code drawn from the prior must be recoverable from
+  the output, ``||E(G(a, z)) - z||_1`` (Eq. 8), and ``G(a, z)`` must fool a second ``D`` (Eq. 1).
+  As in the paper (Sec. 3.4), this latent term updates G only: training E on it too lets G and
+  E agree on a code hidden in the image instead of one that changes what it looks like.
+
+The hybrid objective is Eq. (10) with lambda = 10, lambda_latent = 0.5, lambda_KL = 0.01.
+Chapter 2 checks the claim that this covers many more modes than pix2pix + noise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from companion.losses import (
+    kl_to_standard_normal,
+    latent_regression_l1,
+    mode_seeking_ratio,
+    reconstruction_l1,
+)
+from companion.methods.base import register_method
+from companion.methods.pix2pix import (
+    Pix2Pix,
+    Pix2PixConfig,
+    adversarial_d_loss,
+    adversarial_g_loss,
+    build_discriminator,
+    source_and_target,
+)
+from companion.nets import ResNetEncoder, init_weights, reparameterize
+
+__all__ = ["BicycleGAN", "BicycleGANConfig", "forward_with_frozen_parameters"]
+
+
+@dataclasses.dataclass(frozen=True)
+class BicycleGANConfig(Pix2PixConfig):
+    """Hyper-parameters; the defaults are the ``paper`` preset (facades at 256x256, Sec. 4)."""
+
+    z_dim: int = 8  # Sec. 4: |z| = 8 for all datasets
+    z_injection: str = "all"  # Sec. 4 / Fig. 6: add_to_all (the code's default)
+    use_dropout: bool = True  # the released facades script trains with --use_dropout
+    init_type: str = "xavier"  # BicycleGAN code: init_type='xavier' (gain 0.02)
+    conditional_d: bool = False  # BicycleGAN code default: D sees b only
+    d_scales: int = 2  # Sec. 4: two PatchGANs, 70x70 and 140x140 patches
+    lambda_l1: float = 10.0  # Sec. 4: lambda = 10
+    lambda_kl: float = 0.01  # Sec. 4: lambda_KL = 0.01
+    lambda_latent: float = 0.5  # Sec. 4: lambda_latent = 0.5
+    lambda_gan2: float = 1.0  # weight of the cLR-GAN's adversarial term (code: lambda_GAN2)
+    use_same_d: bool = False  # code default: a second D for the cLR-GAN branch
+    nef: int = 64  # ResNet encoder width (code: nef = 64)
+    encoder_blocks: int = 5  # resnet_256: 256 -> 8 before pooling
+    batch_size: int = 2  # Sec. 4: batch 2, one pair per cycle
+
+    @classmethod
+    def cpu(cls) -> BicycleGANConfig:
+        """Shapes at 32x32: the pix2pix ``cpu`` networks plus a 3-stage encoder, batch 32."""
+        return dataclasses.replace(
+            cls(),
+            dataset="shapes",
+            direction="AtoB",
+            image_size=32,
+            num_downs=3,
+            ngf=32,
+            ndf=32,
+            d_layers=2,
+            d_scales=1,
+            z_injection="input",
+            use_dropout=False,
+            nef=32,
+            encoder_blocks=3,
+            batch_size=32,
+        )
+
+    @classmethod
+    def smoke(cls) -> BicycleGANConfig:
+        return dataclasses.replace(
+            cls.cpu(), num_downs=2, ngf=8, ndf=8, d_layers=1, nef=8, encoder_blocks=2, batch_size=4
+        )
+
+
+def forward_with_frozen_parameters(module: nn.Module, *args: Any) -> Any:
+    """Run ``module`` with its parameters detached: gradients reach the inputs, never the weights.
+
+    This is how the cLR-GAN's latent term updates G and not E (Sec. 3.4) within one backward pass.
+
+    Example:
+        >>> lin = nn.Linear(2, 1); x = torch.ones(1, 2, requires_grad=True)
+        >>> forward_with_frozen_parameters(lin, x).sum().backward()
+        >>> lin.weight.grad is None, x.grad is not None
+        (True, True)
+    """
+    params = {name: p.detach() for name, p in module.named_parameters()}
+    buffers = dict(module.named_buffers())
+    return functional_call(module, {**params, **buffers}, args)
+
+
+@register_method
+class BicycleGAN(Pix2Pix):
+    """cVAE-GAN + cLR-GAN: ``G(a, z)``, encoder ``E(b) = (mu, logvar)``, two discriminators.
+
+    Example:
+        >>> model = BicycleGAN(BicycleGANConfig.smoke())
+        >>> model.translate(torch.zeros(2, 3, 32, 32)).shape
+        torch.Size([2, 3, 32, 32])
+    """
+
+    Config = BicycleGANConfig
+    name = "bicyclegan"
+
+    def __init__(self, cfg: BicycleGANConfig) -> None:
+        if cfg.z_dim <= 0:
+            raise ValueError(f"BicycleGAN needs a code: z_dim must be > 0, got {cfg.z_dim}")
+        super().__init__(cfg)  # G and D (the cVAE-GAN's discriminator)
+        self.E = init_weights(
+            ResNetEncoder(
+                cfg.out_channels,
+                cfg.z_dim,
+                nef=cfg.nef,
+                num_blocks=cfg.encoder_blocks,
+                norm=cfg.norm,
+            ),
+            cfg.init_type,
+        )
+        self.D2 = None if cfg.use_same_d else build_discriminator(cfg, cfg.conditional_d)
+
+    def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        # Adam keeps per-parameter state, so one optimizer over G and E (or D and D2) equals the
+        # code's separate ones with the same settings.
+        betas = (self.cfg.beta1, self.cfg.beta2)
+        d_params = [*self.D.parameters(), *(self.D2.parameters() if self.D2 else [])]
+        return {
+            "D": torch.optim.Adam(d_params, lr=self.cfg.lr, betas=betas),
+            "G": torch.optim.Adam(
+                [*self.G.parameters(), *self.E.parameters()], lr=self.cfg.lr, betas=betas
+            ),
+        }
+
+    def forward_cycles(self, a: torch.Tensor, b: torch.Tensor) -> dict[str, Any]:
+        """Both cycles' forward passes on a batch whose halves play the two roles.
+
+        The first half (a_1, b_1) is encoded (cVAE-GAN); the second half's targets b_2 are the
+        real images the cLR-GAN's discriminator compares with G(a_1, z_random), as in the code.
+
+        Raises:
+            ValueError: for an odd or too small batch.
+        """
+        n = a.shape[0]
+        if n < 2 or n % 2:
+            raise ValueError(
+                f"BicycleGAN splits each batch in two: batch size must be even, got {n}"
+            )
+        half = n // 2
+        a_1, b_1, a_2, b_2 = a[:half], b[:half], a[half:], b[half:]
+        # cVAE-GAN, B -> z -> B_hat (Eq. 4-6)
+        mu, logvar = self.E(b_1)  # (N/2, D) each
+        z_enc = reparameterize(mu, logvar)
+        b_fake_enc = self.G(a_1, z_enc)
+        # cLR-GAN, z -> B_hat -> z_hat (Eq. 1, 8)
+        z_rand = self.sample_code(half, a)
+        b_fake_rand = [self.G(a_1, z_rand)]
+        z_rand_2 = None
+        if self.cfg.lambda_ms > 0:  # MSGAN: a second random output for the same inputs
+            z_rand_2 = self.sample_code(half, a)
+            b_fake_rand.append(self.G(a_1, z_rand_2))
+        return dict(
+            a_1=a_1,
+            b_1=b_1,
+            a_2=a_2,
+            b_2=b_2,
+            mu=mu,
+            logvar=logvar,
+            z_rand=z_rand,
+            z_rand_2=z_rand_2,
+            b_fake_enc=b_fake_enc,
+            b_fake_rand=b_fake_rand,
+        )
+
+    def discriminator_loss(self, out: dict[str, Any]) -> torch.Tensor:
+        """D on the cVAE-GAN branch (Eq. 4) plus D2 on the cLR-GAN branch (Eq. 1)."""
+        d2 = self.D2 or self.D
+        a_1 = out["a_1"]
+        loss_vae = adversarial_d_loss(
+            self.D, self.d_loss, self.pair(a_1, out["b_1"]), [self.pair(a_1, out["b_fake_enc"])]
+        )
+        loss_lr = adversarial_d_loss(
+            d2,
+            self.d_loss,
+            self.pair(out["a_2"], out["b_2"]),
+            [self.pair(a_1, f) for f in out["b_fake_rand"]],
+        )
+        return loss_vae + loss_lr
+
+    def generator_losses(self, out: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """The weighted terms of Eq. (10) for G and E; their sum is the loss of one G/E step."""
+        cfg = self.cfg
+        d2 = self.D2 or self.D
+        a_1, b_fake_rand = out["a_1"], out["b_fake_rand"]
+        mu_rec, _ = forward_with_frozen_parameters(self.E, b_fake_rand[0])  # E(G(a, z)), E fixed
+        terms = {
+            "gan_vae": cfg.lambda_gan
+            * adversarial_g_loss(self.D, self.g_loss, [self.pair(a_1, out["b_fake_enc"])]),
+            "gan_lr": cfg.lambda_gan2
+            * adversarial_g_loss(d2, self.g_loss, [self.pair(a_1, f) for f in b_fake_rand]),
+            "l1": cfg.lambda_l1 * reconstruction_l1(out["b_fake_enc"], out["b_1"]),  # Eq. (5)
+            "kl": cfg.lambda_kl * kl_to_standard_normal(out["mu"], out["logvar"]),  # Eq. (6)
+            "latent": cfg.lambda_latent * latent_regression_l1(mu_rec, out["z_rand"]),  # Eq. (8)
+        }
+        if cfg.lambda_ms > 0:  # MSGAN Eq. (4)
+            terms["ms"] = cfg.lambda_ms * mode_seeking_ratio(
+                b_fake_rand[0], b_fake_rand[1], out["z_rand"], out["z_rand_2"]
+            )
+        return terms
+
+    def training_step(self, batch: Any, step: int, opt: Any) -> dict[str, float]:
+        a, b = source_and_target(batch, self.cfg.direction)  # (N, C, H, W) each, in [-1, 1]
+        out = self.forward_cycles(a, b)
+
+        # Eq. (10), max over D and D2: real targets against both cycles' outputs.
+        loss_d = self.discriminator_loss(out)
+        opt.step("D", loss_d)
+
+        # Eq. (10), min over G and E (the latent term reaches G only).
+        terms = self.generator_losses(out)
+        loss_g = sum(terms.values())
+        opt.step("G", loss_g)
+        return {
+            "loss/d": loss_d.item(),
+            "loss/g": loss_g.item(),
+            **{f"loss/{k}": v.item() for k, v in terms.items()},
+        }
+
+    @torch.no_grad()
+    def encode(
+        self, b: torch.Tensor, *, sample: bool = False, generator: torch.Generator | None = None
+    ):
+        """Codes (N, z_dim) of targets ``b``: the mean of q(z | b), or a sample if ``sample``."""
+        mu, logvar = self.E(b)
+        return reparameterize(mu, logvar, generator=generator) if sample else mu

@@ -1,0 +1,101 @@
+import dataclasses
+
+import pytest
+import torch
+
+from companion.methods.base import build_method, get_method
+from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig, source_and_target
+
+
+class RecordingStepper:
+    """Performs ``opt.step`` like the trainer's Stepper and records the order of the updates."""
+
+    def __init__(self, optimizers):
+        self.optimizers = optimizers
+        self.calls = []
+
+    def step(self, name, loss, *, retain_graph=False):
+        self.calls.append(name)
+        opt = self.optimizers[name]
+        opt.zero_grad(set_to_none=True)
+        loss.backward(retain_graph=retain_graph)
+        opt.step()
+
+
+def paired_batch(n=4, size=32, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a = torch.rand(n, 3, size, size, generator=g) * 2 - 1
+    b = torch.rand(n, 3, size, size, generator=g) * 2 - 1
+    return {"a": a, "b": b}
+
+
+def test_presets_keep_paper_values():
+    paper = Pix2PixConfig.paper()
+    assert (paper.image_size, paper.batch_size, paper.dataset) == (256, 1, "facades")
+    assert (paper.lr, paper.beta1, paper.beta2, paper.gan_loss) == (2e-4, 0.5, 0.999, "lsgan")
+    cpu = Pix2PixConfig.cpu()
+    assert (cpu.dataset, cpu.image_size, cpu.batch_size, cpu.num_downs, cpu.ngf) == (
+        "shapes",
+        32,
+        32,
+        3,
+        32,
+    )
+    assert cpu.z_injection == "input" and cpu.z_dim == 8
+    assert get_method("pix2pix") is Pix2Pix
+
+
+def test_training_step_updates_d_then_g_and_returns_floats():
+    torch.manual_seed(0)
+    model = Pix2Pix(Pix2PixConfig.smoke())
+    opt = RecordingStepper(model.configure_optimizers())
+    before = [p.clone() for p in model.G.parameters()]
+    logs = model.training_step(paired_batch(), 0, opt)
+    assert opt.calls == ["D", "G"]
+    assert set(logs) == {"loss/d", "loss/g", "loss/gan", "loss/l1"}
+    assert all(isinstance(v, float) for v in logs.values())
+    assert any(not torch.equal(p, q) for p, q in zip(before, model.G.parameters()))
+
+
+def test_translate_samples_codes_and_accepts_given_ones():
+    torch.manual_seed(0)
+    model = Pix2Pix(Pix2PixConfig.smoke()).eval()
+    a = paired_batch(2)["a"]
+    z = torch.randn(2, 8)
+    assert torch.equal(model.translate(a, z), model.translate(a, z))
+    out = model.translate(a, generator=torch.Generator().manual_seed(1))
+    assert out.shape == (2, 3, 32, 32) and out.abs().max() <= 1
+    assert model.preview(paired_batch(4)).shape == (4 * 6, 3, 32, 32)
+
+
+def test_deterministic_pix2pix_has_no_code():
+    cfg = dataclasses.replace(Pix2PixConfig.smoke(), z_dim=0)
+    model = Pix2Pix(cfg).eval()
+    a = paired_batch(2)["a"]
+    assert torch.equal(model.translate(a), model.translate(a))
+    opt = RecordingStepper(model.configure_optimizers())
+    assert set(model.training_step(paired_batch(), 0, opt)) >= {"loss/l1"}
+
+
+def test_mode_seeking_term_is_logged_when_on():
+    model = build_method("pix2pix", "smoke", ["lambda_ms=1"])
+    opt = RecordingStepper(model.configure_optimizers())
+    assert "loss/ms" in model.training_step(paired_batch(), 0, opt)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="direction must be"):
+        source_and_target(paired_batch(), "AtoC")
+    with pytest.raises(KeyError, match="needs 'a' and 'b'"):
+        source_and_target({"x": 1}, "AtoB")
+    with pytest.raises(ValueError, match="gan_loss must be"):
+        build_method("pix2pix", "smoke", ["gan_loss=wgan-gp"])
+    with pytest.raises(ValueError, match="generator must be"):
+        build_method("pix2pix", "smoke", ["generator=vit"])
+    with pytest.raises(ValueError, match="needs codes"):
+        build_method("pix2pix", "smoke", ["z_dim=0", "lambda_ms=1"])
+
+
+def test_resnet_generator_option():
+    model = build_method("pix2pix", "smoke", ["generator=resnet", "resnet_blocks=1"])
+    assert model.translate(paired_batch(1)["a"]).shape == (1, 3, 32, 32)
