@@ -2,9 +2,6 @@
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -119,33 +116,11 @@ def test_notebook_uses_public_api_only(nb):
 
 
 @pytest.mark.slow
-def test_site_builds_without_execution_and_without_broken_references(tmp_path):
-    """Sphinx in nitpicky mode with warnings as errors, notebooks not executed."""
-    config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())
-    config["execute"]["execute_notebooks"] = "off"
-    cfg_path = tmp_path / "_config.noexec.yml"
-    cfg_path.write_text(yaml.safe_dump(config))
-    jb = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run(
-        [
-            str(jb),
-            "build",
-            str(ROOT),
-            "--config",
-            str(cfg_path),
-            "--toc",
-            str(ROOT / "_toc.yml"),
-            "--path-output",
-            str(tmp_path),
-            "-W",
-            "--keep-going",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-4000:]
-    assert (tmp_path / "_build" / "html" / "index.html").is_file()
-    shutil.rmtree(tmp_path / "_build", ignore_errors=True)
+def test_site_builds_without_execution_and_without_broken_references(site_build):
+    """Sphinx in nitpicky mode with warnings as errors, notebooks not executed.
+
+    The build is the session's shared one (tests/conftest.py), which tests/test_site.py then
+    opens in a browser; with `--site DIR` this checks the given site instead.
+    """
+    assert site_build.returncode == 0, site_build.log[-4000:]
+    assert (site_build.html / "index.html").is_file()
