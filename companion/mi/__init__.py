@@ -1,0 +1,72 @@
+"""Mutual-information estimation: variational bounds, critics and Gaussians with known MI.
+
+``bounds`` holds the estimators (each a function of critic scores returning a ``Bound``),
+``critics`` the networks T(x, y), ``gaussian`` the closed-form test bed and ``staircase`` the
+Poole et al. (2019) benchmark built from them.
+"""
+
+from companion.mi.bounds import (
+    MINE,
+    Bound,
+    ba_lower_bound,
+    dv_lower_bound,
+    infonce_lower_bound,
+    jsd_lower_bound,
+    jsd_nwj_lower_bound,
+    mine_lower_bound,
+    nwj_lower_bound,
+    shuffle_pairs,
+    smile_lower_bound,
+)
+from companion.mi.critics import (
+    ConcatCritic,
+    GaussianPosteriorCritic,
+    SeparableCritic,
+    gaussian_optimal_critic,
+    mlp,
+)
+from companion.mi.gaussian import (
+    gaussian_entropy,
+    gaussian_mi,
+    gaussian_pmi,
+    mi_staircase,
+    rho_from_mi,
+    sample_correlated_gaussian,
+)
+from companion.mi.staircase import (
+    ESTIMATORS,
+    StaircaseConfig,
+    StaircaseResult,
+    run_staircase,
+    staircase_table,
+)
+
+__all__ = [
+    "ESTIMATORS",
+    "MINE",
+    "Bound",
+    "ConcatCritic",
+    "GaussianPosteriorCritic",
+    "SeparableCritic",
+    "StaircaseConfig",
+    "StaircaseResult",
+    "ba_lower_bound",
+    "dv_lower_bound",
+    "gaussian_entropy",
+    "gaussian_mi",
+    "gaussian_optimal_critic",
+    "gaussian_pmi",
+    "infonce_lower_bound",
+    "jsd_lower_bound",
+    "jsd_nwj_lower_bound",
+    "mi_staircase",
+    "mine_lower_bound",
+    "mlp",
+    "nwj_lower_bound",
+    "rho_from_mi",
+    "run_staircase",
+    "sample_correlated_gaussian",
+    "shuffle_pairs",
+    "smile_lower_bound",
+    "staircase_table",
+]
