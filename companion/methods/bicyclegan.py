@@ -244,7 +244,7 @@ class BicycleGAN(Pix2Pix):
     @torch.no_grad()
     def encode(
         self, b: torch.Tensor, *, sample: bool = False, generator: torch.Generator | None = None
-    ):
+    ) -> torch.Tensor:
         """Codes (N, z_dim) of targets ``b``: the mean of q(z | b), or a sample if ``sample``."""
         mu, logvar = self.E(b)
         return reparameterize(mu, logvar, generator=generator) if sample else mu

@@ -208,7 +208,9 @@ class Pix2Pix(Method):
         """What D sees: ``cat(a, b)`` (N, C_a + C_b, H, W) if conditional, else ``b``."""
         return torch.cat([a, b], dim=1) if self.cfg.conditional_d else b
 
-    def sample_code(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None):
+    def sample_code(
+        self, n: int, like: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor | None:
         """``z ~ N(0, I)`` of shape (n, z_dim) on ``like``'s device, or None if deterministic."""
         if self.cfg.z_dim == 0:
             return None
