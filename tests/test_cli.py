@@ -103,3 +103,55 @@ def test_python_dash_m_works():
         [sys.executable, "-m", "companion", "--help"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and "train" in result.stdout
+
+
+def test_data_list_and_show(tmp_path, capsys):
+    assert main(["data", "list"]) == 0
+    assert "shapes" in capsys.readouterr().out.split()
+    out = tmp_path / "shapes.png"
+    assert main(["data", "show", "shapes", "--out", str(out), "--resolution", "32"]) == 0
+    assert out.stat().st_size > 0
+
+
+def test_missing_real_dataset_names_the_fetch_command(tmp_path, capsys):
+    code = main(
+        [
+            "train",
+            "dcgan",
+            "--preset",
+            "smoke",
+            "--data",
+            "facades",
+            "--root",
+            str(tmp_path / "nowhere"),
+            "--steps",
+            "1",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
+    assert code == 2
+    assert "companion data fetch facades" in capsys.readouterr().err
+
+
+def test_eval_writes_json_with_protocol(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "segan", "--preset", "smoke", "--steps", "2", "--out", str(run)]) == 0
+    code = main(
+        [
+            "eval",
+            str(run),
+            "--n-inputs",
+            "4",
+            "--samples-per-input",
+            "5",
+            "--metrics",
+            "mode_coverage",
+            "ndb",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    result = json.loads((run / "eval.json").read_text())
+    coverage = result["metrics"]["mode_coverage"]
+    assert 1 <= coverage["value"] <= 8 and coverage["n_styles"] == 8
+    assert result["metrics"]["ndb"]["k"] == 20

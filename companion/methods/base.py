@@ -54,6 +54,7 @@ class Method(nn.Module):
 
     Config: ClassVar[type[PresetConfig]]
     name: ClassVar[str] = "method"
+    conditional: ClassVar[bool] = True  # translate(a, z); False: unconditional, sample(n)
 
     def __init__(self, cfg: PresetConfig) -> None:
         super().__init__()

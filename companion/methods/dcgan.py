@@ -91,6 +91,7 @@ class DCGAN(Method):
 
     Config = DCGANConfig
     name = "dcgan"
+    conditional = False
 
     def __init__(self, cfg: DCGANConfig) -> None:
         super().__init__(cfg)

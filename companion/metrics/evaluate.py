@@ -194,9 +194,11 @@ def evaluate(
     unknown = names - set(METRICS)
     if unknown:
         raise ValueError(f"unknown metrics {sorted(unknown)}; choose from {list(METRICS)}")
-    conditional = hasattr(method, "translate")
+    # Every Method defines both translate() and sample(); its ``conditional`` flag says which one
+    # works. Plain objects are judged by which of the two they have.
+    conditional = getattr(method, "conditional", hasattr(method, "translate"))
     device = _device(method)
-    ref_key = "b" if conditional else "x"
+    ref_key = "b" if conditional else getattr(getattr(method, "cfg", None), "image_key", "x")
     n_ref = len(data) if cfg.n_reference is None else cfg.n_reference
     real = _stack(data, ref_key, n_ref)
     a = _stack(data, "a", cfg.n_inputs).to(device) if conditional else None
