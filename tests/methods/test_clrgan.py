@@ -1,0 +1,40 @@
+"""Tests for companion.methods.clrgan (smoke preset, CPU)."""
+
+import math
+
+import pytest
+import torch
+
+from companion.data import load_dataset
+from companion.methods.base import get_method
+from companion.methods.clrgan import CLRGAN, CLRGANConfig, latent_regression_bound
+from companion.train import Stepper
+
+
+def test_registry_and_presets():
+    assert get_method("clrgan") is CLRGAN
+    assert CLRGANConfig.paper().lambda_l1 == 0.0 and CLRGANConfig.paper().lambda_latent == 0.5
+
+
+def test_training_step_updates_g_and_e():
+    model = CLRGAN(CLRGANConfig.smoke().with_overrides(["lambda_l1=3"]))
+    batch = load_dataset("shapes", resolution=32, size=8).batch(range(4))
+    before = [p.detach().clone() for p in model.E.parameters()]
+    logs = model.training_step(batch, 0, Stepper(model.configure_optimizers()))
+    assert {"loss/latent", "loss/l1", "mi/latent_bound"} <= set(logs)
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.E.parameters()))
+    assert model.encode(batch["b"]).shape == (4, 8)
+
+
+def test_latent_regression_bound_known_answers():
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(20_000, 8, generator=gen)
+    ignored = latent_regression_bound(torch.zeros_like(z), z).item()
+    expected = 8 * (0.5 * math.log(2 * math.pi * math.e) - 1 - math.log(2 * math.sqrt(2 / math.pi)))
+    assert ignored == pytest.approx(expected, abs=0.05)
+    assert latent_regression_bound(z + 0.1 * torch.randn(z.shape, generator=gen), z) > 10
+
+
+def test_needs_a_code():
+    with pytest.raises(ValueError, match="z_dim must be > 0"):
+        CLRGAN(CLRGANConfig.smoke().with_overrides(["z_dim=0"]))
