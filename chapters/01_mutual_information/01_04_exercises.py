@@ -181,6 +181,8 @@ top = max(v.max().item() for v in nce)
 print(f"max InfoNCE {top:.4f} <= log {BATCH} = {math.log(BATCH):.4f}")
 assert top <= math.log(BATCH) + 1e-9
 # 3. Your NWJ spreads more at 10 nats than at 1 nat, and more than InfoNCE.
+#    Seeds 0-2 (cpu preset): NWJ sd 0.18-0.19 at 1 nat, 1.1-1.5 at 10 nats;
+#    InfoNCE sd at 10 nats 0.03-0.04.
 print(
     f"NWJ sd at 1 and 10 nats: {nwj[0].std():.3f}, {nwj[-1].std():.3f}; "
     f"InfoNCE sd at 10 nats: {nce[-1].std():.3f}"
