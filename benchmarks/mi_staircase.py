@@ -5,7 +5,7 @@ I(X; Y) = 2, 4, 6, 8, 10 nats, 4000 steps per level, batch 64, Adam 5e-4, separa
 concatenated critics (2 x 256 ReLU, embedding 32). Statistics use the last half of each level.
 
     python benchmarks/mi_staircase.py                       # separable critics, paper protocol
-    python benchmarks/mi_staircase.py --critic concat       # concatenated critics (use a GPU)
+    python benchmarks/mi_staircase.py --critic concat --device cuda --workers 1
     python benchmarks/mi_staircase.py --steps 400 --seeds 0 1 2
 
 Estimators are split across ``--workers`` processes (one thread each); a critic's numbers do
@@ -34,9 +34,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 _COST = {"ba": 0.6}
 
 
-def _run_group(cfg: StaircaseConfig) -> dict:
+def _run_group(cfg: StaircaseConfig, device: str = "cpu") -> dict:
     torch.set_num_threads(1)
-    result = run_staircase(cfg)
+    result = run_staircase(cfg, device=device)
     return {
         "estimates": {k: v.tolist() for k, v in result.estimates.items()},
         "jsd_bce": None if result.jsd_bce is None else result.jsd_bce.tolist(),
@@ -55,15 +55,15 @@ def _groups(estimators: tuple[str, ...], workers: int) -> list[tuple[str, ...]]:
     return [tuple(g) for g in groups if g]
 
 
-def run_seed(cfg: StaircaseConfig, workers: int) -> tuple[dict, float]:
+def run_seed(cfg: StaircaseConfig, workers: int, device: str = "cpu") -> tuple[dict, float]:
     """One staircase over all estimators in parallel groups: per-step estimates and seconds."""
     configs = [cfg.with_overrides({"estimators": g}) for g in _groups(cfg.estimators, workers)]
     start = time.perf_counter()
     if len(configs) == 1:
-        outputs = [_run_group(configs[0])]
+        outputs = [_run_group(configs[0], device)]
     else:
         with ProcessPoolExecutor(len(configs)) as pool:
-            outputs = list(pool.map(_run_group, configs))
+            outputs = list(pool.map(_run_group, configs, [device] * len(configs)))
     seconds = time.perf_counter() - start
     merged = {}
     for out in outputs:
@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--steps", type=int, default=None, help="steps per level (paper: 4000)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--workers", type=int, default=2, help="processes (one thread each)")
+    parser.add_argument("--device", default="cpu", help="e.g. cuda (then use --workers 1)")
     parser.add_argument(
         "--estimators", nargs="+", default=list(ESTIMATORS), choices=list(ESTIMATORS)
     )
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> dict:
         cfg = cfg.with_overrides({"steps_per_level": args.steps})
     per_seed, seconds = [], []
     for seed in args.seeds:
-        estimates, elapsed = run_seed(cfg.with_overrides({"seed": seed}), args.workers)
+        estimates, elapsed = run_seed(cfg.with_overrides({"seed": seed}), args.workers, args.device)
         per_seed.append(estimates)
         seconds.append(elapsed)
         print(f"seed {seed}: {elapsed:.1f} s wall-clock ({args.workers} workers)")
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> dict:
         "config": cfg.to_dict(),
         "seeds": args.seeds,
         "workers": args.workers,
+        "device": args.device,
         "seconds_per_seed": seconds,
         "rows": rows,
         "companion_version": companion.__version__,
