@@ -170,7 +170,7 @@ c, x = idx // K, idx % K  # (N,), (N,)
 logits_table = torch.zeros(K, K, requires_grad=True)  # row x: logits of q(. | x)
 opt = torch.optim.Adam([logits_table], lr=0.05)
 trace = []
-for step in range(Q_STEPS):
+for _ in range(Q_STEPS):
     bound = categorical_ba_lower_bound(logits_table[x], c)
     opt.zero_grad()
     bound.loss.backward()

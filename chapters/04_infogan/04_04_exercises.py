@@ -96,7 +96,7 @@ def laplace_bound(z, mu, b):
 
 
 # %% tags=["solution"]
-def laplace_bound(z, mu, b):
+def laplace_bound(z, mu, b):  # noqa: F811
     """H(Z) + mean log q(z | b_hat) for z ~ N(0, I_D), Laplace q (nats)."""
     d = z.shape[1]
     entropy = 0.5 * d * math.log(2 * math.pi * math.e)
@@ -135,7 +135,7 @@ def my_categorical_bound(logits, c):
 
 
 # %% tags=["solution"]
-def my_categorical_bound(logits, c):
+def my_categorical_bound(logits, c):  # noqa: F811
     """BA bound (nats) with a categorical q and a uniform prior over K."""
     k = logits.shape[1]
     log_q = logits - torch.logsumexp(logits, dim=1, keepdim=True)  # (N, K)
