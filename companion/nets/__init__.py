@@ -18,6 +18,7 @@ from companion.nets.discriminators import (
     patch_receptive_field,
 )
 from companion.nets.encoders import GaussianHead, ResNetEncoder, reparameterize
+from companion.nets.infogan import InfoGANDiscriminator, InfoGANGenerator, QOutput
 from companion.nets.injection import INJECTIONS, ConcatCode, code_placement, tile_code
 from companion.nets.resnet import ResNetGenerator
 from companion.nets.unet import UNetGenerator
@@ -32,8 +33,11 @@ __all__ = [
     "DCGANDiscriminator",
     "DCGANGenerator",
     "GaussianHead",
+    "InfoGANDiscriminator",
+    "InfoGANGenerator",
     "MultiScaleDiscriminator",
     "PatchDiscriminator",
+    "QOutput",
     "ResBlock",
     "ResNetEncoder",
     "ResNetGenerator",
