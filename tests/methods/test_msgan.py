@@ -1,33 +1,12 @@
 import pytest
 import torch
+from stepping import RecordingStepper, paired_batch
 
 from companion.losses import mode_seeking_ratio
 from companion.methods.base import build_method
 from companion.methods.bicyclegan import BicycleGAN
 from companion.methods.msgan import MSGAN, MSGANConfig
 from companion.methods.pix2pix import Pix2Pix
-
-
-class RecordingStepper:
-    """Performs ``opt.step`` like the trainer's Stepper and records the order of the updates."""
-
-    def __init__(self, optimizers):
-        self.optimizers = optimizers
-        self.calls = []
-
-    def step(self, name, loss, *, retain_graph=False):
-        self.calls.append(name)
-        opt = self.optimizers[name]
-        opt.zero_grad(set_to_none=True)
-        loss.backward(retain_graph=retain_graph)
-        opt.step()
-
-
-def paired_batch(n=4, size=32, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    a = torch.rand(n, 3, size, size, generator=g) * 2 - 1
-    b = torch.rand(n, 3, size, size, generator=g) * 2 - 1
-    return {"a": a, "b": b}
 
 
 def test_paper_preset_is_msgan_pix2pix():
