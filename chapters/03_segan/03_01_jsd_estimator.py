@@ -1,3 +1,13 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 3.1 The Jensen-Shannon estimator of mutual information
 #
@@ -22,10 +32,7 @@ import sys
 
 COMPANION_URL = "companion @ git+https://github.com/mi-i2it/mi-i2it-book"
 if "google.colab" in sys.modules:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
-        check=True,
-    )
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", COMPANION_URL], check=True)
 
 # %%
 import math

@@ -182,8 +182,8 @@ def evaluate(
         out_path: write the record there as JSON (atomically) if given.
 
     Returns:
-        ``{"metrics": {name: {"value": ..., protocol/backend/counts...}}, "seed", "method",
-        "config"}``, JSON-able.
+        A JSON-able dict with keys ``metrics`` (name -> record with ``value``, protocol,
+        backend and counts), ``seed``, ``method`` and ``config``.
 
     Raises:
         ValueError: for an unknown metric, or one whose requirement (style_fn, classifier,

@@ -39,7 +39,7 @@ def gaussian_mi(rho: float | Tensor, dim: int = 1) -> float | Tensor:
         I(X; Y) in nats, of the same kind as ``rho``.
 
     Raises:
-        ValueError: if dim < 1 or |rho| >= 1 (the MI would be infinite).
+        ValueError: if dim < 1 or abs(rho) >= 1 (the MI would be infinite).
 
     Example:
         >>> round(gaussian_mi(0.5, dim=2), 4)
@@ -117,7 +117,7 @@ def sample_correlated_gaussian(
         ``gaussian_mi(rho, dim)`` nats.
 
     Raises:
-        ValueError: if n < 1, dim < 1 or |rho| >= 1.
+        ValueError: if n < 1, dim < 1 or abs(rho) >= 1.
 
     Example:
         >>> x, y = sample_correlated_gaussian(4, 3, 0.5, torch.Generator().manual_seed(0))
@@ -151,7 +151,7 @@ def gaussian_pmi(x: Tensor, y: Tensor, rho: float) -> Tensor:
         (N, M) float, entry (i, j) the PMI of (x_i, y_j) in nats.
 
     Raises:
-        ValueError: on shape mismatch or |rho| >= 1.
+        ValueError: on shape mismatch or abs(rho) >= 1.
 
     Example:
         >>> x, y = sample_correlated_gaussian(20000, 2, 0.6, torch.Generator().manual_seed(0))
