@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # The chapters prove their claims on the cpu preset; export it so kernels inherit it.
 export COMPANION_PRESET ?= cpu
 export PYTHONHASHSEED := 0
-NOTEBOOKS = $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
+NOTEBOOKS = $(shell find chapters book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -not -path '*/_build/*' 2>/dev/null | sort)
 
 .PHONY: install test unit notebooks book book-check lint bench clean
 

@@ -9,7 +9,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(
-    p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    p
+    for folder in ("chapters", "book")
+    for p in (ROOT / folder).rglob("*.ipynb")
+    if ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts
 )
 REPO = "mi-i2it/mi-i2it-book"
 BADGE = (

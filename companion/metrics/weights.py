@@ -207,10 +207,11 @@ def resolve_weights(
         RuntimeError: if a found file's sha256 does not match.
 
     Example:
-        >>> resolve_weights("alexnet", path="/nonexistent")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        FileNotFoundError: weights file alexnet-owt-7be5be79.pth not found at /nonexistent; ...
+        >>> try:
+        ...     resolve_weights("alexnet", path="/nonexistent")
+        ... except FileNotFoundError as err:
+        ...     print(str(err).split(";")[0])
+        weights file alexnet-owt-7be5be79.pth not found at /nonexistent
     """
     if name not in KNOWN_WEIGHTS:
         raise ValueError(f"unknown weights {name!r}; choose one of {sorted(KNOWN_WEIGHTS)}")
