@@ -32,6 +32,7 @@ from companion.losses import (
 )
 from companion.methods.base import register_method
 from companion.methods.pix2pix import (
+    SHAPES_32,
     Pix2Pix,
     Pix2PixConfig,
     adversarial_d_loss,
@@ -67,20 +68,7 @@ class BicycleGANConfig(Pix2PixConfig):
     def cpu(cls) -> BicycleGANConfig:
         """Shapes at 32x32: the pix2pix ``cpu`` networks plus a 3-stage encoder, batch 32."""
         return dataclasses.replace(
-            cls(),
-            dataset="shapes",
-            direction="AtoB",
-            image_size=32,
-            num_downs=3,
-            ngf=32,
-            ndf=32,
-            d_layers=2,
-            d_scales=1,
-            z_injection="input",
-            use_dropout=False,
-            nef=32,
-            encoder_blocks=3,
-            batch_size=32,
+            cls(), **SHAPES_32, d_scales=1, z_injection="input", nef=32, encoder_blocks=3
         )
 
     @classmethod

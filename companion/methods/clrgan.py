@@ -24,6 +24,7 @@ import torch
 from companion.losses import latent_regression_l1, reconstruction_l1
 from companion.methods.base import register_method
 from companion.methods.pix2pix import (
+    SHAPES_32,
     Pix2Pix,
     Pix2PixConfig,
     adversarial_d_loss,
@@ -51,20 +52,7 @@ class CLRGANConfig(Pix2PixConfig):
     @classmethod
     def cpu(cls) -> CLRGANConfig:
         """Shapes at 32x32: the pix2pix ``cpu`` networks plus BicycleGAN's ``cpu`` encoder."""
-        return dataclasses.replace(
-            cls(),
-            dataset="shapes",
-            direction="AtoB",
-            image_size=32,
-            num_downs=3,
-            ngf=32,
-            ndf=32,
-            d_layers=2,
-            use_dropout=False,
-            nef=32,
-            encoder_blocks=3,
-            batch_size=32,
-        )
+        return dataclasses.replace(cls(), **SHAPES_32, nef=32, encoder_blocks=3)
 
     @classmethod
     def smoke(cls) -> CLRGANConfig:

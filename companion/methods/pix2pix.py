@@ -26,6 +26,7 @@ from companion.methods.base import Method, register_method
 from companion.nets import MultiScaleDiscriminator, ResNetGenerator, UNetGenerator, init_weights
 
 __all__ = [
+    "SHAPES_32",
     "Pix2Pix",
     "Pix2PixConfig",
     "adversarial_d_loss",
@@ -33,6 +34,21 @@ __all__ = [
     "diversity_preview",
     "source_and_target",
 ]
+
+
+SHAPES_32 = dict(
+    dataset="shapes",
+    direction="AtoB",
+    image_size=32,
+    num_downs=3,
+    ngf=32,
+    ndf=32,
+    d_layers=2,
+    use_dropout=False,
+    batch_size=32,
+)
+"""The pix2pix family's ``cpu`` networks on 32x32 ``shapes``; each method's ``cpu`` preset adds
+its own fields to these."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,18 +90,7 @@ class Pix2PixConfig(PresetConfig):
     @classmethod
     def cpu(cls) -> Pix2PixConfig:
         """Shapes at 32x32: a 3-level U-Net (ngf 32) with z tiled at the input, batch 32."""
-        return dataclasses.replace(
-            cls(),
-            dataset="shapes",
-            direction="AtoB",
-            image_size=32,
-            num_downs=3,
-            ngf=32,
-            ndf=32,
-            d_layers=2,
-            use_dropout=False,
-            batch_size=32,
-        )
+        return dataclasses.replace(cls(), **SHAPES_32)
 
     @classmethod
     def smoke(cls) -> Pix2PixConfig:

@@ -28,6 +28,7 @@ import torch
 from companion.losses import reconstruction_l1, scale_gradient
 from companion.methods.base import register_method
 from companion.methods.pix2pix import (
+    SHAPES_32,
     Pix2Pix,
     Pix2PixConfig,
     adversarial_d_loss,
@@ -65,16 +66,10 @@ class SEGANConfig(Pix2PixConfig):
 
     @classmethod
     def cpu(cls) -> SEGANConfig:
-        """Shapes at 32x32: a 3-level U-Net with z at the input, a small T; about 60 s."""
+        """Shapes at 32x32: the pix2pix ``cpu`` networks with z at the input, a small T."""
         return dataclasses.replace(
             cls(),
-            dataset="shapes",
-            direction="AtoB",
-            image_size=32,
-            num_downs=3,
-            ngf=32,
-            ndf=32,
-            d_layers=2,
+            **SHAPES_32,
             d_scales=1,
             z_injection="input",
             t_widths=(16, 32, 64),
