@@ -15,6 +15,7 @@ domains are).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -564,26 +565,36 @@ def _gather_rng_states(ddp: _Distributed) -> list[dict[str, Any]]:
     return gathered
 
 
+@contextlib.contextmanager
+def _outside_training(method: Method) -> Iterator[None]:
+    """Eval mode, no gradients, and every torch generator restored afterwards.
+
+    Callbacks and previews draw their own noise; restoring the CPU and CUDA generators keeps the
+    training stream, and so a resumed run, identical with or without them.
+    """
+    was_training = method.training
+    cpu_state = torch.get_rng_state()
+    cuda_state = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    method.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        torch.set_rng_state(cpu_state)
+        if cuda_state is not None:
+            torch.cuda.set_rng_state_all(cuda_state)
+        method.train(was_training)
+
+
 def _run_callbacks(
     callbacks: Sequence[Callback], method: Method, step: int, ddp: _Distributed
 ) -> dict[str, float]:
     if not ddp.is_main or not callbacks:
         return {}
     values: dict[str, float] = {}
-    was_training = method.training
-    method.eval()
-    # Callbacks draw their own noise; keep the training stream identical with or without them.
-    cpu_state = torch.get_rng_state()
-    cuda_state = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
-    try:
-        with torch.no_grad():
-            for cb in callbacks:
-                values.update({k: float(v) for k, v in (cb(method, step) or {}).items()})
-    finally:
-        torch.set_rng_state(cpu_state)
-        if cuda_state is not None:
-            torch.cuda.set_rng_state_all(cuda_state)
-        method.train(was_training)
+    with _outside_training(method):
+        for cb in callbacks:
+            values.update({k: float(v) for k, v in (cb(method, step) or {}).items()})
     return values
 
 
@@ -612,14 +623,8 @@ def _log_record(
 def _log_images(writer: Any, method: Method, batch: Any, step: int) -> None:
     from torchvision.utils import make_grid
 
-    was_training = method.training
-    method.eval()
-    cpu_state = torch.get_rng_state()
-    try:
+    with _outside_training(method):
         images = method.preview(batch)
-    finally:
-        torch.set_rng_state(cpu_state)
-        method.train(was_training)
     if images is not None:
         grid = make_grid(images.detach().float().cpu(), nrow=8, normalize=True, value_range=(-1, 1))
         writer.add_image("preview", grid, step)
