@@ -1,0 +1,502 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 2.2 BicycleGAN: two cycles between z and the image
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_02_bicyclegan.ipynb)
+#
+# **Learning goals**
+#
+# - derive the two halves of BicycleGAN {cite}`zhu2017bicyclegan`: the
+#   cVAE-GAN ($b \to z \to \hat b$: an encoder, the reparametrisation trick,
+#   an L1 reconstruction and a KL term) and the cLR-GAN
+#   ($z \to \hat b \to \hat z$: latent regression), and their sum, Eq. (10);
+# - say what each cycle contributes: the cVAE-GAN gives $z$ a meaning taken
+#   from real images, the cLR-GAN forbids the generator to ignore a random
+#   $z$;
+# - check in code the paper's one asymmetric detail: the latent regression
+#   trains $G$ but **not** the encoder $E$;
+# - read the shapes of the networks at the `cpu` and the `paper` presets.
+
+# %%
+# Colab: install the companion package (does nothing elsewhere).
+import subprocess
+import sys
+
+COMPANION_URL = "companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", COMPANION_URL], check=True)
+
+# %%
+import inspect
+import time
+
+import matplotlib.pyplot as plt
+import torch
+
+import companion
+from companion.data import load_dataset
+from companion.losses import kl_to_standard_normal, latent_regression_l1
+from companion.methods.bicyclegan import (
+    BicycleGAN,
+    BicycleGANConfig,
+    forward_with_frozen_parameters,
+)
+from companion.methods.pix2pix import source_and_target
+from companion.nets import reparameterize
+
+PRESET = companion.preset()
+companion.seed_everything(0)
+# This notebook trains nothing: it builds the networks of a small preset
+# (smoke when testing, else cpu) and inspects one step's gradients.
+DEMO_PRESET = "smoke" if PRESET == "smoke" else "cpu"
+cfg = BicycleGANConfig.from_preset(DEMO_PRESET)
+print(PRESET, DEMO_PRESET, cfg)
+
+# %% [markdown]
+# ## Where we start: pix2pix + noise
+#
+# pix2pix {cite}`isola2017pix2pix` maps a source $a$ to a target $b$ with a
+# conditional GAN and an L1 term. Feeding a code $z \sim \mathcal{N}(0, I_D)$
+# as well gives BicycleGAN's baseline (Sec. 3.1, Eq. (1)-(3)):
+#
+# $$\mathcal{L}_{\mathrm{GAN}}(G, D) = \mathbb{E}_{a, b}[\log D(a, b)]
+#   + \mathbb{E}_{a, z}[\log(1 - D(a, G(a, z)))],\qquad
+#   \mathcal{L}_1^{\mathrm{image}}(G) = \mathbb{E}_{a, b, z}
+#   \lVert b - G(a, z)\rVert_1,$$
+#
+# $$G^* = \arg\min_G \max_D\; \mathcal{L}_{\mathrm{GAN}}(G, D)
+#   + \lambda\, \mathcal{L}_1^{\mathrm{image}}(G).$$
+#
+# Nothing in it asks $G$ to *use* $z$, and the L1 term rewards one output per
+# input: the generator learns to ignore the code
+# ({doc}`02_03_msgan` measures it on a toy). BicycleGAN adds two ways of
+# tying $z$ to the output.
+#
+# ## Cycle 1, cVAE-GAN: $b \to z \to \hat b$
+#
+# An encoder reads the *target* and proposes a code for it,
+# $E(b) = (\mu, \log\sigma^2)$, a Gaussian
+# $q(z \mid b) = \mathcal{N}(\mu, \mathrm{diag}\,\sigma^2)$. The generator
+# must rebuild $b$ from $a$ and that code (Eq. (4)-(5)):
+#
+# $$\mathcal{L}_{\mathrm{GAN}}^{\mathrm{VAE}} = \mathbb{E}_{a, b}[\log D(a, b)]
+#   + \mathbb{E}_{a, b,\, z \sim E(b)}[\log(1 - D(a, G(a, z)))],\qquad
+#   \mathcal{L}_1^{\mathrm{VAE}} = \mathbb{E}_{a, b,\, z \sim E(b)}
+#   \lVert b - G(a, z)\rVert_1 .$$
+#
+# **Reparametrisation.** Sampling $z \sim q(z \mid b)$ is not differentiable
+# in $(\mu, \sigma)$, but $z = \mu + \sigma \odot \varepsilon$ with
+# $\varepsilon \sim \mathcal{N}(0, I)$ has the same distribution and is: the
+# randomness moves into $\varepsilon$, and
+# $\partial z / \partial \mu = 1$,
+# $\partial z / \partial \log\sigma^2 = \tfrac12 \sigma \varepsilon$
+# {cite}`kingma2014vae`.
+#
+# **KL term.** At test time there is no $b$ to encode: codes come from the
+# prior. So $q(z \mid b)$ is pulled towards $\mathcal{N}(0, I)$ (Eq. (6)),
+# $\mathcal{L}_{\mathrm{KL}}(E) = \mathbb{E}_b\,
+# \mathrm{KL}(q(z \mid b) \,\|\, \mathcal{N}(0, I))$. For one dimension,
+# with $\log q = -\tfrac12 \log 2\pi\sigma^2 - (z - \mu)^2 / 2\sigma^2$ and
+# $\log p = -\tfrac12 \log 2\pi - z^2 / 2$:
+#
+# $$\mathrm{KL} = \mathbb{E}_q[\log q - \log p]
+#   = -\tfrac12 \log \sigma^2 - \tfrac12
+#   + \tfrac12\,\mathbb{E}_q[z^2]
+#   = \tfrac12\big(\mu^2 + \sigma^2 - 1 - \log\sigma^2\big),$$
+#
+# using $\mathbb{E}_q[(z - \mu)^2] = \sigma^2$ and
+# $\mathbb{E}_q[z^2] = \mu^2 + \sigma^2$; the $D$ dimensions add up. It is 0
+# exactly at $\mu = 0, \sigma = 1$. The cVAE-GAN objective is Eq. (7):
+# $\min_{G, E} \max_D \mathcal{L}_{\mathrm{GAN}}^{\mathrm{VAE}}
+# + \lambda \mathcal{L}_1^{\mathrm{VAE}} + \lambda_{\mathrm{KL}}
+# \mathcal{L}_{\mathrm{KL}}$.
+#
+# ## Cycle 2, cLR-GAN: $z \to \hat b \to \hat z$
+#
+# Start from a *random* code, generate, and ask the encoder to read the code
+# back (Eq. (8)); the output must also look real (Eq. (1), a second
+# discriminator in the code):
+#
+# $$\mathcal{L}_1^{\mathrm{latent}}(G, E) = \mathbb{E}_{a,\, z \sim p(z)}
+#   \lVert z - E(G(a, z))\rVert_1,$$
+#
+# where $E(\cdot)$ means the mean $\mu$. The cLR-GAN objective is Eq. (9):
+# $\min_{G, E} \max_D \mathcal{L}_{\mathrm{GAN}} + \lambda_{\mathrm{latent}}
+# \mathcal{L}_1^{\mathrm{latent}}$.
+#
+# ## The hybrid, Eq. (10)
+#
+# $$G^*, E^* = \arg\min_{G, E}\max_D\;
+#   \mathcal{L}_{\mathrm{GAN}}^{\mathrm{VAE}}(G, D, E)
+#   + \lambda\, \mathcal{L}_1^{\mathrm{VAE}}(G, E)
+#   + \mathcal{L}_{\mathrm{GAN}}(G, D)
+#   + \lambda_{\mathrm{latent}}\, \mathcal{L}_1^{\mathrm{latent}}(G, E)
+#   + \lambda_{\mathrm{KL}}\, \mathcal{L}_{\mathrm{KL}}(E),$$
+#
+# with $\lambda = 10$, $\lambda_{\mathrm{latent}} = 0.5$,
+# $\lambda_{\mathrm{KL}} = 0.01$ and $|z| = 8$ (Sec. 4). One detail of
+# Sec. 3.4: **$\mathcal{L}_1^{\mathrm{latent}}$ updates $G$ only.** If $E$
+# were trained on it too, $G$ and $E$ could agree on a code hidden in
+# tiny, invisible variations of the image (an easy channel between two
+# cooperating networks) instead of one that changes what the image looks
+# like; the paper reports that the shared update hurts.
+#
+# ## Why two cycles
+#
+# - **cVAE-GAN alone** gives $z$ a meaning: codes come from real targets,
+#   so nearby codes mean similar real images. But $G$ only ever sees codes
+#   from $q(z \mid b)$; at test time it gets prior samples, which the KL
+#   term matches only approximately, and the outputs can be poor.
+# - **cLR-GAN alone** trains on prior codes (no train/test gap) and makes
+#   $G$ use every random $z$: different codes must give distinguishable
+#   outputs. But it never sees how real images vary, so $z$ may encode any
+#   variation the encoder can read, realistic or not, and it has no
+#   reconstruction target.
+# - **Together**: the real-image cycle anchors the meaning, the random-code
+#   cycle enforces that the meaning is used. Table 2 of the paper: the
+#   hybrid is the best trade-off between realism and diversity.
+#
+# The latent regression is also an information term: $\lVert z - E(\hat b)
+# \rVert_1$ is minus the log-likelihood of $z$ under a Laplace posterior
+# centred on $E(\hat b)$, so minimising it maximises the Barber-Agakov
+# lower bound on $I(Z; \hat B)$. Chapter 4 derives this
+# ({doc}`../04_infogan/04_01_variational_bound`).
+
+# %% [markdown]
+# ## A schematic
+
+
+# %%
+def draw_cycle(ax, boxes, arrows, title):
+    """Boxes {name: (x, y)} joined by arrows [(from, to, label)]."""
+    for name, (x, y) in boxes.items():
+        ax.text(
+            x,
+            y,
+            name,
+            ha="center",
+            va="center",
+            fontsize=11,
+            bbox=dict(boxstyle="round", fc="white", ec="C0"),
+        )
+    for src, dst, label in arrows:
+        (x0, y0), (x1, y1) = boxes[src], boxes[dst]
+        ax.annotate(
+            "", (x1, y1), (x0, y0), arrowprops=dict(arrowstyle="->", shrinkA=18, shrinkB=18)
+        )
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.07, label, ha="center", fontsize=9, color="C3")
+    ax.set_xlim(-0.1, 1.1)
+    ax.set_ylim(0.0, 1.0)
+    ax.set_title(title, fontsize=11)
+    ax.axis("off")
+
+
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3))
+draw_cycle(
+    ax1,
+    {
+        "$b$": (0.0, 0.5),
+        r"$\mu, \sigma$": (0.3, 0.5),
+        "$z$": (0.55, 0.5),
+        r"$\hat b = G(a, z)$": (0.9, 0.5),
+        "$a$": (0.9, 0.15),
+        r"$\mathcal{N}(0, I)$": (0.3, 0.85),
+    },
+    [
+        ("$b$", r"$\mu, \sigma$", "E"),
+        (r"$\mu, \sigma$", "$z$", r"$\mu + \sigma\varepsilon$"),
+        ("$z$", r"$\hat b = G(a, z)$", "G"),
+        ("$a$", r"$\hat b = G(a, z)$", ""),
+        (r"$\mu, \sigma$", r"$\mathcal{N}(0, I)$", "KL"),
+    ],
+    r"cVAE-GAN: $b \to z \to \hat b$;  L1($\hat b$, b) + D",
+)
+draw_cycle(
+    ax2,
+    {
+        r"$z \sim \mathcal{N}(0, I)$": (0.0, 0.5),
+        r"$\hat b = G(a, z)$": (0.45, 0.5),
+        r"$\hat z = \mu(\hat b)$": (0.9, 0.5),
+        "$a$": (0.45, 0.15),
+    },
+    [
+        (r"$z \sim \mathcal{N}(0, I)$", r"$\hat b = G(a, z)$", "G"),
+        ("$a$", r"$\hat b = G(a, z)$", ""),
+        (r"$\hat b = G(a, z)$", r"$\hat z = \mu(\hat b)$", "E (frozen)"),
+    ],
+    r"cLR-GAN: $z \to \hat b \to \hat z$;  L1($\hat z$, z) + D2",
+)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Implementation
+#
+# The configuration's defaults are the paper's values, each with its source;
+# `cpu()` and `smoke()` are small diffs of it:
+
+# %%
+print(inspect.getsource(BicycleGANConfig))
+
+# %% [markdown]
+# One training step splits the batch: the first half is encoded (cycle 1),
+# the second half's real targets are what the cLR-GAN's discriminator
+# compares with $G(a_1, z_{\mathrm{rand}})$, as in the released code.
+
+# %%
+print(inspect.getsource(BicycleGAN.forward_cycles))
+
+# %% [markdown]
+# The generator side of Eq. (10), one weighted term per line. The latent
+# term reads $\hat z$ through `forward_with_frozen_parameters`: $E$ runs with
+# detached weights, so the gradient reaches $\hat b$ (and through it $G$)
+# but never $E$'s parameters; $E$ still learns from the L1 and KL terms of
+# cycle 1, within the same backward pass.
+
+# %%
+print(inspect.getsource(BicycleGAN.generator_losses))
+print(inspect.getsource(forward_with_frozen_parameters))
+
+# %% [markdown]
+# ## Which term trains which network?
+#
+# Build the `cpu` networks (the `smoke` ones under test), run the forward
+# passes of both cycles on a batch of `shapes`, and back-propagate each
+# weighted term of Eq. (10) *alone*. For every network we record the norm
+# of the gradient it receives (0 when no gradient reaches it).
+
+# %%
+N_DEMO = 4  # an even batch: two pairs per cycle are enough to see the flow
+model = BicycleGAN(cfg)
+data = load_dataset(cfg.dataset, resolution=cfg.image_size, size=N_DEMO)
+a, b = source_and_target(data.batch(range(N_DEMO)), cfg.direction)
+print("a", tuple(a.shape), "b", tuple(b.shape))
+
+out = model.forward_cycles(a, b)
+terms = model.generator_losses(out)  # the weighted terms of Eq. (10)
+term_names = list(terms)
+networks = {"G": model.G, "E": model.E, "D": model.D, "D2": model.D2}
+
+
+def gradient_norm(net):
+    """Norm of all parameter gradients of net (0.0 when none reached it)."""
+    grads = [p.grad for p in net.parameters() if p.grad is not None]
+    return float(torch.stack([g.norm() for g in grads]).norm()) if grads else 0.0
+
+
+def reached(net):
+    """True if any parameter of net received a (non-None) gradient."""
+    return any(p.grad is not None for p in net.parameters())
+
+
+flow, touched = {}, {}
+for name in term_names:
+    model.zero_grad(set_to_none=True)
+    terms[name].backward(retain_graph=True)  # this term alone
+    flow[name] = {k: gradient_norm(n) for k, n in networks.items()}
+    touched[name] = {k: reached(n) for k, n in networks.items()}
+for name in term_names:
+    cells = "  ".join(f"{k} {v:9.2e}" for k, v in flow[name].items())
+    print(f"{name:8s} {cells}")
+
+# %% [markdown]
+# Read the table row by row: the two adversarial terms and L1 reach $G$
+# (and the adversarial ones pass *through* the discriminators, whose own
+# gradients are discarded in this step: they are updated by the D step),
+# the KL term reaches $E$ only, and the **latent term reaches $G$ and
+# nothing else**. For contrast, here is the latent term computed the naive
+# way, with $E$'s weights live:
+
+# %%
+model.zero_grad(set_to_none=True)
+mu_rec, _ = model.E(out["b_fake_rand"][0])  # E(G(a, z)), E trainable
+naive = cfg.lambda_latent * latent_regression_l1(mu_rec, out["z_rand"])
+naive.backward()
+naive_e = gradient_norm(model.E)
+print(f"naive latent term: gradient norm of E = {naive_e:.2e}, of G = {gradient_norm(model.G):.2e}")
+
+# %%
+fig, ax = plt.subplots(figsize=(5, 3.2))
+matrix = torch.tensor([[flow[t][k] for k in networks] for t in term_names])
+ax.imshow((matrix > 0).float(), cmap="Blues", vmin=0, vmax=1.5)
+for i, t in enumerate(term_names):
+    for j, k in enumerate(networks):
+        ax.text(
+            j, i, f"{flow[t][k]:.1e}" if flow[t][k] else "0", ha="center", va="center", fontsize=8
+        )
+ax.set_xticks(range(len(networks)), list(networks))
+ax.set_yticks(range(len(term_names)), term_names)
+ax.set_title("gradient norm reaching each network, per term")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## The networks at two presets
+#
+# Output shapes for one input, at the `cpu` preset (32x32 `shapes`) and at
+# the `paper` preset (256x256 facades: U-Net with 8 down-samplings and $z$
+# added at every layer, a 5-stage ResNet encoder, two PatchGANs per
+# discriminator, 70x70 and 140x140 patches). The paper networks are only
+# built and run once here, at batch 1.
+
+
+# %%
+def describe(preset_name):
+    """Parameter counts and output shapes of one forward pass, batch 1."""
+    c = BicycleGANConfig.from_preset(preset_name)
+    m = BicycleGAN(c).eval()
+    s = c.image_size
+    a_1 = torch.zeros(1, c.in_channels, s, s)
+    z = torch.zeros(1, c.z_dim)
+    start = time.perf_counter()
+    with torch.no_grad():
+        b_hat = m.G(a_1, z)
+        mu, logvar = m.E(b_hat)
+        patches = [tuple(x.shape) for x in m.D(m.pair(a_1, b_hat))]
+    seconds = time.perf_counter() - start
+    params = {
+        k: sum(p.numel() for p in n.parameters())
+        for k, n in [("G", m.G), ("E", m.E), ("D", m.D), ("D2", m.D2)]
+    }
+    return dict(
+        b_hat=tuple(b_hat.shape),
+        mu=tuple(mu.shape),
+        logvar=tuple(logvar.shape),
+        patches=patches,
+        params=params,
+        seconds=seconds,
+    )
+
+
+shapes = {}
+for name in ("cpu", "paper"):
+    shapes[name] = describe(name)
+    d = shapes[name]
+    print(
+        f"{name}: G(a, z) {d['b_hat']}, E -> mu {d['mu']}, logvar "
+        f"{d['logvar']}, D patch maps {d['patches']}"
+    )
+    print(f"      parameters {d['params']}, forward {d['seconds']:.2f} s")
+
+# %% [markdown]
+# ## Checks
+
+# %%
+# 1. The paper's weights (Sec. 4) are the defaults of the config.
+paper = BicycleGANConfig.paper()
+print(paper.lambda_l1, paper.lambda_latent, paper.lambda_kl, paper.z_dim)
+assert (paper.lambda_l1, paper.lambda_latent, paper.lambda_kl) == (10, 0.5, 0.01)
+assert paper.z_dim == 8 and paper.image_size == 256
+
+# %%
+# 2. The latent term trains G and not E (Sec. 3.4): no gradient reaches E's
+#    parameters at all, while G's is non-zero.
+print(f"latent term: |grad G| = {flow['latent']['G']:.3e}, E reached: {touched['latent']['E']}")
+assert not touched["latent"]["E"] and flow["latent"]["E"] == 0.0
+assert flow["latent"]["G"] > 0
+# ... and it is the freezing that does it: computed naively, E gets one.
+assert naive_e > 0
+# 3. E learns from cycle 1 only: the KL term reaches E and not G, the L1
+#    reconstruction reaches both.
+print(
+    f"KL: E {flow['kl']['E']:.2e}, G {flow['kl']['G']:.2e}; "
+    f"L1: E {flow['l1']['E']:.2e}, G {flow['l1']['G']:.2e}"
+)
+assert flow["kl"]["E"] > 0 and not touched["kl"]["G"]
+assert flow["l1"]["E"] > 0 and flow["l1"]["G"] > 0
+
+# %%
+# 4. The closed-form KL equals torch.distributions' on random posteriors,
+#    and the reparametrised samples have the right mean and std.
+gen = torch.Generator().manual_seed(0)
+mu, logvar = torch.randn(64, 8, generator=gen), torch.randn(64, 8, generator=gen)
+q = torch.distributions.Normal(mu, (0.5 * logvar).exp())
+p = torch.distributions.Normal(torch.zeros(8), torch.ones(8))
+kl_ref = torch.distributions.kl_divergence(q, p).sum(1).mean()
+kl = kl_to_standard_normal(mu, logvar)
+print(f"KL: package {kl:.6f}, torch.distributions {kl_ref:.6f} nats")
+assert torch.allclose(kl, kl_ref, atol=1e-5)
+m1, lv1 = torch.full((20_000, 1), 1.5), torch.full((20_000, 1), -1.0)
+z = reparameterize(m1, lv1, generator=gen)
+print(
+    f"z = mu + sigma eps: mean {z.mean():.3f} (1.5), "
+    f"std {z.std():.3f} ({(-0.5 * torch.tensor(1.0)).exp():.3f})"
+)
+assert abs(z.mean() - 1.5) < 0.02 and abs(z.std() - 0.6065) < 0.02
+
+# %%
+# 5. Shapes: G keeps the image size, E returns (N, |z|) twice, and the
+#    paper's two PatchGANs give 30x30 and 14x14 maps at 256x256.
+for name, d in shapes.items():
+    c = BicycleGANConfig.from_preset(name)
+    s = c.image_size
+    assert d["b_hat"] == (1, c.out_channels, s, s)
+    assert d["mu"] == d["logvar"] == (1, c.z_dim)
+    assert len(d["patches"]) == c.d_scales
+print(shapes["paper"]["patches"])
+assert shapes["paper"]["patches"] == [(1, 1, 30, 30), (1, 1, 14, 14)]
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. With `use_same_d=True` the two cycles share one discriminator. Which
+#    row of the gradient table changes, and how?
+# 2. The KL term is also an information quantity. Show that
+#    $\mathbb{E}_b\,\mathrm{KL}(q(z \mid b) \,\|\, p(z)) = I_q(B; Z)
+#    + \mathrm{KL}(q(z) \,\|\, p(z))$, where $q(z) = \mathbb{E}_b\,
+#    q(z \mid b)$ is the aggregate posterior. What does a very large
+#    $\lambda_{\mathrm{KL}}$ do to the information the cVAE-GAN's code can
+#    carry about $b$?
+
+# %% tags=["solution"]
+# 1. gan_lr then flows into D instead of D2 (D2 is None): the row gan_lr
+#    has a non-zero D entry and no D2 column.
+shared = BicycleGAN(cfg.with_overrides(["use_same_d=yes"]))
+terms = shared.generator_losses(shared.forward_cycles(a, b))
+shared.zero_grad(set_to_none=True)
+terms["gan_lr"].backward()
+print("D2:", shared.D2, "| gan_lr reaches D:", gradient_norm(shared.D) > 0)
+
+# %% [markdown] tags=["solution"]
+# **Solution 2.** Multiply and divide by $q(z)$ inside the logarithm:
+# $\mathbb{E}_b \mathbb{E}_{q(z \mid b)}[\log q(z \mid b) / p(z)]
+# = \mathbb{E}_b \mathbb{E}_{q(z \mid b)}[\log q(z \mid b) / q(z)]
+# + \mathbb{E}_{q(z)}[\log q(z) / p(z)]$; the first term is the mutual
+# information between $B$ and $Z$ under the encoder, the second a KL
+# $\ge 0$. So the KL term is an **upper bound on $I_q(B; Z)$**: driving it
+# to 0 forces $q(z \mid b) = \mathcal{N}(0, I)$ for every $b$, a code that
+# says nothing about $b$, and the cVAE-GAN degenerates into pix2pix +
+# noise. A small $\lambda_{\mathrm{KL}}$ (0.01) lets the code carry
+# information and keeps prior samples usable.
+
+# %% [markdown]
+# ## Summary
+#
+# - cVAE-GAN: $E(b) \to (\mu, \log\sigma^2)$, $z = \mu + \sigma\varepsilon$,
+#   $G(a, z)$ rebuilds $b$ (L1, $\lambda = 10$) and fools $D$; a KL term
+#   ($\lambda_{\mathrm{KL}} = 0.01$) keeps codes close to the prior.
+# - cLR-GAN: $z \sim \mathcal{N}(0, I)$, $\hat b = G(a, z)$, and
+#   $\lVert E(\hat b) - z\rVert_1$ ($\lambda_{\mathrm{latent}} = 0.5$) makes
+#   $G$ use the code; that term trains $G$ only. It is a Barber-Agakov
+#   bound on $I(Z; \hat B)$ (chapter 4).
+# - The two cycles need each other: one gives codes a meaning from real
+#   images, the other makes random codes matter.
+# - On a GPU, `COMPANION_PRESET=paper` gives the networks printed above
+#   (about 55 M parameters in $G$) with batch 2 on facades, as in Sec. 4.
+#
+# ## References
+#
+# - Zhu et al. (2017), BicycleGAN {cite}`zhu2017bicyclegan`: Sec. 3.1-3.4,
+#   Eq. (1)-(10), Sec. 4 (weights, $|z| = 8$), Table 2.
+# - Isola et al. (2017), pix2pix {cite}`isola2017pix2pix`.
+# - Kingma & Welling (2014) {cite}`kingma2014vae` (reparametrisation, the
+#   Gaussian KL).
