@@ -95,6 +95,19 @@ def test_edges_source_is_inside_the_mask():
     assert torch.equal(style_of(batch["b"], batch["a"]), batch["factors"]["style"])
 
 
+def test_grey_background_is_constant_and_leaves_the_rest_unchanged():
+    hue, grey = ShapesDataset(size=64), ShapesDataset(size=64, background="grey")
+    bh, bg = hue.batch(range(64)), grey.batch(range(64))
+    outside = bg["a"][:, :1] < 0  # (N, 1, H, W) background pixels
+    background = bg["b"].permute(1, 0, 2, 3)[:, outside[:, 0]]  # (3, pixels)
+    assert torch.allclose(background, torch.full_like(background, 0.3 * 2 - 1))
+    assert torch.equal(bh["a"], bg["a"])  # same shapes ...
+    assert torch.equal(
+        bh["b"][~outside.expand(-1, 3, -1, -1)], bg["b"][~outside.expand(-1, 3, -1, -1)]
+    )
+    assert torch.equal(grey.style_of(bg["b"]), bg["factors"]["style"])  # ... and styles, mask-free
+
+
 def test_errors():
     with pytest.raises(ValueError, match="unknown split 'dev'"):
         ShapesDataset(split="dev")
@@ -102,6 +115,8 @@ def test_errors():
         ShapesDataset(resolution=4)
     with pytest.raises(ValueError, match="unknown shape kind 'blob'"):
         ShapesDataset(kinds=["blob"])
+    with pytest.raises(ValueError, match="background must be one of .* got 'black'"):
+        ShapesDataset(background="black")
     with pytest.raises(ValueError, match="source_channels must be 1 or 3, got 2"):
         ShapesDataset(source_channels=2)
     with pytest.raises(IndexError, match="index 10 out of range"):

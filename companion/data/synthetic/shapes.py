@@ -26,6 +26,7 @@ __all__ = [
     "KINDS",
     "PALETTE_NAMES",
     "PALETTES",
+    "BACKGROUNDS",
     "TEXTURES",
     "ShapesDataset",
     "hsv_to_rgb",
@@ -61,6 +62,9 @@ STRIPE_CONTRAST lighter and darker."""
 
 STRIPE_CONTRAST = 0.35
 BACKGROUND_SATURATION, BACKGROUND_VALUE = 0.6, 0.3
+BACKGROUNDS = ("hue", "grey")
+"""``hue``: a dark background of random hue, a second free factor of ``b`` given ``a``; ``grey``:
+the same dark value without saturation, so the style is the only thing ``a`` leaves open."""
 
 
 def hsv_to_rgb(h: np.ndarray, s: float | np.ndarray, v: float | np.ndarray) -> np.ndarray:
@@ -122,7 +126,8 @@ class ShapesDataset(SyntheticDataset):
     - ``"a"``: (source_channels, H, W) float32 in {-1, 1}: the shape's mask (``source="mask"``)
       or the one-to-two-pixel band inside its outline (``source="edges"``), white on black.
     - ``"b"``: (3, H, W) float32 in [-1, 1]: the shape in its palette colour and texture over a
-      dark background (saturation 0.6, value 0.3) whose hue is a nuisance factor.
+      dark background (saturation 0.6, value 0.3) whose hue is a nuisance factor, or a fixed dark
+      grey (``background="grey"``).
     - ``"factors"``: ``kind``, ``style`` (in [0, K)), ``palette`` (index into
       :data:`PALETTES`), ``texture`` (index into ``textures``), ``stripe_phase`` (int64);
       ``cx``, ``cy`` (centre in [-1, 1] image units, y down), ``size`` (radius, image units),
@@ -143,6 +148,9 @@ class ShapesDataset(SyntheticDataset):
             first four.
         palettes: indices into :data:`PALETTES` (default all 8).
         textures: names from :data:`TEXTURES` (default ``("flat",)``: K = 8 colour styles).
+        background: "hue" (random dark hue, default) or "grey" (fixed dark grey): with "grey" a
+            translation model's only freedom given ``a`` is the style, so every bit a code
+            carries about the output is a bit about the style. The translation chapters use it.
 
     Example:
         >>> ds = ShapesDataset(size=4)
@@ -165,6 +173,7 @@ class ShapesDataset(SyntheticDataset):
         kinds: Sequence[str | int] = KINDS[:4],
         palettes: Sequence[int] = tuple(range(8)),
         textures: Sequence[str] = ("flat",),
+        background: str = "hue",
         salt: int = 0,
     ):
         if size is None:
@@ -174,6 +183,8 @@ class ShapesDataset(SyntheticDataset):
             raise ValueError(f"source must be 'mask' or 'edges', got {source!r}")
         if source_channels not in (1, 3):
             raise ValueError(f"source_channels must be 1 or 3, got {source_channels!r}")
+        if background not in BACKGROUNDS:
+            raise ValueError(f"background must be one of {BACKGROUNDS}, got {background!r}")
         bad = [t for t in textures if t not in TEXTURES]
         if bad or not textures:
             raise ValueError(f"unknown textures {bad or textures!r}; choose from {TEXTURES}")
@@ -186,6 +197,7 @@ class ShapesDataset(SyntheticDataset):
         self.kinds = _kind_ids(kinds)
         self.palettes = palettes
         self.textures = tuple(textures)
+        self.background = background
         self._grid = unit_grid(resolution)
 
     @property
@@ -253,7 +265,8 @@ class ShapesDataset(SyntheticDataset):
 
     def _paint(self, factors: dict[str, np.ndarray], mask: np.ndarray) -> torch.Tensor:
         n, h, w = mask.shape
-        bg = hsv_to_rgb(factors["background_hue"], BACKGROUND_SATURATION, BACKGROUND_VALUE)
+        saturation = BACKGROUND_SATURATION if self.background == "hue" else 0.0
+        bg = hsv_to_rgb(factors["background_hue"], saturation, BACKGROUND_VALUE)
         bg = bg * 2 - 1  # (N, 3) in [-1, 1]
         fg = PALETTES.numpy()[factors["palette"]][:, :, None, None]  # (N, 3, 1, 1)
         stripes = np.asarray(self.textures)[factors["texture"]] == "stripes"  # (N,)
