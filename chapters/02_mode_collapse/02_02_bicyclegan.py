@@ -178,22 +178,26 @@ print(PRESET, DEMO_PRESET, cfg)
 # %%
 def draw_cycle(ax, boxes, arrows, title):
     """Boxes {name: (x, y)} joined by arrows [(from, to, label)]."""
+    text = {}
     for name, (x, y) in boxes.items():
-        ax.text(
-            x,
-            y,
-            name,
-            ha="center",
-            va="center",
-            fontsize=11,
+        text[name] = ax.text(
+            x, y, name, ha="center", va="center", fontsize=11,
             bbox=dict(boxstyle="round", fc="white", ec="C0"),
-        )
+        )  # fmt: skip
     for src, dst, label in arrows:
         (x0, y0), (x1, y1) = boxes[src], boxes[dst]
+        if y0 == y1:  # left to right: from the right edge to the left edge
+            start, end = (1.0, 0.5), (0.0, 0.5)
+        else:  # bottom to top: from the top edge to the bottom edge
+            start, end = (0.5, 1.0), (0.5, 0.0)
         ax.annotate(
-            "", (x1, y1), (x0, y0), arrowprops=dict(arrowstyle="->", shrinkA=18, shrinkB=18)
-        )
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.07, label, ha="center", fontsize=9, color="C3")
+            "", xy=end, xycoords=text[dst], xytext=start, textcoords=text[src],
+            arrowprops=dict(arrowstyle="->", shrinkA=2, shrinkB=2),
+        )  # fmt: skip
+        if y0 == y1:  # the label above a horizontal arrow, beside a vertical one
+            ax.text((x0 + x1) / 2, y0 + 0.08, label, ha="center", fontsize=9, color="C3")
+        else:
+            ax.text(x0 + 0.02, (y0 + y1) / 2, label, ha="left", fontsize=9, color="C3")
     ax.set_xlim(-0.1, 1.1)
     ax.set_ylim(0.0, 1.0)
     ax.set_title(title, fontsize=11)
@@ -325,9 +329,9 @@ naive_e = gradient_norm(model.E)
 print(f"naive latent term: gradient norm of E = {naive_e:.2e}, of G = {gradient_norm(model.G):.2e}")
 
 # %%
-fig, ax = plt.subplots(figsize=(5, 3.2))
+fig, ax = plt.subplots(figsize=(6, 3.2))
 matrix = torch.tensor([[flow[t][k] for k in networks] for t in term_names])
-ax.imshow((matrix > 0).float(), cmap="Blues", vmin=0, vmax=1.5)
+ax.imshow((matrix > 0).float(), cmap="Blues", vmin=0, vmax=2.5, aspect="auto")
 for i, t in enumerate(term_names):
     for j, k in enumerate(networks):
         ax.text(

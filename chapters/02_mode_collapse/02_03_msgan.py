@@ -247,6 +247,11 @@ for name, (use_gan, use_ms) in MODELS.items():
         f"({time.perf_counter() - start:.1f} s)"
     )
 
+# %% [markdown]
+# Each panel shows the outputs of 16 inputs (64 codes each) relative to
+# their input, $\hat b - a$; the red circles are the 8 correct offsets, with
+# the radius (0.2) within which an output counts as landing on a mode.
+
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(12, 3.3), sharex=True, sharey=True)
 for ax, (name, s) in zip(axes, stats.items()):
@@ -258,8 +263,8 @@ for ax, (name, s) in zip(axes, stats.items()):
     ax.set_aspect("equal")
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.6, 1.6)
-axes[0].set_ylabel(r"$\hat b - a$")
-fig.suptitle("outputs relative to their input (red: the 8 true modes)")
+    ax.set_xlabel(r"$\hat b - a$, first coordinate")
+axes[0].set_ylabel(r"$\hat b - a$, second coordinate")
 plt.tight_layout()
 plt.show()
 
