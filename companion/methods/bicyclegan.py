@@ -66,9 +66,9 @@ class BicycleGANConfig(Pix2PixConfig):
 
     @classmethod
     def cpu(cls) -> BicycleGANConfig:
-        """Shapes at 32x32: the pix2pix ``cpu`` networks plus a 3-stage encoder, batch 32."""
+        """Shapes at 32x32: the pix2pix ``cpu`` networks plus a 3-stage encoder, batch 16."""
         return dataclasses.replace(
-            cls(), **SHAPES_32, d_scales=1, z_injection="input", nef=32, encoder_blocks=3
+            cls(), **SHAPES_32, d_scales=1, z_injection="input", nef=16, encoder_blocks=3
         )
 
     @classmethod

@@ -52,7 +52,7 @@ class CLRGANConfig(Pix2PixConfig):
     @classmethod
     def cpu(cls) -> CLRGANConfig:
         """Shapes at 32x32: the pix2pix ``cpu`` networks plus BicycleGAN's ``cpu`` encoder."""
-        return dataclasses.replace(cls(), **SHAPES_32, nef=32, encoder_blocks=3)
+        return dataclasses.replace(cls(), **SHAPES_32, nef=16, encoder_blocks=3)
 
     @classmethod
     def smoke(cls) -> CLRGANConfig:

@@ -16,9 +16,9 @@ def test_presets_keep_paper_values():
     assert (cpu.dataset, cpu.image_size, cpu.batch_size, cpu.num_downs, cpu.ngf) == (
         "shapes",
         32,
-        32,
+        16,
         3,
-        32,
+        16,
     )
     assert cpu.z_injection == "input" and cpu.z_dim == 8
     assert get_method("pix2pix") is Pix2Pix
