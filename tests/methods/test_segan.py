@@ -61,7 +61,13 @@ def test_generator_gets_lambda_mi_times_the_bound_gradient(lambda_mi):
         model.zero_grad()
         object.__setattr__(model.cfg, "lambda_mi", lam)  # test only: configs are frozen
         model.mi_bound(model.G(a, z_1), model.G(a, z_2), z_1).loss.backward()
-        g = torch.cat([p.grad.flatten() for p in model.G.parameters() if p.grad is not None])
+        g = [p.grad for p in model.G.parameters()]
+        g = torch.cat(
+            [
+                torch.zeros_like(p).flatten() if q is None else q.flatten()
+                for p, q in zip(model.G.parameters(), g)
+            ]
+        )
         t = torch.cat([p.grad.flatten() for p in model.T.parameters()])
         return g, t
 
@@ -69,6 +75,8 @@ def test_generator_gets_lambda_mi_times_the_bound_gradient(lambda_mi):
     g, t = grads(lambda_mi)
     assert torch.allclose(t, t_ref)  # T always climbs the bound at full strength
     assert torch.allclose(g, lambda_mi * g_ref, atol=1e-7)  # G: lambda_mi times (0: none)
+    if lambda_mi == 0:  # the probe does not even run the backward pass through G
+        assert all(p.grad is None for p in model.G.parameters())
 
 
 def test_training_steps_log_a_bound_in_its_range():
