@@ -131,11 +131,7 @@ print(inspect.getsource(jsd_lower_bound).split('"""')[-1])
 def pmi(z, b_hat, rho):
     """PMI of row-aligned pairs (z_i, b_hat_i), 1-D Gaussians: the optimal critic."""
     var = 1 - rho**2
-    return (
-        -0.5 * math.log(var)
-        - (b_hat - rho * z) ** 2 / (2 * var)
-        + b_hat**2 / 2
-    ).squeeze(1)
+    return (-0.5 * math.log(var) - (b_hat - rho * z) ** 2 / (2 * var) + b_hat**2 / 2).squeeze(1)
 
 
 gen = torch.Generator().manual_seed(0)
@@ -143,16 +139,12 @@ rhos = [0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99, 0.999]
 rows = []
 for rho in rhos:
     z, b_hat = sample_correlated_gaussian(N_PAIRS, 1, rho, gen)
-    b_other = b_hat.roll(
-        1, dims=0
-    )  # output of another code: a product-of-marginals pair
+    b_other = b_hat.roll(1, dims=0)  # output of another code: a product-of-marginals pair
     t_joint = pmi(z, b_hat, rho)  # (N,) PMI of matched pairs
     t_marg = pmi(z, b_other, rho)  # (N,) PMI of mismatched pairs
     bound = jsd_lower_bound(t_joint, t_marg).estimate.item()
     rows.append((rho, gaussian_mi(rho), bound))
-    print(
-        f"rho {rho:5.3f}   I = {gaussian_mi(rho):6.3f} nats   sup_T I_JSD = {bound:7.4f}"
-    )
+    print(f"rho {rho:5.3f}   I = {gaussian_mi(rho):6.3f} nats   sup_T I_JSD = {bound:7.4f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 3.5))
@@ -166,9 +158,7 @@ ax.axhline(-2 * math.log(2), ls="--", c="gray", lw=1)
 ax.axhline(0, ls=":", c="gray", lw=1)
 ax.set_xlabel("true mutual information $I$ (nats)")
 ax.set_ylabel("JSD bound (nats)")
-ax.annotate(
-    r"$-2\log 2$: independent", (0.05, -1.36), fontsize=8, color="gray"
-)
+ax.annotate(r"$-2\log 2$: independent", (0.05, -1.36), fontsize=8, color="gray")
 ax.legend(frameon=False)
 plt.show()
 
@@ -204,9 +194,7 @@ with torch.no_grad():
         critic.score_pairs(z, b_hat.roll(1, dims=0)),
     ).estimate.item()
 optimum = dict((r[0], r[2]) for r in rows)[rho]
-print(
-    f"held-out bound of the trained critic {trained:.4f}, optimum {optimum:.4f}"
-)
+print(f"held-out bound of the trained critic {trained:.4f}, optimum {optimum:.4f}")
 
 fig, ax = plt.subplots(figsize=(5.5, 3))
 ax.plot(curve, lw=0.8, label="training batches")
@@ -236,15 +224,11 @@ bounds = [r[2] for r in rows]
 print("bounds in order of increasing I:", [round(b, 3) for b in bounds])
 assert all(b2 > b1 for b1, b2 in zip(bounds, bounds[1:])), "not monotone in I"
 assert all(b <= 0 for b in bounds)
-assert abs(bounds[0] + 2 * math.log(2)) < 0.01, (
-    "independent variables should give -2 log 2"
-)
+assert abs(bounds[0] + 2 * math.log(2)) < 0.01, "independent variables should give -2 log 2"
 
 print(f"trained critic {trained:.4f} vs optimum {optimum:.4f}")
 if PRESET != "smoke":
-    assert abs(trained - optimum) < 0.05, (
-        "the critic did not reach the optimal bound"
-    )
+    assert abs(trained - optimum) < 0.05, "the critic did not reach the optimal bound"
 
 # %% [markdown]
 # ## Exercises
