@@ -184,7 +184,7 @@ plt.show()
 # $z$ changes, next to how far it is from its target.
 
 # %%
-eval_cfg = EvalConfig(n_inputs=N_INPUTS, samples_per_input=20, lpips_backend="lpips-random-alex")
+eval_cfg = EvalConfig.cpu(N_INPUTS)
 record = evaluate(
     model,
     test,

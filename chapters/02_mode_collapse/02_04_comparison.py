@@ -43,8 +43,7 @@ from companion.data import load_dataset
 from companion.methods.bicyclegan import BicycleGAN, BicycleGANConfig
 from companion.methods.msgan import MSGAN, MSGANConfig
 from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig
-from companion.metrics import EvalConfig, evaluate
-from companion.metrics.classifiers import train_classifier
+from companion.metrics import EvalConfig, evaluate, train_factor_classifier
 from companion.train import fit
 from companion.viz import diversity_grid, show
 
@@ -113,20 +112,10 @@ plt.show()
 #   significantly different share of generated images {cite}`richardson2018gans`.
 
 # %%
-reference = torch.stack([data[i]["b"] for i in range(2000)])
-styles = torch.stack([data[i]["factors"]["style"] for i in range(2000)])
-classifier = train_classifier(
-    reference, styles, name="shapes-grey-style", seed=SEED, steps=200, use_cache=False
-)
+classifier = train_factor_classifier(data, "style", seed=SEED)
 print(f"style classifier test accuracy: {classifier.test_accuracy:.3f}")
 
-eval_cfg = EvalConfig(
-    n_inputs=N_INPUTS,
-    samples_per_input=20,
-    n_reference=1000,
-    lpips_backend="lpips-random-alex",
-    ndb_k=20,
-)
+eval_cfg = EvalConfig.cpu(N_INPUTS)
 metrics = ["mode_coverage", "diversity", "domain_fid", "ndb"]
 table = {}
 for name, model in models.items():

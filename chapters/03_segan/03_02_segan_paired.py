@@ -47,8 +47,7 @@ import torch
 import companion
 from companion.data import load_dataset
 from companion.methods.segan import SEGAN, SEGANConfig
-from companion.metrics import EvalConfig, evaluate
-from companion.metrics.classifiers import train_classifier
+from companion.metrics import EvalConfig, evaluate, train_factor_classifier
 from companion.train import fit
 from companion.viz import diversity_grid, show
 
@@ -172,18 +171,8 @@ plt.show()
 # downloaded either).
 
 # %%
-reference = torch.stack([data[i]["b"] for i in range(2000)])
-styles = torch.stack([data[i]["factors"]["style"] for i in range(2000)])
-classifier = train_classifier(
-    reference, styles, name="shapes-grey-style", seed=SEED, steps=200, use_cache=False
-)
-eval_cfg = EvalConfig(
-    n_inputs=N_INPUTS,
-    samples_per_input=20,
-    n_reference=1000,
-    lpips_backend="lpips-random-alex",
-    ndb_k=20,
-)
+classifier = train_factor_classifier(data, "style", seed=SEED)
+eval_cfg = EvalConfig.cpu(N_INPUTS)
 metrics = ["mode_coverage", "diversity", "domain_fid", "ndb"]
 results = {}
 for name, model in [("SEGAN w/o MI", baseline), ("SEGAN", segan)]:

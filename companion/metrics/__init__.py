@@ -8,6 +8,7 @@ from companion.metrics.classifiers import (
     DomainClassifier,
     classifier_cache_dir,
     train_classifier,
+    train_factor_classifier,
 )
 from companion.metrics.diversity import (
     DIVERSITY_PROTOCOLS,
@@ -118,5 +119,6 @@ __all__ = [
     "styles_per_input",
     "to_uint8",
     "train_classifier",
+    "train_factor_classifier",
     "weights_search_dirs",
 ]

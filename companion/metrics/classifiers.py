@@ -21,6 +21,7 @@ import dataclasses
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -33,6 +34,7 @@ __all__ = [
     "DomainClassifier",
     "classifier_cache_dir",
     "train_classifier",
+    "train_factor_classifier",
 ]
 
 log = logging.getLogger(__name__)
@@ -267,3 +269,46 @@ def train_classifier(
         torch.save(payload, tmp)
         os.replace(tmp, path)
     return result
+
+
+def train_factor_classifier(
+    data: Any,
+    factor: str,
+    n: int = 2000,
+    image_key: str = "b",
+    seed: int = 0,
+    steps: int = 200,
+    use_cache: bool = False,
+) -> ClassifierResult:
+    """A classifier of one ground-truth factor of a synthetic dataset's images, for domain FID.
+
+    Trains :func:`train_classifier` on the first ``n`` samples' ``image_key`` images labelled by
+    ``factors[factor]`` (e.g. the ``style`` of ``shapes`` targets: 200 steps reach test accuracy
+    1.0 on 2,000 images). The chapters use its features for their domain FID.
+
+    Args:
+        data: map-style dataset of dicts with ``image_key`` and ``"factors"``.
+        factor: the factor to classify, e.g. ``"style"``.
+        n: number of samples used (split into train and held-out parts).
+        image_key: which image of a sample to classify (``"b"``: translation targets).
+        seed: seed of the split, initialization and batches.
+        steps: Adam steps.
+        use_cache: read and write the classifier cache.
+
+    Returns:
+        :class:`ClassifierResult`.
+
+    Raises:
+        KeyError: if the samples have no such image or factor.
+    """
+    n = min(n, len(data))
+    sample = data[0]
+    if image_key not in sample or factor not in sample.get("factors", {}):
+        raise KeyError(
+            f"samples need {image_key!r} and factors[{factor!r}]; got keys {sorted(sample)} "
+            f"and factors {sorted(sample.get('factors', {}))}"
+        )
+    images = torch.stack([data[i][image_key] for i in range(n)])
+    labels = torch.stack([torch.as_tensor(data[i]["factors"][factor]) for i in range(n)])
+    name = f"{type(data).__name__}-{factor}"
+    return train_classifier(images, labels, name=name, seed=seed, steps=steps, use_cache=use_cache)

@@ -90,6 +90,24 @@ class EvalConfig:
     kid_subset_size: int = 1000
     batch_size: int = 64
 
+    @classmethod
+    def cpu(cls, n_inputs: int = 32) -> EvalConfig:
+        """The chapters' ``cpu`` protocol: 20 samples per input, 1,000 reference images, 20 NDB
+        bins, and LPIPS's architecture with a random trunk (``lpips-random-alex``), since the
+        book never downloads ImageNet weights (its values rank but are not published LPIPS).
+
+        Example:
+            >>> EvalConfig.cpu().lpips_backend
+            'lpips-random-alex'
+        """
+        return cls(
+            n_inputs=n_inputs,
+            samples_per_input=20,
+            n_reference=1000,
+            lpips_backend="lpips-random-alex",
+            ndb_k=20,
+        )
+
 
 def _stack(data: Sequence[dict], key: str, n: int) -> torch.Tensor:
     if len(data) == 0 or key not in data[0]:

@@ -67,3 +67,14 @@ def test_errors():
 def test_shapes():
     clf = DomainClassifier(5, in_channels=1)
     assert clf(torch.zeros(2, 1, 16, 16)).shape == (2, 5)
+
+
+def test_factor_classifier_reads_the_style_of_shapes_targets():
+    from companion.data import load_dataset
+    from companion.metrics import train_factor_classifier
+
+    data = load_dataset("shapes", size=600, background="grey")
+    result = train_factor_classifier(data, "style", n=600, steps=150)
+    assert result.test_accuracy >= 0.95  # flat colours: an easy factor
+    with pytest.raises(KeyError, match=r"factors\['colour'\]"):
+        train_factor_classifier(data, "colour")
