@@ -196,10 +196,33 @@ for name, row in results.items():
     print(f"{name:<14}" + "".join(f"{v:>20.3f}" for v in row.values()))
 
 # %% [markdown]
-# For comparison, the paper's Table 1 on Facades (256x256, FID on Inception features, LPIPS with
-# AlexNet weights): SEGAN w/o MI has LPIPS 0.104, NDB 14.4 and FID 89.1; SEGAN LPIPS 0.190,
-# NDB 11.6 and FID 78.4. The numbers above are on different data, at a different scale and with
-# different feature extractors: compare directions, not values.
+# **The chapter's table.** The same measurements for all five translation methods of Chapters 2
+# and 3, each at its `cpu` preset for 250 steps on this data, mean (standard deviation) over
+# seeds 0, 1 and 2, from `benchmarks/compare_shapes.py` (too long to rerun here; SEGAN's `cpu`
+# preset uses batch 32, the others 16):
+#
+# | | styles per input ↑ | diversity ↑ | domain FID ↓ | NDB ↓ (of 20) |
+# |---|---|---|---|---|
+# | pix2pix + noise | 1.69 (1.03) | 0.007 (0.011) | 153 (22) | 19.7 (0.6) |
+# | BicycleGAN | 1.63 (1.08) | 0.006 (0.009) | 185 (56) | 20.0 (0.0) |
+# | MSGAN | 4.50 (1.58) | 0.106 (0.010) | 37 (12) | 15.7 (3.2) |
+# | SEGAN w/o MI | 1.00 (0.00) | 0.000 (0.000) | 216 (33) | 20.0 (0.0) |
+# | SEGAN | 3.50 (0.49) | 0.045 (0.017) | 78 (22) | 17.7 (2.3) |
+#
+# The paper's Table 1 on Facades (256x256, FID on Inception features, LPIPS with AlexNet
+# weights, NDB with 20 bins), mean ± std over its runs:
+#
+# | | SEGAN w/o MI | SEGAN | BicycleGAN | MSGAN |
+# |---|---|---|---|---|
+# | FID ↓ | 89.14 ± 0.99 | 78.43 ± 1.15 | 98.85 ± 1.21 | 92.84 ± 1.00 |
+# | NDB ↓ | 14.40 ± 0.65 | 11.60 ± 0.80 | 13.80 ± 0.45 | 12.40 ± 0.55 |
+# | LPIPS ↑ | 0.1038 ± 0.0015 | 0.1897 ± 0.0015 | 0.1413 ± 0.0005 | 0.1894 ± 0.0011 |
+#
+# What transfers: SEGAN beats its own ablation on every column, as in the paper. What does not:
+# on the toy at a CPU budget MSGAN is ahead of SEGAN (the paper has them level on LPIPS) and
+# BicycleGAN has not yet left the collapsed baseline (Section 2.4 discusses why). Our values are
+# on other data, at another scale and with other feature extractors: compare orderings, not
+# values.
 #
 # ## Checks
 #
