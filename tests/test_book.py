@@ -111,6 +111,13 @@ def test_notebook_starts_with_badge_and_install_cell(nb):
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_title_has_no_math(nb):
+    # Titles go into the sidebar of every page, and pages without math load no MathJax.
+    title = _source(_cells(nb)[0]).lstrip().splitlines()[0]
+    assert "$" not in title, f"{nb.name}: keep math out of the title {title!r}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_uses_public_api_only(nb):
     code = "\n".join(_source(c) for c in _cells(nb) if c["cell_type"] == "code")
     assert "sys.path" not in code, f"{nb.name} edits sys.path"

@@ -9,7 +9,7 @@
 # ---
 
 # %% [markdown]
-# # 3.2 SEGAN: maximizing $I(Z; G(a, Z))$ in a translation GAN
+# # 3.2 SEGAN: maximizing the information a translation carries about its code
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/03_segan/03_02_segan_paired.ipynb)
 #
