@@ -203,9 +203,10 @@ with torch.no_grad():
     out_1, out_2 = model.translate(a, generator=gen), model.translate(a, generator=gen)
 move_z = (out_1 - out_2).abs().mean().item()  # change caused by z alone
 error = (out_1 - b).abs().mean().item()  # distance to the paired target
-real_styles = torch.randint(0, 8, (N_INPUTS, 20), generator=torch.Generator().manual_seed(4))
+k = test.num_styles
+data_coverage = k * (1 - (1 - 1 / k) ** 20)  # expected distinct styles in 20 uniform draws
 print(f"styles per input: {coverage:.2f} of {test.num_styles}")
-print(f"data with independent uniform styles: {mode_coverage(real_styles):.2f}")
+print(f"the data (20 independent uniform styles): {data_coverage:.2f} expected")
 print(f"diversity ({eval_cfg.lpips_backend}, {eval_cfg.protocol} protocol): {diversity:.4f}")
 print(f"mean |G(a, z1) - G(a, z2)| = {move_z:.4f}, mean |G(a, z) - b| = {error:.4f}")
 
@@ -222,7 +223,6 @@ print(f"mean |G(a, z1) - G(a, z2)| = {move_z:.4f}, mean |G(a, z) - b| = {error:.
 # %%
 if PRESET != "smoke":
     assert coverage <= 3.5, f"pix2pix + noise covered {coverage:.2f} styles per input"
-    assert mode_coverage(real_styles) > 7.0
     assert move_z < 0.4 * error, (move_z, error)
     print("collapse confirmed")
 
