@@ -1,0 +1,33 @@
+"""Checkers for the book's exercises: a student's function against the package's reference.
+
+Each ``check_<name>(fn)`` calls ``fn`` on a set of known inputs, compares it with the reference
+implementation in ``companion``, prints a short confirmation when everything agrees, and raises
+``AssertionError`` with a diagnosis when it does not. For frequent mistakes (a missing constant,
+the wrong axis, the wrong bound) the message names the mistake instead of only printing numbers.
+
+One module per chapter: :mod:`~companion.exercises.mutual_information` (Chapter 1),
+:mod:`~companion.exercises.mode_collapse` (Chapter 2); the shared machinery is in ``_common``.
+
+Example:
+    >>> from companion.mi import infonce_lower_bound
+    >>> check_infonce_lower_bound(lambda s: infonce_lower_bound(s).estimate)  # doctest: +ELLIPSIS
+    check_infonce_lower_bound: correct on 8 score matrices ...
+"""
+
+from companion.exercises.mode_collapse import (
+    check_kl_to_standard_normal,
+    check_mode_seeking_ratio,
+    check_reparameterize,
+)
+from companion.exercises.mutual_information import (
+    check_infonce_lower_bound,
+    check_nwj_lower_bound,
+)
+
+__all__ = [
+    "check_infonce_lower_bound",
+    "check_kl_to_standard_normal",
+    "check_mode_seeking_ratio",
+    "check_nwj_lower_bound",
+    "check_reparameterize",
+]
