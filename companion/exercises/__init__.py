@@ -5,8 +5,9 @@ implementation in ``companion``, prints a short confirmation when everything agr
 ``AssertionError`` with a diagnosis when it does not. For frequent mistakes (a missing constant,
 the wrong axis, the wrong bound) the message names the mistake instead of only printing numbers.
 
-One module per chapter: :mod:`~companion.exercises.mutual_information` (Chapter 1),
-:mod:`~companion.exercises.mode_collapse` (Chapter 2); the shared machinery is in ``_common``.
+Modules follow the chapters: :mod:`~companion.exercises.mutual_information` (Chapter 1),
+:mod:`~companion.exercises.mode_collapse` (Chapter 2), :mod:`~companion.exercises.jsd_estimator`
+and :mod:`~companion.exercises.segan` (Chapter 3); the shared machinery is in ``_common``.
 
 Example:
     >>> from companion.mi import infonce_lower_bound
@@ -14,6 +15,7 @@ Example:
     check_infonce_lower_bound: correct on 8 score matrices ...
 """
 
+from companion.exercises.jsd_estimator import check_jsd_bound_at_optimum, check_jsd_lower_bound
 from companion.exercises.mode_collapse import (
     check_kl_to_standard_normal,
     check_mode_seeking_ratio,
@@ -23,11 +25,16 @@ from companion.exercises.mutual_information import (
     check_infonce_lower_bound,
     check_nwj_lower_bound,
 )
+from companion.exercises.segan import check_segan_jsd_loss, check_segan_pairs
 
 __all__ = [
     "check_infonce_lower_bound",
+    "check_jsd_bound_at_optimum",
+    "check_jsd_lower_bound",
     "check_kl_to_standard_normal",
     "check_mode_seeking_ratio",
     "check_nwj_lower_bound",
     "check_reparameterize",
+    "check_segan_jsd_loss",
+    "check_segan_pairs",
 ]

@@ -61,25 +61,30 @@ def check_cases(
     reference: Callable[..., Tensor],
     mistakes: Mistakes,
     formula: str,
+    gradients: bool = True,
 ) -> None:
-    """Compare ``fn`` with ``reference`` on every case (values, shapes, then gradients)."""
+    """Compare ``fn`` with ``reference`` on every case: shapes, values, then gradients.
+
+    With ``gradients=False`` (a quantity computed, not trained) the gradient check is skipped.
+    """
     if not callable(fn):
         raise TypeError(f"{name} expects a function, got {type(fn).__name__}")
     fn_name = getattr(fn, "__name__", "your function")
-    got = [call(fn, fn_name, case, args) for case, args in cases]
+    got, want = [], []
+    for case, args in cases:  # shapes first, case by case: a later case may fail on a bad shape
+        got.append(call(fn, fn_name, case, args))
+        want.append(reference(*args).detach().double())
+        if got[-1].shape != want[-1].shape:
+            hint = " (did you forget a .mean()?)" if want[-1].dim() == 0 else ""
+            raise AssertionError(
+                f"{fn_name} returned shape {tuple(got[-1].shape)} on {case}, expected "
+                f"{tuple(want[-1].shape)}{hint}"
+            )
     if not torch.equal(call(fn, fn_name, *cases[-1]), got[-1]):
         raise AssertionError(
             f"{fn_name} gives different results on the same input: it draws its own random "
             "numbers; use only its arguments (the noise is passed in)"
         )
-    want = [reference(*args).detach().double() for _, args in cases]
-    for (case, _), g, w in zip(cases, got, want):
-        if g.shape != w.shape:
-            hint = " (did you forget a .mean()?)" if w.dim() == 0 else ""
-            raise AssertionError(
-                f"{fn_name} returned shape {tuple(g.shape)} on {case}, expected "
-                f"{tuple(w.shape)}{hint}"
-            )
     wrong = [i for i, (g, w) in enumerate(zip(got, want)) if not same(g, w)]
     if wrong:
         for diagnosis, mistake in mistakes:
@@ -93,11 +98,11 @@ def check_cases(
             f"first: {cases[i][0]}: got {got[i].flatten()[:4].tolist()}, expected "
             f"{want[i].flatten()[:4].tolist()}. Recall: {formula}"
         )
-    check_gradients(fn, fn_name, reference, cases[-1][1])
+    if gradients:
+        check_gradients(fn, fn_name, reference, cases[-1][1])
     errors = [float((g - w)[torch.isfinite(w)].abs().max()) for g, w in zip(got, want)]
-    print(
-        f"{name}: correct on {len(cases)} cases (max error {max(errors):.1e}), and differentiable"
-    )
+    tail = ", and differentiable" if gradients else ""
+    print(f"{name}: correct on {len(cases)} cases (max error {max(errors):.1e}){tail}")
 
 
 def check_gradients(
