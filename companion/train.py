@@ -97,10 +97,16 @@ class Stepper:
     """Performs the optimizer updates that a method's ``training_step`` asks for.
 
     ``opt.step(name, loss)`` zeroes optimizer ``name``'s gradients, backpropagates ``loss``
-    (scaled by that optimizer's gradient scaler under fp16 AMP), averages gradients over the
-    process group when running under DDP, unscales and clips them (``clip_grad_norm``), and steps.
-    Each optimizer has its own scaler, so a method may step the same optimizer several times per
-    iteration (e.g. ``n_critic`` critic updates).
+    (scaled by that optimizer's gradient scaler under fp16 AMP) into that optimizer's parameters
+    only, averages gradients over the process group when running under DDP, unscales and clips
+    them (``clip_grad_norm``), and steps. Each optimizer has its own scaler, so a method may step
+    the same optimizer several times per iteration (e.g. ``n_critic`` critic updates).
+
+    Backpropagating into the stepped parameters only is what the papers' code does by setting
+    ``requires_grad = False`` on D during G's update (BicycleGAN's ``set_requires_grad``): a G
+    step's loss passes through D, whose weight gradients (about half the cost of D's backward
+    pass) would only be discarded by D's next ``zero_grad``. The stepped parameters get the same
+    gradients either way, so training is unchanged, bit for bit.
 
     Args:
         optimizers: name -> optimizer, from ``method.configure_optimizers()``.
@@ -141,9 +147,11 @@ class Stepper:
                 f"{self.global_step}; stopping before it reaches the weights"
             )
         opt, scaler = self.optimizers[name], self.scalers[name]
-        opt.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward(retain_graph=retain_graph)
         params = [p for group in opt.param_groups for p in group["params"]]
+        trainable = [p for p in params if p.requires_grad]
+        opt.zero_grad(set_to_none=True)
+        # inputs=: no gradients for other optimizers' parameters (D's weights in a G step)
+        scaler.scale(loss).backward(retain_graph=retain_graph, inputs=trainable or None)
         if self.world_size > 1:
             _average_gradients(params, self.world_size)
         if self.clip_grad_norm is not None:

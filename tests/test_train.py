@@ -13,7 +13,7 @@ from torch.utils.data import TensorDataset
 
 from companion.config import seed_everything
 from companion.methods.base import build_method
-from companion.train import NonFiniteLossError, ResumableSampler, fit, load_checkpoint
+from companion.train import NonFiniteLossError, ResumableSampler, Stepper, fit, load_checkpoint
 
 
 def _images(n=64, seed=0):
@@ -191,3 +191,24 @@ def test_config_type_checked():
             pass
 
         DCGAN(Other())
+
+
+def test_stepper_backpropagates_into_the_stepped_optimizer_only():
+    """A G step through D computes G's gradients exactly, and none for D (D is not stepped)."""
+    torch.manual_seed(0)
+    g, d = torch.nn.Linear(3, 4), torch.nn.Linear(4, 1)
+    frozen = torch.nn.Parameter(torch.ones(2), requires_grad=False)  # in G's optimizer, untouched
+    x = torch.randn(5, 3)
+    d(g(x)).square().mean().backward()
+    expected = [p.grad.clone() for p in g.parameters()]
+    g.zero_grad(set_to_none=True), d.zero_grad(set_to_none=True)
+    stepper = Stepper(
+        {
+            "G": torch.optim.SGD([*g.parameters(), frozen], lr=0.0),
+            "D": torch.optim.SGD(d.parameters(), lr=0.0),
+        }
+    )
+    stepper.step("G", d(g(x)).square().mean())
+    assert all(torch.equal(p.grad, e) for p, e in zip(g.parameters(), expected))
+    assert all(p.grad is None for p in d.parameters())
+    assert frozen.grad is None

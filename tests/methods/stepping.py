@@ -13,8 +13,9 @@ class RecordingStepper:
     def step(self, name, loss, *, retain_graph=False):
         self.calls.append(name)
         opt = self.optimizers[name]
+        params = [p for group in opt.param_groups for p in group["params"] if p.requires_grad]
         opt.zero_grad(set_to_none=True)
-        loss.backward(retain_graph=retain_graph)
+        loss.backward(retain_graph=retain_graph, inputs=params or None)  # as the trainer does
         opt.step()
 
 
