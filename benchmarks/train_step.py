@@ -29,22 +29,10 @@ import torch
 
 import companion
 from companion.methods.base import get_method
+from companion.train import Stepper
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REFERENCE_S_PER_IMAGE = {"bicyclegan": 1.17}  # released BicycleGAN code, 2-core CPU
-
-
-class _Stepper:
-    """The trainer's Stepper without AMP or DDP: zero_grad, backward, step."""
-
-    def __init__(self, optimizers: dict[str, torch.optim.Optimizer]) -> None:
-        self.optimizers = optimizers
-
-    def step(self, name: str, loss: torch.Tensor, *, retain_graph: bool = False) -> None:
-        opt = self.optimizers[name]
-        opt.zero_grad(set_to_none=True)
-        loss.backward(retain_graph=retain_graph)
-        opt.step()
 
 
 def time_method(name: str, steps: int, warmup: int, device: torch.device) -> dict:
@@ -52,7 +40,7 @@ def time_method(name: str, steps: int, warmup: int, device: torch.device) -> dic
     cls = get_method(name)
     cfg = cls.Config.paper()
     model = cls(cfg).to(device).train()
-    opt = _Stepper(model.configure_optimizers())
+    opt = Stepper(model.configure_optimizers())  # the trainer's, as fit() uses it (AMP off)
     g = torch.Generator().manual_seed(0)
     n, s = cfg.batch_size, cfg.image_size
     batch = {
