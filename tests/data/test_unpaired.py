@@ -31,3 +31,11 @@ def test_species_changes_shape_too():
 def test_unpaired_is_deterministic_per_index():
     ds = UnpairedShapes("season", size=50, seed=2)
     assert torch.equal(ds[7]["b"], UnpairedShapes("season", size=50, seed=2).batch([7])["b"][0])
+
+
+def test_grey_background_is_shared_by_both_domains():
+    batch = UnpairedShapes("season", size=20, background="grey").batch(range(20))
+    for side in ("a", "b"):
+        corner = batch[side][:, :, 0, 0]  # (N, 3): the background colour
+        assert torch.allclose(corner, corner[:1].expand_as(corner))  # one grey for all
+        assert torch.allclose(corner[:, 0], corner[:, 2])  # no hue: R == B

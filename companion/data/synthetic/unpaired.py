@@ -46,6 +46,8 @@ class UnpairedShapes(SyntheticDataset):
         variant: "season" (appearance only) or "species" (shape changes too).
         split, resolution, seed, size: as in :class:`ShapesDataset`.
         textures: as in :class:`ShapesDataset`, shared by both domains.
+        background: as in :class:`ShapesDataset`, shared by both domains; "grey" leaves the
+            style as the only appearance factor a translation can vary.
 
     Example:
         >>> ds = UnpairedShapes("season", size=4)
@@ -63,6 +65,7 @@ class UnpairedShapes(SyntheticDataset):
         seed: int = 0,
         size: int | None = None,
         textures: tuple[str, ...] = ("flat",),
+        background: str = "hue",
     ):
         if variant not in UNPAIRED_VARIANTS:
             raise ValueError(
@@ -73,7 +76,14 @@ class UnpairedShapes(SyntheticDataset):
             size = 10_000 if split == "train" else 2_000
         super().__init__(split=split, resolution=resolution, seed=seed, size=size)
         self.variant = variant
-        common = dict(split=split, resolution=resolution, seed=seed, size=size, textures=textures)
+        common = dict(
+            split=split,
+            resolution=resolution,
+            seed=seed,
+            size=size,
+            textures=textures,
+            background=background,
+        )
         spec = UNPAIRED_VARIANTS[variant]
         self.domain_a = ShapesDataset(**common, **spec["a"], salt=1)
         self.domain_b = ShapesDataset(**common, **spec["b"], salt=2)
