@@ -65,7 +65,7 @@ class MSGANConfig(BicycleGANConfig):
         Example:
             >>> cfg = MSGANConfig.for_base("bicyclegan", "cpu")
             >>> cfg.base, cfg.batch_size, cfg.lambda_kl, cfg.lambda_ms
-            ('bicyclegan', 32, 0.01, 1.0)
+            ('bicyclegan', 16, 0.01, 1.0)
         """
         if base not in BASES:
             raise ValueError(f"base must be one of {sorted(BASES)}, got {base!r}")
