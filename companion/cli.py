@@ -166,7 +166,10 @@ def _train(args: argparse.Namespace) -> int:
 
     cls = get_method(args.method)
     preset_name = companion.preset(args.preset)
-    cfg = cls.Config.from_preset(preset_name).with_overrides(args.overrides)
+    cfg = cls.Config.from_preset(preset_name)
+    if args.data is not None:  # the paper's settings for that dataset, before --set overrides
+        cfg = cfg.for_dataset(args.data)
+    cfg = cfg.with_overrides(args.overrides)
     data_name = args.data or getattr(cfg, "dataset", None)
     if data_name is None:
         raise ValueError(f"{args.method} has no default dataset; pass --data NAME")

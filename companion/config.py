@@ -126,6 +126,24 @@ class PresetConfig:
         """The config of preset ``name`` (see :func:`preset` for how None is resolved)."""
         return getattr(cls, preset(name))()
 
+    def for_dataset(self: C, name: str) -> C:
+        """A copy adapted to training on dataset ``name`` (``companion train --data NAME``).
+
+        Here only a ``dataset`` field, if the config has one, is set to ``name``. Methods whose
+        papers change settings per dataset (the translation direction, paired or unpaired
+        losses) override this; command-line ``--set`` overrides are applied after it.
+
+        Example:
+            >>> @dataclasses.dataclass(frozen=True)
+            ... class Toy(PresetConfig):
+            ...     dataset: str = "facades"
+            >>> Toy().for_dataset("maps").dataset
+            'maps'
+        """
+        if "dataset" not in {f.name for f in dataclasses.fields(self)}:
+            return self
+        return dataclasses.replace(self, dataset=name)
+
     def with_overrides(self: C, overrides: Iterable[str] | Mapping[str, Any]) -> C:
         """A copy with fields replaced, from ``"key=value"`` strings or a mapping.
 

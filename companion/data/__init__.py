@@ -5,7 +5,13 @@ Every dataset returns dict samples with float32 images in [-1, 1]: translation d
 :func:`load_dataset`.
 """
 
-from companion.data.api import SYNTHETIC, list_datasets, load_dataset, save_sample_grid
+from companion.data.api import (
+    SYNTHETIC,
+    is_unpaired,
+    list_datasets,
+    load_dataset,
+    save_sample_grid,
+)
 from companion.data.fetch import fetch
 from companion.data.folders import DomainFolders, PairedFolder, UnpairedFolders, read_image
 from companion.data.registry import REGISTRY, DatasetInfo, dataset_info, expected_layout
@@ -40,6 +46,7 @@ __all__ = [
     "dataset_info",
     "expected_layout",
     "fetch",
+    "is_unpaired",
     "list_datasets",
     "load_dataset",
     "read_image",

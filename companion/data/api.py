@@ -12,7 +12,7 @@ from torch.utils.data import Dataset
 
 from companion.data.registry import REGISTRY, dataset_info, expected_layout
 
-__all__ = ["SYNTHETIC", "list_datasets", "load_dataset", "save_sample_grid"]
+__all__ = ["SYNTHETIC", "is_unpaired", "list_datasets", "load_dataset", "save_sample_grid"]
 
 
 def _shapes(**kw: Any) -> Dataset:
@@ -68,6 +68,27 @@ def list_datasets() -> list[str]:
         True
     """
     return sorted(SYNTHETIC) + sorted(REGISTRY)
+
+
+def is_unpaired(name: str) -> bool:
+    """Whether dataset ``name`` pairs its two domains only by chance (unpaired translation).
+
+    True for the CycleGAN/DRIT folder layout (``trainA``/``trainB``) and for the synthetic
+    two-domain ``shapes_season`` and ``shapes_species``, whose ``a`` and ``b`` are independent
+    draws; False for paired data and for single-domain sets.
+
+    Raises:
+        ValueError: for an unknown name.
+
+    Example:
+        >>> is_unpaired("cat2dog"), is_unpaired("facades"), is_unpaired("shapes_season")
+        (True, False, True)
+    """
+    if name in SYNTHETIC:
+        return name in ("shapes_season", "shapes_species")
+    if name not in REGISTRY:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(list_datasets())}")
+    return REGISTRY[name].layout == "unpaired"
 
 
 def _dataset_dir(name: str, root: str | os.PathLike) -> Path:

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from companion.config import PresetConfig
+from companion.data.registry import REGISTRY
 from companion.losses import ADVERSARIAL_LOSSES, mode_seeking_ratio, reconstruction_l1
 from companion.methods.base import Method, register_method
 from companion.nets import MultiScaleDiscriminator, ResNetGenerator, UNetGenerator, init_weights
@@ -101,6 +102,21 @@ class Pix2PixConfig(PresetConfig):
     @classmethod
     def smoke(cls) -> Pix2PixConfig:
         return dataclasses.replace(cls.cpu(), num_downs=2, ngf=8, ndf=8, d_layers=1, batch_size=4)
+
+    def for_dataset(self, name: str) -> Pix2PixConfig:
+        """Train on ``name``, in the direction of its pix2pix training script for a real set.
+
+        The registry holds the direction each paired set is usually trained in (facades
+        labels -> photo is "BtoA", edges2shoes "AtoB"); synthetic sets keep this config's.
+
+        Example:
+            >>> Pix2PixConfig().for_dataset("edges2shoes").direction
+            'AtoB'
+        """
+        cfg = super().for_dataset(name)
+        if name in REGISTRY:
+            cfg = dataclasses.replace(cfg, direction=REGISTRY[name].direction)
+        return cfg
 
 
 def source_and_target(batch: Any, direction: str) -> tuple[torch.Tensor, torch.Tensor]:

@@ -8,6 +8,7 @@ from companion.data import (
     REGISTRY,
     SYNTHETIC,
     expected_layout,
+    is_unpaired,
     list_datasets,
     load_dataset,
     save_sample_grid,
@@ -81,3 +82,10 @@ def test_save_sample_grid(tmp_path):
     assert width == 4 * 17 + 1 and height == 2 * 17 + 1  # 4 samples, rows "a" and "b"
     path = save_sample_grid("scenes", tmp_path / "scenes.png", n=2, size=2, resolution=16)
     assert Image.open(path).size[1] == 4 * 17 + 1  # rgb, depth, seg, instances
+
+
+def test_is_unpaired_follows_the_layout():
+    assert [is_unpaired(n) for n in ("horse2zebra", "cat2dog", "shapes_species")] == [True] * 3
+    assert [is_unpaired(n) for n in ("facades", "maps", "shapes", "afhq")] == [False] * 4
+    with pytest.raises(ValueError, match="unknown dataset 'facade'"):
+        is_unpaired("facade")

@@ -78,3 +78,10 @@ def test_errors():
 def test_resnet_generator_option():
     model = build_method("pix2pix", "smoke", ["generator=resnet", "resnet_blocks=1"])
     assert model.translate(paired_batch(1)["a"]).shape == (1, 3, 32, 32)
+
+
+def test_for_dataset_takes_the_direction_of_the_registry():
+    assert Pix2PixConfig.paper().for_dataset("maps").direction == "AtoB"  # aerial -> map
+    assert Pix2PixConfig.paper().for_dataset("facades").direction == "BtoA"  # labels -> photo
+    cpu = Pix2PixConfig.cpu()
+    assert cpu.for_dataset("shapes_edges") == dataclasses.replace(cpu, dataset="shapes_edges")

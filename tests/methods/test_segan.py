@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from companion.config import seed_everything
-from companion.methods.segan import SEGAN, SEGANConfig, geometry_consistency_l1
+from companion.methods.segan import SEGAN, SHAPES_GC, SEGANConfig, geometry_consistency_l1
 from companion.nets.critics import StatisticsNetwork
 from companion.train import fit
 
@@ -121,3 +121,49 @@ def test_geometry_consistency_is_zero_for_an_equivariant_generator():
 def test_segan_needs_a_code():
     with pytest.raises(ValueError, match="SEGAN needs a code"):
         SEGAN(SEGANConfig.smoke().with_overrides(["z_dim=0"]))
+
+
+def test_unpaired_segan_refuses_an_l1_term():
+    with pytest.raises(ValueError, match="no target for the L1 term"):
+        SEGAN(SEGANConfig.smoke().with_overrides({"paired": False}))
+
+
+@pytest.mark.parametrize(
+    "name, paired, lambda_l1, lambda_gc, direction",
+    [
+        ("facades", True, 3.0, 0.0, "BtoA"),
+        ("maps", True, 3.0, 0.0, "BtoA"),
+        ("summer2winter_yosemite", False, 0.0, 20.0, "BtoA"),
+        ("horse2zebra", False, 0.0, 20.0, "AtoB"),  # any other unpaired set: GcGAN's default
+        ("cat2dog", False, 0.0, 0.0, "AtoB"),
+    ],
+)
+def test_for_dataset_gives_the_papers_settings(name, paired, lambda_l1, lambda_gc, direction):
+    cfg = SEGANConfig.paper().for_dataset(name)
+    assert (cfg.dataset, cfg.paired, cfg.lambda_l1, cfg.lambda_gc, cfg.direction) == (
+        name,
+        paired,
+        lambda_l1,
+        lambda_gc,
+        direction,
+    )
+    assert cfg.lambda_mi == 3.0 and cfg.batch_size == 32  # Sec. 4.4, on every dataset
+
+
+def test_for_dataset_on_synthetic_data_keeps_the_cpu_preset():
+    cpu = SEGANConfig.cpu()
+    assert cpu.for_dataset("shapes") == cpu
+    season = cpu.for_dataset("shapes_season")
+    assert (season.paired, season.lambda_l1, season.lambda_gc) == (False, 0.0, SHAPES_GC)
+    assert season.image_size == 32 and season.direction == "AtoB"
+
+
+def test_unpaired_training_reads_the_configured_direction():
+    seed_everything(0)
+    cfg = SEGANConfig.smoke().for_dataset("cat2dog").with_overrides({"direction": "BtoA"})
+    model = SEGAN(cfg)
+    seen = []
+    model.G.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach().clone()))
+    a, b = torch.full((2, 3, 32, 32), -0.5), torch.full((2, 3, 32, 32), 0.5)
+    fit(model, [{"a": a[0], "b": b[0]}, {"a": a[1], "b": b[1]}], 1, batch_size=2)
+    assert torch.equal(seen[0], b)  # BtoA: the generator translates the b side
