@@ -11,19 +11,25 @@ FIXTURES = "tests/fixtures/datasets"
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "method, data, extra",
+    "method, data, expected",
     [
-        ("bicyclegan", "facades", []),
-        ("segan", "facades", []),
-        # Unpaired SEGAN on the GcGAN backbone (Sec. 4.5): no L1, geometry consistency 20.
+        ("bicyclegan", "facades", {"direction": "BtoA"}),
+        # SEGAN's four datasets (Sec. 4.1, 4.5): --data alone selects the paper's settings.
+        ("segan", "facades", {"direction": "BtoA", "paired": True, "lambda_l1": 3.0}),
+        ("segan", "maps", {"direction": "BtoA", "paired": True, "lambda_l1": 3.0}),
         (
             "segan",
-            "horse2zebra",
-            ["--set", "paired=no", "--set", "lambda_l1=0", "--set", "lambda_gc=20"],
+            "summer2winter_yosemite",
+            {"direction": "BtoA", "paired": False, "lambda_l1": 0.0, "lambda_gc": 20.0},
+        ),
+        (
+            "segan",
+            "cat2dog",
+            {"direction": "AtoB", "paired": False, "lambda_l1": 0.0, "lambda_gc": 0.0},
         ),
     ],
 )
-def test_paper_preset_trains_a_step_at_256(tmp_path, method, data, extra, capsys):
+def test_paper_preset_trains_a_step_at_256(tmp_path, method, data, expected, capsys):
     out = tmp_path / "run"
     code = main(
         [
@@ -43,10 +49,11 @@ def test_paper_preset_trains_a_step_at_256(tmp_path, method, data, extra, capsys
             str(out),
             "--log-every",
             "1",
-            *extra,
         ]
     )
     assert code == 0, capsys.readouterr().err
-    assert json.loads((out / "config.json").read_text())["config"]["image_size"] == 256
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert config["image_size"] == 256 and config["dataset"] == data
+    assert {key: config[key] for key in expected} == expected
     history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
     assert len(history) == 1 and all(v == v for v in history[0].values())  # finite, no NaN
