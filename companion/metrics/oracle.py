@@ -8,6 +8,8 @@ On the book's synthetic domains the oracle style of an image is computable (e.g.
 - **style consistency**: with the same code for every input ("synchronized", SEGAN Fig. 6), the
   fraction of inputs that get the code's most common style, averaged over codes. Report it with
   coverage: a collapsed generator is perfectly consistent (1.0) with coverage 1.
+  :func:`style_consistency_chance` is its value when each input's styles are dealt to the codes
+  at random: consistency above it is what the codes mean *across* inputs (0 when collapsed).
 - **style recovery**: accuracy of a linear probe predicting the true style from a code (e.g. a style
   encoder's output) on held-out samples. Higher is better; chance is about 1/K.
 - **nuisance leakage**: the probe's accuracy for a nuisance attribute, above chance and normalized
@@ -33,6 +35,7 @@ __all__ = [
     "nuisance_leakage",
     "probe_accuracy",
     "style_consistency",
+    "style_consistency_chance",
     "style_recovery",
     "styles_of_samples",
     "styles_per_input",
@@ -116,6 +119,42 @@ def style_consistency(styles: torch.Tensor) -> float:
     styles = _check_labels(styles)
     modal_count = torch.stack([torch.bincount(col - col.min()).max() for col in styles.T])  # (K,)
     return float((modal_count.double() / styles.shape[0]).mean())
+
+
+def style_consistency_chance(
+    styles: torch.Tensor, n_permutations: int = 200, seed: int = 0
+) -> float:
+    """:func:`style_consistency` expected if codes meant nothing across inputs.
+
+    Each input's row of K styles is shuffled independently, which keeps every input's set of
+    styles (so its coverage) and destroys any agreement between what a code does to different
+    inputs; the mean consistency over ``n_permutations`` shuffles estimates the chance level.
+    Consistency above it measures shared code meaning ("disentanglement", SEGAN Fig. 6); a
+    collapsed generator, or one whose style depends on the input only, sits exactly at it.
+
+    Args:
+        styles: (N, K) integer style labels, column j from code z_j for every input.
+        n_permutations: shuffles to average (the estimate's std shrinks as 1/sqrt of it).
+        seed: seed of the shuffles.
+
+    Returns:
+        In [1/N, 1]; 1.0 exactly when every row holds a single style.
+
+    Example:
+        >>> styles = torch.tensor([[0, 1], [0, 1]])  # two inputs, two codes, full agreement
+        >>> style_consistency(styles), round(style_consistency_chance(styles, 4000), 2)
+        (1.0, 0.75)
+    """
+    styles = _check_labels(styles)
+    if n_permutations < 1:
+        raise ValueError(f"n_permutations must be >= 1, got {n_permutations}")
+    gen = torch.Generator().manual_seed(seed)
+    n, k = styles.shape
+    values = []
+    for _ in range(n_permutations):
+        order = torch.rand(n, k, generator=gen).argsort(dim=1)  # (N, K): a shuffle per row
+        values.append(style_consistency(styles.gather(1, order)))
+    return float(np.mean(values))
 
 
 @torch.no_grad()

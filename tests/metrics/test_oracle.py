@@ -9,6 +9,7 @@ from companion.metrics.oracle import (
     nuisance_leakage,
     probe_accuracy,
     style_consistency,
+    style_consistency_chance,
     style_recovery,
     styles_of_samples,
     styles_per_input,
@@ -141,3 +142,26 @@ def test_errors():
         probe_accuracy(torch.zeros(3, 2), torch.zeros(2))
     with pytest.raises(ValueError, match="shapes differ"):
         label_accuracy(torch.zeros(3), torch.zeros(2))
+
+
+def test_style_consistency_chance_matches_the_analytic_null():
+    # Three inputs, each showing styles 0, 1, 2 under three codes: after shuffling, a column's
+    # three labels are all equal with probability 1/9, all distinct with 2/9, else two agree:
+    # E[modal count] / 3 = (3/9 + 2/9 + 2 * 6/9) / 3 = 17/27.
+    styles = torch.tensor([[0, 1, 2], [1, 2, 0], [2, 0, 1]])
+    assert style_consistency(styles) == pytest.approx(1 / 3)
+    assert style_consistency_chance(styles, 4000) == pytest.approx(17 / 27, abs=0.01)
+    # The same styles in the same code order for every input: above chance by 1 - 17/27.
+    aligned = torch.tensor([[0, 1, 2]] * 3)
+    assert style_consistency(aligned) - style_consistency_chance(aligned, 4000) == pytest.approx(
+        10 / 27, abs=0.01
+    )
+
+
+def test_style_consistency_chance_is_exact_when_codes_do_nothing():
+    collapsed = torch.zeros(5, 7, dtype=torch.long)
+    by_input = torch.arange(5)[:, None].expand(5, 7)  # the style depends on the input only
+    for styles in (collapsed, by_input):
+        assert style_consistency_chance(styles, 10) == style_consistency(styles)
+    with pytest.raises(ValueError, match="n_permutations must be >= 1"):
+        style_consistency_chance(collapsed, 0)
