@@ -37,6 +37,7 @@ from companion.metrics.oracle import (
     label_accuracy,
     mode_coverage,
     style_consistency,
+    style_consistency_chance,
     styles_of_samples,
 )
 from companion.metrics.sampling import method_z_dim, sample_codes, sample_translations
@@ -267,8 +268,10 @@ def evaluate(
         g = torch.Generator().manual_seed(seed)
         codes = sample_codes(cfg.consistency_codes, method_z_dim(method), g)
         samples = sample_translations(method, a, codes=codes, batch_size=cfg.batch_size)
+        styles = styles_of_samples(samples, style_fn)  # (N, K): column j used code j
         results["style_consistency"] = {
-            "value": style_consistency(styles_of_samples(samples, style_fn)),
+            "value": style_consistency(styles),
+            "chance": style_consistency_chance(styles, seed=seed),
             "n_inputs": len(a),
             "n_codes": cfg.consistency_codes,
         }

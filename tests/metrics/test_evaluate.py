@@ -102,6 +102,7 @@ def test_evaluate_conditional_records_everything(tmp_path):
     assert m["diversity"]["protocol"]["name"] == "stargan_v2" and m["diversity"]["value"] > 0
     assert "not LPIPS" in m["diversity"]["distance"]["label"]
     assert m["mode_coverage"]["value"] > 3.0 and m["style_consistency"]["value"] == 1.0
+    assert m["style_consistency"]["chance"] < 0.6  # codes set the colour: far above chance
     assert m["semantic_accuracy"]["classifier"]["test_accuracy"] is not None
     assert m["domain_fid"]["classifier"]["key"] == "classifier-v0-seed0"
 
