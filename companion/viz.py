@@ -81,23 +81,38 @@ def diversity_grid(
     num_samples: int = 8,
     generator: torch.Generator | None = None,
     z_dim: int | None = None,
+    codes: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Rows = inputs; first column the input, then ``num_samples`` outputs for random codes.
+
+    With ``codes``, every row uses the same codes in the same order ("synchronized", SEGAN
+    Fig. 6): a column then shows what one code does to every input.
 
     Args:
         translate: ``translate(a, z)`` -> images, e.g. a method's ``translate``.
         a: (N, C, H, W) inputs in [-1, 1].
-        num_samples: outputs per input.
+        num_samples: outputs per input (ignored when ``codes`` is given).
         generator: RNG for the codes.
-        z_dim: code size; when None, ``translate(a)`` draws its own codes.
+        z_dim: code size; when None (and no ``codes``), ``translate(a)`` draws its own codes.
+        codes: (K, D) codes shared by all rows.
 
     Returns:
         (3, H', W') grid in [0, 1].
+
+    Example:
+        >>> same = diversity_grid(lambda a, z: a + z[:, :1, None, None], torch.zeros(2, 3, 4, 4),
+        ...                       codes=torch.randn(5, 2))
+        >>> tuple(same.shape)  # 2 rows of 1 input + 5 outputs, with 2-pixel padding
+        (3, 14, 38)
     """
+    if codes is not None:
+        num_samples = codes.shape[0]
     rows = []
     for i in range(a.shape[0]):
         a_i = a[i : i + 1].expand(num_samples, -1, -1, -1)  # (K, C, H, W)
-        if z_dim is None:
+        if codes is not None:
+            outs = translate(a_i, codes.to(a.device))
+        elif z_dim is None:
             outs = translate(a_i)
         else:
             z = torch.randn(num_samples, z_dim, generator=generator).to(a.device)
