@@ -13,6 +13,46 @@ def test_paper_preset_values():
     assert (cfg.lr, cfg.beta1, cfg.z_injection) == (2e-4, 0.5, "all")
 
 
+def _conv(c_in, c_out, k):
+    """Parameters of a Conv2d or ConvTranspose2d with bias."""
+    return c_in * c_out * k * k + c_out
+
+
+def _patchgan(c_in, ndf):
+    """D_NLayers' layers with n_layers=3: C(ndf)-C(2 ndf)-C(4 ndf)-C(8 ndf, stride 1)-C(1)."""
+    widths = [c_in, ndf, 2 * ndf, 4 * ndf, 8 * ndf, 1]
+    return sum(_conv(i, o, 4) for i, o in zip(widths, widths[1:]))
+
+
+def test_paper_networks_have_the_reference_parameter_counts():
+    """Parameter counts of BicycleGAN's released code (models/networks.py), derived by hand.
+
+    G_Unet_add_all (unet_256, ngf 64, nz 8): each UnetBlock_with_z concatenates z to the input
+    of its down-convolution only; the up-convolutions are ConvTranspose2d(4x4) without z.
+    D_NLayersMulti (basic_256_multi, num_D 2, ndf 64 then 32, D sees b only); E_ResNet
+    (resnet_256, nef 64): a 4x4 conv, four BasicBlocks (two 3x3 convs and a 1x1 shortcut each,
+    widths 64-128-192-256-256) and two linear heads.
+    """
+    nz = 8
+    down = [(3, 64), (64, 128), (128, 256), (256, 512)] + [(512, 512)] * 4
+    up = [(512, 512)] + [(1024, 512)] * 3 + [(1024, 256), (512, 128), (256, 64), (128, 3)]
+    g_ref = sum(_conv(i + nz, o, 4) for i, o in down) + sum(_conv(i, o, 4) for i, o in up)
+    d_ref = _patchgan(3, 64) + _patchgan(3, 32)
+    blocks = [(64, 128), (128, 192), (192, 256), (256, 256)]
+    e_ref = _conv(3, 64, 4) + 2 * (256 * nz + nz)
+    e_ref += sum(_conv(i, i, 3) + _conv(i, o, 3) + _conv(i, o, 1) for i, o in blocks)
+    assert (g_ref, d_ref, e_ref) == (54_794_627, 3_458_978, 2_590_032)
+
+    with torch.device("meta"):  # shapes only: no memory, no initialisation cost
+        model = BicycleGAN(BicycleGANConfig.paper())
+    counts = {
+        name: sum(p.numel() for p in getattr(model, name).parameters())
+        for name in ("G", "D", "D2", "E")
+    }
+    assert counts == {"G": g_ref, "D": d_ref, "D2": d_ref, "E": e_ref}
+    assert sum(p.numel() for p in model.parameters()) == 64_302_615
+
+
 def test_encoder_gets_no_gradient_from_the_latent_loss():
     """Sec. 3.4: ||E(G(a, z)) - z||_1 updates G only."""
     torch.manual_seed(0)

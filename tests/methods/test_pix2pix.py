@@ -24,6 +24,25 @@ def test_presets_keep_paper_values():
     assert get_method("pix2pix") is Pix2Pix
 
 
+def test_paper_networks_have_the_reference_parameter_counts():
+    """BicycleGAN's pix2pix + noise (models/networks.py): G_Unet_add_input, unet_256, z at the
+    input only, and a conditional basic_256 PatchGAN on cat(a, b); counts derived by hand."""
+
+    def conv(c_in, c_out, k=4):
+        return c_in * c_out * k * k + c_out
+
+    down = [(3 + 8, 64), (64, 128), (128, 256), (256, 512)] + [(512, 512)] * 4
+    up = [(512, 512)] + [(1024, 512)] * 3 + [(1024, 256), (512, 128), (256, 64), (128, 3)]
+    g_ref = sum(conv(i, o) for i, o in down + up)
+    widths = [6, 64, 128, 256, 512, 1]
+    d_ref = sum(conv(i, o) for i, o in zip(widths, widths[1:]))
+    assert (g_ref, d_ref) == (54_417_795, 2_767_809)
+    with torch.device("meta"):  # shapes only: no memory, no initialisation cost
+        model = Pix2Pix(Pix2PixConfig.paper())
+    assert sum(p.numel() for p in model.G.parameters()) == g_ref
+    assert sum(p.numel() for p in model.D.parameters()) == d_ref
+
+
 def test_training_step_updates_d_then_g_and_returns_floats():
     torch.manual_seed(0)
     model = Pix2Pix(Pix2PixConfig.smoke())
