@@ -4,7 +4,14 @@ Each method is built with its ``paper`` config (256x256, U-Net with 8 levels, th
 discriminators; batch 1 for pix2pix, 2 for BicycleGAN) and trained on random images for
 ``--warmup`` untimed then ``--steps`` timed iterations of its ``training_step``; the median step
 time divided by the batch size is the cost per image. Reference: BicycleGAN's released code
-takes about 1.17 s per image on a 2-core CPU (measured for this book's planning).
+takes about 1.17 s per image on a 2-core CPU (measured for this book's planning, on another
+machine than the one running this script, so compare seconds only on one machine).
+
+The first untimed step also counts the step's floating-point operations
+(:class:`torch.utils.flop_counter.FlopCounterMode`: convolutions and matrix products, forward
+and backward), a cost that does not depend on the machine. The released BicycleGAN code's step
+(same networks; G and E updated with D frozen, then the latent term backpropagated a second
+time through G with E frozen, then D and D2) counts 261.0 GFLOP for its two images.
 
     python benchmarks/train_step.py                    # CPU, the machine's threads
     python benchmarks/train_step.py --device cuda --steps 20
@@ -26,6 +33,7 @@ import time
 from pathlib import Path
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 import companion
 from companion.methods.base import get_method
@@ -33,6 +41,7 @@ from companion.train import Stepper
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REFERENCE_S_PER_IMAGE = {"bicyclegan": 1.17}  # released BicycleGAN code, 2-core CPU
+REFERENCE_GFLOP_PER_IMAGE = {"bicyclegan": 130.5}  # its step, counted as above, per image
 
 
 def time_method(name: str, steps: int, warmup: int, device: torch.device) -> dict:
@@ -47,12 +56,17 @@ def time_method(name: str, steps: int, warmup: int, device: torch.device) -> dic
         "a": (torch.rand(n, cfg.in_channels, s, s, generator=g) * 2 - 1).to(device),
         "b": (torch.rand(n, cfg.out_channels, s, s, generator=g) * 2 - 1).to(device),
     }
-    times, cpu_times = [], []
+    times, cpu_times, flops = [], [], None
     for i in range(warmup + steps):
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         start, cpu_start = time.perf_counter(), time.process_time()
-        model.training_step(batch, i, opt)
+        if i == 0 and warmup > 0:  # untimed: count the operations of one step
+            with FlopCounterMode(display=False) as counter:
+                model.training_step(batch, i, opt)
+            flops = counter.get_total_flops()
+        else:
+            model.training_step(batch, i, opt)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         if i >= warmup:
@@ -70,7 +84,9 @@ def time_method(name: str, steps: int, warmup: int, device: torch.device) -> dic
         "s_per_image": step_s / n,
         # CPU seconds of this process (all threads): robust to other processes on the machine
         "cpu_s_per_image": cpu_s / n,
+        "gflop_per_image": None if flops is None else flops / n / 1e9,
         "reference_s_per_image": REFERENCE_S_PER_IMAGE.get(name),
+        "reference_gflop_per_image": REFERENCE_GFLOP_PER_IMAGE.get(name),
     }
 
 
@@ -88,15 +104,20 @@ def main() -> None:
     rows = [time_method(m, args.steps, args.warmup, device) for m in args.methods]
 
     print(
-        f"{'method':<12} {'size':>5} {'batch':>5} {'params':>8} "
-        f"{'s/step':>8} {'s/image':>8} {'cpu-s/image':>11} {'ref s/image':>11}"
+        f"{'method':<12} {'size':>5} {'batch':>5} {'params':>8} {'s/step':>8} {'s/image':>8} "
+        f"{'cpu-s/image':>11} {'GFLOP/image':>11} {'ref s/image':>11} {'ref GFLOP':>9}"
     )
+
+    def fmt(value: float | None, spec: str) -> str:
+        return "-" if value is None else format(value, spec)
+
     for r in rows:
-        ref = "-" if r["reference_s_per_image"] is None else f"{r['reference_s_per_image']:.2f}"
         print(
             f"{r['method']:<12} {r['image_size']:>5} {r['batch_size']:>5} "
             f"{r['parameters'] / 1e6:>7.1f}M {r['s_per_step']:>8.3f} "
-            f"{r['s_per_image']:>8.3f} {r['cpu_s_per_image']:>11.3f} {ref:>11}"
+            f"{r['s_per_image']:>8.3f} {r['cpu_s_per_image']:>11.3f} "
+            f"{fmt(r['gflop_per_image'], '.1f'):>11} {fmt(r['reference_s_per_image'], '.2f'):>11} "
+            f"{fmt(r['reference_gflop_per_image'], '.1f'):>9}"
         )
     record = {
         "benchmark": "train_step",
