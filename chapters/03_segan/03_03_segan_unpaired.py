@@ -57,7 +57,7 @@ PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
 companion.seed_everything(SEED)
 # Training steps per model and evaluation sizes, by preset.
-STEPS = {"smoke": 20, "cpu": 250, "paper": 20_000}[PRESET]
+STEPS = {"smoke": 20, "cpu": 200, "paper": 20_000}[PRESET]
 N_INPUTS = {"smoke": 8, "cpu": 32, "paper": 100}[PRESET]
 DATASET = "summer2winter_yosemite" if PRESET == "paper" else "shapes_season"
 cfg = SEGANConfig.from_preset(PRESET).for_dataset(DATASET)
