@@ -129,17 +129,29 @@ def curves(
     keys: Sequence[str] | None = None,
     ax: Any = None,
     reference: Mapping[str, float] | None = None,
+    label: str | None = None,
 ) -> Any:
     """Plot logged values against ``step`` (a :func:`companion.train.fit` history).
+
+    Call it again with the returned ``ax`` to compare runs, naming each with ``label``.
 
     Args:
         history: dicts with a ``step`` key.
         keys: which values to plot (default: all except ``step``).
         ax: matplotlib axes to draw on.
         reference: horizontal lines to draw, label -> value (e.g. the true MI).
+        label: the run's name in the legend: the line's label for one key, else its prefix.
 
     Returns:
         The matplotlib axes.
+
+    Example:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> ax = curves([{"step": 0, "mi": -1.4}, {"step": 10, "mi": -0.6}], ["mi"], label="A")
+        >>> ax = curves([{"step": 0, "mi": -1.4}], ["mi"], ax=ax, label="B")
+        >>> [line.get_label() for line in ax.get_lines()]
+        ['A', 'B']
     """
     import matplotlib.pyplot as plt
 
@@ -150,7 +162,8 @@ def curves(
     for key in keys:
         pts = [(h["step"], h[key]) for h in history if key in h]
         if pts:
-            ax.plot(*zip(*pts), label=key)
+            name = key if label is None else label if len(keys) == 1 else f"{label}: {key}"
+            ax.plot(*zip(*pts), label=name)
     for label, value in (reference or {}).items():
         ax.axhline(value, ls="--", c="gray", lw=1)
         ax.annotate(label, (ax.get_xlim()[0], value), va="bottom", fontsize=8, color="gray")

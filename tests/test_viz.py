@@ -28,3 +28,15 @@ def test_random_codes_differ_between_rows():
     a = torch.zeros(2, 3, 4, 4)
     picture = diversity_grid(_shift, a, 3, torch.Generator().manual_seed(0), z_dim=2)
     assert not torch.equal(_tile(picture, 0, 1), _tile(picture, 1, 1))
+
+
+def test_curves_labels_runs_and_keys():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from companion.viz import curves
+
+    history = [{"step": 0, "a": 1.0, "b": 2.0}, {"step": 5, "a": 0.5, "b": 1.0}]
+    ax = curves(history, label="run", reference={"zero": 0.0})
+    assert [line.get_label() for line in ax.get_lines()][:2] == ["run: a", "run: b"]
+    assert [line.get_label() for line in curves(history, ["a"]).get_lines()] == ["a"]

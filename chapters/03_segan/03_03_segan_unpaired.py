@@ -51,7 +51,7 @@ from companion.data import load_dataset
 from companion.methods.segan import SEGAN, SEGANConfig, geometry_consistency_l1
 from companion.metrics import EvalConfig, evaluate, train_factor_classifier
 from companion.train import fit
-from companion.viz import diversity_grid, grid, show
+from companion.viz import curves, diversity_grid, grid, show
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -147,14 +147,10 @@ segan, hist_mi = train(cfg.lambda_mi)
 baseline, hist_base = train(0.0)
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.5))
-for label, hist in [("SEGAN", hist_mi), ("SEGAN w/o MI (probe)", hist_base)]:
-    ax.plot([h["step"] for h in hist], [h["mi/jsd"] for h in hist], label=label)
-ax.axhline(-2 * math.log(2), c="gray", ls="--", lw=1)
-ax.axhline(0, c="gray", ls=":", lw=1)
-ax.set_xlabel("step")
+reference = {"$-2 \\log 2$": -2 * math.log(2), "0": 0.0}
+ax = curves(hist_mi, ["mi/jsd"], reference=reference, label="SEGAN")
+curves(hist_base, ["mi/jsd"], ax=ax, label="SEGAN w/o MI (probe)")
 ax.set_ylabel(r"$\hat I^{JSD}$ (nats)")
-ax.legend(frameon=False)
 plt.show()
 
 # %% [markdown]
