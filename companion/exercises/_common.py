@@ -34,17 +34,34 @@ def same(got: Tensor, want: Tensor) -> bool:
     return bool(torch.allclose(got[finite], want[finite], atol=ATOL, rtol=RTOL))
 
 
-def call(fn: Callable[..., object], fn_name: str, case: str, args: tuple[Tensor, ...]) -> Tensor:
-    """``fn(*args)`` as a detached float64 tensor; the student's errors become AssertionErrors."""
-    originals = [a.clone() for a in args]
+def run_guarded(
+    fn: Callable[..., object],
+    fn_name: str,
+    case: str,
+    args: tuple[object, ...],
+    watched: tuple[Tensor, ...] | None = None,
+) -> object:
+    """``fn(*args)``, with the student's exceptions and in-place edits as AssertionErrors.
+
+    ``watched`` are the tensors that must come back unchanged (default: all of ``args``);
+    ``NotImplementedError`` (an unanswered exercise) passes through as it is.
+    """
+    watched = args if watched is None else watched  # type: ignore[assignment]
+    originals = [t.clone() for t in watched]
     try:
         value = fn(*args)
     except NotImplementedError:
         raise
     except Exception as err:  # the student's bug: report it with the input that caused it
         raise AssertionError(f"{fn_name} raised {type(err).__name__}: {err} on {case}") from err
-    if any(not torch.equal(a, o) for a, o in zip(args, originals)):
+    if any(not torch.equal(t, o) for t, o in zip(watched, originals)):
         raise AssertionError(f"{fn_name} modified its input in place on {case}; work on a copy")
+    return value
+
+
+def call(fn: Callable[..., object], fn_name: str, case: str, args: tuple[Tensor, ...]) -> Tensor:
+    """``fn(*args)`` as a detached float64 tensor; the student's errors become AssertionErrors."""
+    value = run_guarded(fn, fn_name, case, args)
     if isinstance(value, (int, float)):
         value = torch.tensor(float(value))
     if not isinstance(value, Tensor):

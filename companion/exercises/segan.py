@@ -18,7 +18,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from companion.exercises._common import Mistakes, same
+from companion.exercises._common import Mistakes, run_guarded, same
 from companion.losses import scale_gradient
 from companion.mi.bounds import jsd_lower_bound
 
@@ -135,16 +135,8 @@ def _check_negatives(fn_name: str, batch: _TracedBatch, z_marg: Tensor, b_marg: 
 
 def _check_pairs_once(fn: Callable[..., object], fn_name: str, batch: _TracedBatch) -> None:
     inputs = (batch.a, batch.z_1, batch.z_2)
-    originals = [t.clone() for t in inputs]
     case = f"a batch of N = {batch.n}"
-    try:
-        out = fn(batch.G, batch.a, batch.z_1, batch.z_2)
-    except NotImplementedError:
-        raise
-    except Exception as err:  # the student's bug: report it with the input that caused it
-        raise AssertionError(f"{fn_name} raised {type(err).__name__}: {err} on {case}") from err
-    if any(not torch.equal(t, o) for t, o in zip(inputs, originals)):
-        raise AssertionError(f"{fn_name} modified its input in place on {case}; work on a copy")
+    out = run_guarded(fn, fn_name, case, (batch.G, *inputs), watched=inputs)
     z_joint, b_joint, z_marg, b_marg = _check_pair_shapes(fn_name, out, batch.n, batch.d)
     for i in range(batch.n):
         code, image = batch.code_of(z_joint[i]), batch.image_of(b_joint[i])
