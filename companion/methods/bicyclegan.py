@@ -61,14 +61,36 @@ class BicycleGANConfig(Pix2PixConfig):
     lambda_gan2: float = 1.0  # weight of the cLR-GAN's adversarial term (code: lambda_GAN2)
     use_same_d: bool = False  # code default: a second D for the cLR-GAN branch
     nef: int = 64  # ResNet encoder width (code: nef = 64)
+    encoder_init_gain: float = 0.02  # code: init_gain 0.02 for every network, E included
+    encoder_init_logvar: float = 0.0  # code: zero bias, so q(z | b) starts as N(~0, 1)
     encoder_blocks: int = 5  # resnet_256: 256 -> 8 before pooling
     batch_size: int = 2  # Sec. 4: batch 2, one pair per cycle
 
     @classmethod
     def cpu(cls) -> BicycleGANConfig:
-        """Shapes at 32x32: the pix2pix ``cpu`` networks plus a 3-stage encoder, batch 16."""
+        """Shapes at 32x32: the pix2pix ``cpu`` networks plus a 3-stage encoder, batch 16.
+
+        The encoder starts able to see colour and nearly deterministic: Xavier's own gain 1
+        instead of the code's 0.02, and a log-variance bias of -4 (sigma = 0.14) instead of 0.
+        With the code's start, ``z = mu + sigma * eps`` is pure noise (mu ~ 0.01, sigma = 1),
+        so G learns to ignore it, exactly as pix2pix + noise does, before E learns to encode:
+        the cVAE cycle then has nothing to teach (a lagging encoder, He et al. 2019). Measured
+        on ``shapes``, 250 steps, seeds 0-2: with the code's start E's codes spread 0.009 /
+        0.39 / 0.004 (prior: 1) and BicycleGAN covered 1.0 / 2.9 / 1.0 styles per input;
+        trained directly on the style labels, E needs 300 steps to reach 0.78 accuracy at gain
+        0.02 and 25 steps at gain 1. Either change alone left one seed of three collapsed.
+        The paper trains for hundreds of epochs and does not need this; ``paper`` keeps the
+        code's values.
+        """
         return dataclasses.replace(
-            cls(), **SHAPES_32, d_scales=1, z_injection="input", nef=16, encoder_blocks=3
+            cls(),
+            **SHAPES_32,
+            d_scales=1,
+            z_injection="input",
+            nef=16,
+            encoder_blocks=3,
+            encoder_init_gain=1.0,
+            encoder_init_logvar=-4.0,
         )
 
     @classmethod
@@ -120,7 +142,9 @@ class BicycleGAN(Pix2Pix):
                 norm=cfg.norm,
             ),
             cfg.init_type,
+            cfg.encoder_init_gain,
         )
+        nn.init.constant_(self.E.head.logvar.bias, cfg.encoder_init_logvar)
         self.D2 = None if cfg.use_same_d else build_discriminator(cfg, cfg.conditional_d)
 
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:

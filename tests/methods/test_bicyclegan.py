@@ -11,6 +11,34 @@ def test_paper_preset_values():
     assert (cfg.lambda_l1, cfg.lambda_kl, cfg.lambda_latent, cfg.z_dim) == (10.0, 0.01, 0.5, 8)
     assert (cfg.batch_size, cfg.image_size, cfg.gan_loss, cfg.d_scales) == (2, 256, "lsgan", 2)
     assert (cfg.lr, cfg.beta1, cfg.z_injection) == (2e-4, 0.5, "all")
+    assert (cfg.encoder_init_gain, cfg.encoder_init_logvar) == (0.02, 0.0)  # the code's start
+
+
+def _code_signal_to_noise(cfg):
+    """Spread of mu over 256 shapes targets of 8 colours, over the mean sigma, at step 0."""
+    from companion.data import load_dataset
+
+    torch.manual_seed(0)
+    encoder = BicycleGAN(cfg).E
+    targets = load_dataset("shapes", split="test", size=256, background="grey")
+    with torch.no_grad():
+        mu, logvar = encoder(targets.batch(range(256))["b"])
+    return (mu.std(dim=0).mean() / (0.5 * logvar).exp().mean()).item()
+
+
+def test_cpu_encoder_starts_with_a_signal_and_the_code_start_without():
+    """The code's start (gain 0.02, zero log-variance bias) makes z = mu + sigma eps pure noise.
+
+    sigma is exactly 1 at step 0 (the log-variance head's weights are tiny and its bias 0), and
+    mu hardly differs between targets; the cpu preset's gain 1 and bias -4 give sigma = e^-2.
+    """
+    cpu = BicycleGANConfig.cpu()
+    assert (cpu.encoder_init_gain, cpu.encoder_init_logvar) == (1.0, -4.0)
+    model = BicycleGAN(cpu)
+    assert torch.equal(model.E.head.logvar.bias, torch.full((cpu.z_dim,), -4.0))
+    code_start = cpu.with_overrides(["encoder_init_gain=0.02", "encoder_init_logvar=0"])
+    assert _code_signal_to_noise(code_start) < 1e-3
+    assert _code_signal_to_noise(cpu) > 0.2
 
 
 def _conv(c_in, c_out, k):
