@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
-__all__ = ["curves", "diversity_grid", "grid", "show", "to_unit_range"]
+__all__ = ["curves", "diversity_grid", "diversity_panels", "grid", "show", "to_unit_range"]
 
 
 def to_unit_range(x: torch.Tensor) -> torch.Tensor:
@@ -122,6 +123,51 @@ def diversity_grid(
             src = src.expand(-1, outs.shape[1], -1, -1)
         rows.append(torch.cat([src, outs]).cpu())
     return grid(rows)
+
+
+def diversity_panels(
+    models: Mapping[str, Any],
+    a: torch.Tensor,
+    num_samples: int = 6,
+    *,
+    seed: int = 1,
+    codes: torch.Tensor | None = None,
+    size: float = 5.0,
+) -> Any:
+    """One :func:`diversity_grid` per model, side by side, every model given the same codes.
+
+    Args:
+        models: title -> a method with ``translate(a, z)`` and ``cfg.z_dim``.
+        a: (N, C, H, W) inputs in [-1, 1], one row each.
+        num_samples: outputs per input (ignored when ``codes`` is given).
+        seed: seeds the random codes, afresh for every model, so that panels differ only by
+            their model.
+        codes: (K, D) codes shared by all rows and models (SEGAN Fig. 6's synchronized grid).
+        size: width of one panel in inches.
+
+    Returns:
+        The matplotlib figure.
+
+    Example:
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> from types import SimpleNamespace
+        >>> shift = SimpleNamespace(translate=lambda a, z: a + z[:, :1, None, None],
+        ...                         cfg=SimpleNamespace(z_dim=2))
+        >>> fig = diversity_panels({"A": shift, "B": shift}, torch.zeros(2, 3, 4, 4), 3)
+        >>> [ax.get_title() for ax in fig.axes]
+        ['A', 'B']
+    """
+    import matplotlib.pyplot as plt
+
+    cols = 1 + (num_samples if codes is None else codes.shape[0])  # the input, then outputs
+    height = size * a.shape[0] / cols + 0.4  # square tiles, and room for the title
+    fig, axes = plt.subplots(1, len(models), figsize=(size * len(models), height))
+    for ax, (title, model) in zip(list(np.atleast_1d(axes)), models.items()):
+        gen = torch.Generator().manual_seed(seed)
+        picture = diversity_grid(model.translate, a, num_samples, gen, model.cfg.z_dim, codes)
+        show(picture, title, ax=ax)
+    fig.tight_layout()
+    return fig
 
 
 def curves(

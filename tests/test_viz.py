@@ -40,3 +40,20 @@ def test_curves_labels_runs_and_keys():
     ax = curves(history, label="run", reference={"zero": 0.0})
     assert [line.get_label() for line in ax.get_lines()][:2] == ["run: a", "run: b"]
     assert [line.get_label() for line in curves(history, ["a"]).get_lines()] == ["a"]
+
+
+def test_diversity_panels_give_every_model_the_same_codes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from types import SimpleNamespace
+
+    from companion.viz import diversity_panels
+
+    shift = SimpleNamespace(translate=_shift, cfg=SimpleNamespace(z_dim=2))
+    fig = diversity_panels({"A": shift, "B": shift, "C": shift}, torch.zeros(2, 3, 4, 4), 3)
+    a, b, c = (ax.images[0].get_array() for ax in fig.axes)
+    assert (a == b).all() and (b == c).all()
+    assert [ax.get_title() for ax in fig.axes] == ["A", "B", "C"]
+    one = diversity_panels({"A": shift}, torch.zeros(2, 3, 4, 4), 3)  # a single panel works too
+    assert len(one.axes) == 1

@@ -55,10 +55,10 @@ from companion.methods.bicyclegan import (
     forward_with_frozen_parameters,
 )
 from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig, source_and_target
-from companion.metrics import EvalConfig, evaluate
+from companion.metrics import EvalConfig, evaluate, style_transfer
 from companion.nets import reparameterize
 from companion.train import fit
-from companion.viz import diversity_grid, show
+from companion.viz import diversity_panels
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -489,28 +489,20 @@ for label, method, method_cfg in [
 bicycle = trained["BicycleGAN"]
 with torch.no_grad():
     spread = bicycle.encode(shapes_test.batch(range(500))["b"]).std(dim=0).mean().item()
-    refs = shapes_test.batch(range(500, 520))  # 20 targets lend their codes to every input
-    a_in = torch.stack([shapes_test[i]["a"] for i in range(N_EVAL)])
-    transfer = (
-        torch.stack(
-            [
-                shapes_test.style_of(bicycle.translate(a_in, code.expand(len(a_in), -1)), a_in)
-                == style
-                for code, style in zip(bicycle.encode(refs["b"]), refs["factors"]["style"])
-            ]
-        )
-        .float()
-        .mean()
-        .item()
-    )
+refs = shapes_test.batch(range(500, 520))  # 20 targets lend their codes to every input
+a_in = torch.stack([shapes_test[i]["a"] for i in range(N_EVAL)])
+transfer = style_transfer(
+    bicycle.translate,
+    bicycle.encode,
+    a_in,
+    refs["b"],
+    refs["factors"]["style"],
+    shapes_test.style_of,
+)
 print(f"spread of E(b): {spread:.3f} (prior: 1); style transfer: {transfer:.2f} (chance 0.125)")
 
 # %%
-a_show = torch.stack([shapes_test[i]["a"] for i in range(5)])
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-for ax, (label, net) in zip(axes, trained.items()):
-    gen = torch.Generator().manual_seed(1)
-    show(diversity_grid(net.translate, a_show, 6, gen, net.cfg.z_dim), label, ax=ax)
+diversity_panels(trained, torch.stack([shapes_test[i]["a"] for i in range(5)]))
 plt.show()
 
 # %% [markdown]

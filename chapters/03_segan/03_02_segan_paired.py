@@ -49,7 +49,7 @@ from companion.data import load_dataset
 from companion.methods.segan import SEGAN, SEGANConfig
 from companion.metrics import EvalConfig, evaluate, train_factor_classifier
 from companion.train import fit
-from companion.viz import curves, diversity_grid, show
+from companion.viz import curves, diversity_panels
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -141,14 +141,12 @@ ax.set_ylabel(r"$\hat I^{JSD}$ (nats)")
 plt.show()
 
 # %% [markdown]
-# Each row below is one input (first column) followed by eight translations with random codes.
+# Each row below is one input (first column) followed by eight translations with random codes,
+# the same codes for both models.
 
 # %%
 a_show = torch.stack([test[i]["a"] for i in range(6)])
-gen = torch.Generator().manual_seed(1)
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-for ax, (name, model) in zip(axes, [("SEGAN w/o MI", baseline), ("SEGAN", segan)]):
-    show(diversity_grid(model.translate, a_show, 8, gen, cfg.z_dim), name, ax=ax)
+diversity_panels({"SEGAN w/o MI": baseline, "SEGAN": segan}, a_show, 8)
 plt.show()
 
 # %% [markdown]

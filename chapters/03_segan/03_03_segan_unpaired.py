@@ -51,7 +51,7 @@ from companion.data import load_dataset
 from companion.methods.segan import SEGAN, SEGANConfig, geometry_consistency_l1
 from companion.metrics import EvalConfig, evaluate, train_factor_classifier
 from companion.train import fit
-from companion.viz import curves, diversity_grid, grid, show
+from companion.viz import curves, diversity_panels, grid, show
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -161,9 +161,7 @@ plt.show()
 # %%
 a_show = torch.stack([test[i]["a"] for i in range(6)])
 codes = torch.randn(8, cfg.z_dim, generator=torch.Generator().manual_seed(1))
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-for ax, (name, model) in zip(axes, [("SEGAN w/o MI", baseline), ("SEGAN", segan)]):
-    show(diversity_grid(model.translate, a_show, codes=codes), name, ax=ax)
+diversity_panels({"SEGAN w/o MI": baseline, "SEGAN": segan}, a_show, codes=codes)
 plt.show()
 
 # %% [markdown]

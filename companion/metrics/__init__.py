@@ -54,6 +54,7 @@ from companion.metrics.oracle import (
     style_consistency,
     style_consistency_chance,
     style_recovery,
+    style_transfer,
     styles_of_samples,
     styles_per_input,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "style_consistency",
     "style_consistency_chance",
     "style_recovery",
+    "style_transfer",
     "styles_of_samples",
     "styles_per_input",
     "to_uint8",

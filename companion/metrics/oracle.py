@@ -10,6 +10,10 @@ On the book's synthetic domains the oracle style of an image is computable (e.g.
   coverage: a collapsed generator is perfectly consistent (1.0) with coverage 1.
   :func:`style_consistency_chance` is its value when each input's styles are dealt to the codes
   at random: consistency above it is what the codes mean *across* inputs (0 when collapsed).
+- **style transfer**: with an encoder ``E`` of targets, how often ``G(a, E(b))`` shows the style
+  of ``b``, for every input ``a`` and reference ``b`` (BicycleGAN's cVAE cycle, Sec. 3.2). It
+  tests that the codes of real images mean the same thing to ``G``. Chance is the share of
+  references whose style ``G`` happens to produce.
 - **style recovery**: accuracy of a linear probe predicting the true style from a code (e.g. a style
   encoder's output) on held-out samples. Higher is better; chance is about 1/K.
 - **nuisance leakage**: the probe's accuracy for a nuisance attribute, above chance and normalized
@@ -37,6 +41,7 @@ __all__ = [
     "style_consistency",
     "style_consistency_chance",
     "style_recovery",
+    "style_transfer",
     "styles_of_samples",
     "styles_per_input",
 ]
@@ -174,6 +179,46 @@ def styles_of_samples(
     n, k = samples.shape[:2]
     flat = samples.reshape(n * k, *samples.shape[2:])  # (N*K, C, H, W)
     return torch.as_tensor(style_fn(flat)).long().reshape(n, k)  # (N, K)
+
+
+@torch.no_grad()
+def style_transfer(
+    translate: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    encode: Callable[[torch.Tensor], torch.Tensor],
+    a: torch.Tensor,
+    references: torch.Tensor,
+    reference_styles: torch.Tensor,
+    style_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> float:
+    """How often ``translate(a_i, encode(b_j))`` has the style of ``b_j``, over all i and j.
+
+    Args:
+        translate: ``translate(a, z)`` -> images (N, C, H, W), e.g. a method's ``translate``.
+        encode: images (M, C, H, W) -> codes (M, D), e.g. BicycleGAN's ``encode`` (the mean).
+        a: (N, C, H, W) inputs.
+        references: (M, C, H, W) images of known style whose codes are lent to every input.
+        reference_styles: (M,) integer styles of ``references``.
+        style_fn: the oracle, ``style_fn(images, a)`` -> (N,) styles (e.g. ``test.style_of``).
+
+    Returns:
+        Fraction in [0, 1] of the N x M translations that show their reference's style; 1 for a
+        translator that follows its encoder exactly. Higher is better.
+
+    Example:
+        >>> paint = lambda a, z: a + z[:, :, None, None]  # the code is the colour
+        >>> mean_colour = lambda b: b.mean(dim=(2, 3))
+        >>> colour_id = lambda x, a: x.mean(dim=(1, 2, 3)).round().long()
+        >>> refs = torch.arange(3.0).view(3, 1, 1, 1).expand(3, 1, 2, 2)
+        >>> style_transfer(paint, mean_colour, torch.zeros(4, 1, 2, 2), refs, torch.arange(3),
+        ...                colour_id)
+        1.0
+    """
+    codes = encode(references)  # (M, D)
+    hits = [
+        torch.as_tensor(style_fn(translate(a, code.expand(len(a), -1)), a)).long() == int(style)
+        for code, style in zip(codes, reference_styles)
+    ]
+    return torch.stack(hits).float().mean().item()
 
 
 def probe_accuracy(

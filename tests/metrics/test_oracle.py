@@ -11,6 +11,7 @@ from companion.metrics.oracle import (
     style_consistency,
     style_consistency_chance,
     style_recovery,
+    style_transfer,
     styles_of_samples,
     styles_per_input,
 )
@@ -165,3 +166,38 @@ def test_style_consistency_chance_is_exact_when_codes_do_nothing():
         assert style_consistency_chance(styles, 10) == style_consistency(styles)
     with pytest.raises(ValueError, match="n_permutations must be >= 1"):
         style_consistency_chance(collapsed, 0)
+
+
+def _paint(a, z):
+    """A translator whose output colour is its code's first entry, on every pixel."""
+    return a * 0 + z[:, :1, None, None]
+
+
+def _colour(x, a):
+    return x.mean(dim=(1, 2, 3)).round().long()
+
+
+def _faithful(b):
+    """An encoder whose code is the reference's colour."""
+    return b.mean(dim=(2, 3))
+
+
+def _collapsed(b):
+    """An encoder that maps every target to style 3's code."""
+    return torch.full((len(b), 1), 3.0)
+
+
+def _ignores_code(a, z):
+    """A translator that always paints style 2."""
+    return a * 0 + 2.0
+
+
+def test_style_transfer_known_answers():
+    a = torch.zeros(5, 1, 2, 2)
+    styles = torch.tensor([0, 1, 2, 2, 3, 3, 3, 3])
+    refs = styles.float().view(-1, 1, 1, 1).expand(-1, 1, 2, 2)
+    assert style_transfer(_paint, _faithful, a, refs, styles, _colour) == 1.0
+    # Right for the 4 references of 8 in style 3, for every input.
+    assert style_transfer(_paint, _collapsed, a, refs, styles, _colour) == 0.5
+    # Right for the 2 references of 8 in style 2.
+    assert style_transfer(_ignores_code, _faithful, a, refs, styles, _colour) == 0.25
