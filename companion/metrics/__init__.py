@@ -55,8 +55,10 @@ from companion.metrics.oracle import (
     style_consistency_chance,
     style_recovery,
     style_transfer,
+    style_transfer_chance,
     styles_of_samples,
     styles_per_input,
+    transferred_styles,
 )
 from companion.metrics.sampling import (
     method_z_dim,
@@ -119,10 +121,12 @@ __all__ = [
     "style_consistency_chance",
     "style_recovery",
     "style_transfer",
+    "style_transfer_chance",
     "styles_of_samples",
     "styles_per_input",
     "to_uint8",
     "train_classifier",
     "train_factor_classifier",
+    "transferred_styles",
     "weights_search_dirs",
 ]

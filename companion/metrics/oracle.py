@@ -12,8 +12,9 @@ On the book's synthetic domains the oracle style of an image is computable (e.g.
   at random: consistency above it is what the codes mean *across* inputs (0 when collapsed).
 - **style transfer**: with an encoder ``E`` of targets, how often ``G(a, E(b))`` shows the style
   of ``b``, for every input ``a`` and reference ``b`` (BicycleGAN's cVAE cycle, Sec. 3.2). It
-  tests that the codes of real images mean the same thing to ``G``. Chance is the share of
-  references whose style ``G`` happens to produce.
+  tests that the codes of real images mean the same thing to ``G``.
+  :func:`style_transfer_chance` is its value against other references' styles: a collapsed
+  encoder scores exactly that, so transfer above chance is what the codes carry.
 - **style recovery**: accuracy of a linear probe predicting the true style from a code (e.g. a style
   encoder's output) on held-out samples. Higher is better; chance is about 1/K.
 - **nuisance leakage**: the probe's accuracy for a nuisance attribute, above chance and normalized
@@ -42,8 +43,10 @@ __all__ = [
     "style_consistency_chance",
     "style_recovery",
     "style_transfer",
+    "style_transfer_chance",
     "styles_of_samples",
     "styles_per_input",
+    "transferred_styles",
 ]
 
 
@@ -182,43 +185,85 @@ def styles_of_samples(
 
 
 @torch.no_grad()
-def style_transfer(
+def transferred_styles(
     translate: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     encode: Callable[[torch.Tensor], torch.Tensor],
     a: torch.Tensor,
     references: torch.Tensor,
-    reference_styles: torch.Tensor,
     style_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-) -> float:
-    """How often ``translate(a_i, encode(b_j))`` has the style of ``b_j``, over all i and j.
+) -> torch.Tensor:
+    """Oracle styles of ``translate(a_i, encode(b_j))``: every input with every reference's code.
 
     Args:
         translate: ``translate(a, z)`` -> images (N, C, H, W), e.g. a method's ``translate``.
         encode: images (M, C, H, W) -> codes (M, D), e.g. BicycleGAN's ``encode`` (the mean).
         a: (N, C, H, W) inputs.
-        references: (M, C, H, W) images of known style whose codes are lent to every input.
-        reference_styles: (M,) integer styles of ``references``.
+        references: (M, C, H, W) images whose codes are lent to every input.
         style_fn: the oracle, ``style_fn(images, a)`` -> (N,) styles (e.g. ``test.style_of``).
 
     Returns:
-        Fraction in [0, 1] of the N x M translations that show their reference's style; 1 for a
-        translator that follows its encoder exactly. Higher is better.
-
-    Example:
-        >>> paint = lambda a, z: a + z[:, :, None, None]  # the code is the colour
-        >>> mean_colour = lambda b: b.mean(dim=(2, 3))
-        >>> colour_id = lambda x, a: x.mean(dim=(1, 2, 3)).round().long()
-        >>> refs = torch.arange(3.0).view(3, 1, 1, 1).expand(3, 1, 2, 2)
-        >>> style_transfer(paint, mean_colour, torch.zeros(4, 1, 2, 2), refs, torch.arange(3),
-        ...                colour_id)
-        1.0
+        (N, M) long styles; column j holds the outputs made with reference j's code.
     """
     codes = encode(references)  # (M, D)
-    hits = [
-        torch.as_tensor(style_fn(translate(a, code.expand(len(a), -1)), a)).long() == int(style)
-        for code, style in zip(codes, reference_styles)
-    ]
-    return torch.stack(hits).float().mean().item()
+    columns = [style_fn(translate(a, code.expand(len(a), -1)), a) for code in codes]
+    return torch.stack([torch.as_tensor(c).long() for c in columns], dim=1)  # (N, M)
+
+
+def style_transfer(styles: torch.Tensor, reference_styles: torch.Tensor) -> float:
+    """How often the output made with reference j's code has reference j's style.
+
+    Args:
+        styles: (N, M) styles from :func:`transferred_styles`.
+        reference_styles: (M,) integer styles of the references.
+
+    Returns:
+        Fraction in [0, 1]; 1 for a translator that follows its encoder exactly. Compare it with
+        :func:`style_transfer_chance`: a collapsed encoder scores exactly its chance level.
+
+    Example:
+        >>> style_transfer(torch.tensor([[0, 1, 2], [0, 1, 1]]), torch.tensor([0, 1, 2]))
+        0.8333333333333334
+    """
+    styles = _check_labels(styles)
+    reference_styles = torch.as_tensor(reference_styles).long().view(1, -1)
+    if styles.shape[1] != reference_styles.shape[1]:
+        raise ValueError(
+            f"{styles.shape[1]} columns of styles but {reference_styles.shape[1]} references"
+        )
+    return (styles == reference_styles).double().mean().item()
+
+
+def style_transfer_chance(styles: torch.Tensor, reference_styles: torch.Tensor) -> float:
+    """:func:`style_transfer` if each output were judged against *another* reference's style.
+
+    The mean over all pairs ``j != k`` of how often the outputs made with reference k's code show
+    reference j's style. It is what the outputs' own spread of styles scores against these
+    references without any link to the code: for an encoder that maps every reference to one
+    code, every column is the same and transfer equals this chance level exactly.
+
+    Args:
+        styles: (N, M) styles from :func:`transferred_styles`, M >= 2.
+        reference_styles: (M,) integer styles of the references.
+
+    Returns:
+        Fraction in [0, 1].
+
+    Example:
+        >>> collapsed = torch.tensor([[3, 3, 3, 3]] * 2)  # one style whatever the code
+        >>> refs = torch.tensor([3, 3, 0, 1])
+        >>> style_transfer(collapsed, refs), style_transfer_chance(collapsed, refs)
+        (0.5, 0.5)
+    """
+    styles = _check_labels(styles)
+    reference_styles = torch.as_tensor(reference_styles).long()
+    m = styles.shape[1]
+    if m < 2 or reference_styles.numel() != m:
+        raise ValueError(
+            f"need M >= 2 columns and M reference styles, got {m} and {reference_styles.numel()}"
+        )
+    # hits[k, j]: share of the outputs of code k that show reference j's style
+    hits = (styles.T[:, :, None] == reference_styles.view(1, 1, -1)).double().mean(dim=1)  # (M, M)
+    return ((hits.sum() - hits.diagonal().sum()) / (m * (m - 1))).item()
 
 
 def probe_accuracy(

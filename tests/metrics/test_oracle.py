@@ -12,8 +12,10 @@ from companion.metrics.oracle import (
     style_consistency_chance,
     style_recovery,
     style_transfer,
+    style_transfer_chance,
     styles_of_samples,
     styles_per_input,
+    transferred_styles,
 )
 from companion.metrics.sampling import sample_translations
 
@@ -192,12 +194,27 @@ def _ignores_code(a, z):
     return a * 0 + 2.0
 
 
-def test_style_transfer_known_answers():
+def _transfer(translate, encode, a, refs, styles):
+    out = transferred_styles(translate, encode, a, refs, _colour)
+    return style_transfer(out, styles), style_transfer_chance(out, styles)
+
+
+def test_style_transfer_and_its_chance_known_answers():
     a = torch.zeros(5, 1, 2, 2)
     styles = torch.tensor([0, 1, 2, 2, 3, 3, 3, 3])
     refs = styles.float().view(-1, 1, 1, 1).expand(-1, 1, 2, 2)
-    assert style_transfer(_paint, _faithful, a, refs, styles, _colour) == 1.0
-    # Right for the 4 references of 8 in style 3, for every input.
-    assert style_transfer(_paint, _collapsed, a, refs, styles, _colour) == 0.5
-    # Right for the 2 references of 8 in style 2.
-    assert style_transfer(_ignores_code, _faithful, a, refs, styles, _colour) == 0.25
+    assert transferred_styles(_paint, _faithful, a, refs, _colour).shape == (5, 8)
+    # Output k has style s_k: transfer 1; against another reference j, s_j == s_k for the
+    # ordered pairs within a style: (0 + 0 + 2 + 12) of 56.
+    assert _transfer(_paint, _faithful, a, refs, styles) == pytest.approx((1.0, 14 / 56))
+    # A collapsed encoder (style 3 for everyone) or a code-blind translator (style 2) scores its
+    # chance level exactly: 4 and 2 references of 8 have its style.
+    assert _transfer(_paint, _collapsed, a, refs, styles) == pytest.approx((0.5, 0.5))
+    assert _transfer(_ignores_code, _faithful, a, refs, styles) == pytest.approx((0.25, 0.25))
+
+
+def test_style_transfer_errors():
+    with pytest.raises(ValueError, match="3 columns of styles but 2 references"):
+        style_transfer(torch.zeros(2, 3, dtype=torch.long), torch.zeros(2))
+    with pytest.raises(ValueError, match="need M >= 2"):
+        style_transfer_chance(torch.zeros(2, 1, dtype=torch.long), torch.zeros(1))
