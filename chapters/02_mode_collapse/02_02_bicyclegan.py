@@ -432,7 +432,7 @@ for name in ("cpu", "paper"):
 # over the mean $\sigma$:
 
 # %%
-snr_data = load_dataset(
+shapes_test = load_dataset(
     "shapes", split="test", resolution=cfg.image_size, seed=SEED, background="grey"
 )
 code_start = ["encoder_init_gain=0.02", "encoder_init_logvar=0"]  # the released code's
@@ -441,7 +441,7 @@ for label, overrides in [("code's start", code_start), ("cpu preset", [])]:
     companion.seed_everything(SEED)
     encoder = BicycleGAN(cfg.with_overrides(overrides)).E
     with torch.no_grad():
-        mu_0, logvar_0 = encoder(snr_data.batch(range(256))["b"])
+        mu_0, logvar_0 = encoder(shapes_test.batch(range(256))["b"])
     spread_0, sigma_0 = mu_0.std(dim=0).mean().item(), (0.5 * logvar_0).exp().mean().item()
     snr[label] = spread_0 / sigma_0
     print(f"{label}: spread of mu {spread_0:.1e}, sigma {sigma_0:.3f}, SNR {snr[label]:.1e}")
@@ -468,7 +468,6 @@ for label, overrides in [("code's start", code_start), ("cpu preset", [])]:
 TRAIN_STEPS = 10 if PRESET == "smoke" else 400
 N_EVAL = 8 if PRESET == "smoke" else 32
 shapes_train = load_dataset("shapes", resolution=cfg.image_size, seed=SEED, background="grey")
-shapes_test = snr_data
 trained, coverage, diversity = {}, {}, {}
 for label, method, method_cfg in [
     ("pix2pix + noise", Pix2Pix, Pix2PixConfig.from_preset(DEMO_PRESET)),
