@@ -1,12 +1,17 @@
 """Configs, presets and seeding: the bottom layer every other module builds on.
 
 A method's ``Config`` is a frozen dataclass whose defaults are the ``paper`` preset (the paper's
-hyper-parameters); ``cpu`` and ``smoke`` are small diffs of it made with ``dataclasses.replace``.
-:func:`preset` picks which one a notebook or the CLI uses, so the same code runs on a laptop and on
-a GPU::
+hyper-parameters); ``gpu``, ``cpu`` and ``smoke`` are small diffs of it made with
+``dataclasses.replace``. :func:`preset` picks which one a notebook or the CLI uses, so the same code
+runs on a laptop and on a GPU::
 
     cfg = DCGAN.Config.from_preset(companion.preset())
     cfg = cfg.with_overrides(["lr_g=1e-4", "batch_size=16"])
+
+Two more small records live here because every layer reads them: :class:`DatasetFacts`, what a
+method needs to know about the data it trains on (paired or not, the paper's per-dataset settings),
+and :class:`RunConfig`, the settings of one training run (its length, logging and checkpoint
+cadence) that :func:`companion.train.fit` and the command line share.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ import torch
 
 __all__ = [
     "PRESETS",
+    "DatasetFacts",
     "PresetConfig",
+    "RunConfig",
     "config_from_dict",
     "load_config",
     "parse_overrides",
@@ -35,8 +42,13 @@ __all__ = [
     "seed_everything",
 ]
 
-PRESETS = ("smoke", "cpu", "paper")
-"""The three presets every method defines, from fastest to full scale."""
+PRESETS = ("smoke", "cpu", "gpu", "paper")
+"""The four presets every method defines, from fastest to full scale.
+
+``smoke``: seconds, for unit tests. ``cpu``: a chapter's synthetic experiment in at most 90 s on
+2 CPU cores. ``gpu``: the same synthetic experiment at a size a free Colab GPU (a T4) finishes in a
+few minutes. ``paper``: the paper's hyper-parameters, resolution and dataset (real data from a
+local folder); it is never chosen implicitly."""
 
 C = TypeVar("C", bound="PresetConfig")
 
@@ -45,7 +57,8 @@ def preset(name: str | None = None) -> str:
     """Choose the preset a notebook or a run uses.
 
     Order: the explicit ``name``; else the environment variable ``COMPANION_PRESET``; else
-    ``"paper"`` when CUDA is available and ``"cpu"`` otherwise.
+    ``"gpu"`` when CUDA is available and ``"cpu"`` otherwise. ``"paper"`` is only ever chosen
+    explicitly: it needs the paper's real dataset on disk and hours of GPU time.
 
     Args:
         name: one of :data:`PRESETS`, or None to decide from the environment.
@@ -65,7 +78,7 @@ def preset(name: str | None = None) -> str:
         name = os.environ.get("COMPANION_PRESET") or None
         source = "COMPANION_PRESET"
     if name is None:
-        return "paper" if torch.cuda.is_available() else "cpu"
+        return "gpu" if torch.cuda.is_available() else "cpu"
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r} (from {source}); choose one of {PRESETS}")
     return name
@@ -96,15 +109,113 @@ def seed_everything(seed: int) -> None:
 
 
 @dataclasses.dataclass(frozen=True)
-class PresetConfig:
-    """Base of every method config: a frozen dataclass with the three presets.
+class DatasetFacts:
+    """What a method needs to know about the dataset it trains on.
 
-    Subclasses declare typed fields whose defaults are the ``paper`` preset, each with a comment
-    citing the paper, and override :meth:`cpu` and :meth:`smoke` as ``dataclasses.replace``
-    diffs of a few fields.
+    The data layer owns these facts (:func:`companion.data.dataset_facts` builds them from its
+    registry, for synthetic and real datasets alike), so that a method config never looks a
+    dataset up by name. The loader has already put each sample in the paper's direction:
+    ``a`` is the source and ``b`` the target.
+
+    Attributes:
+        name: the dataset's name (``companion list`` shows them).
+        paired: True when ``a`` and ``b`` of a sample correspond (pix2pix's A|B files), False for
+            unpaired domains (CycleGAN's trainA/trainB), None for single-domain data.
+        task: what is translated into what, e.g. "labels -> photo".
+        settings: per-method departures from a method's defaults that its paper uses on this
+            dataset, keyed by the config's :attr:`PresetConfig.settings_key` (e.g. SEGAN drops
+            its geometry-consistency term on cat2dog: ``{"segan": {"lambda_gc": 0.0}}``).
+
+    Example:
+        >>> facts = DatasetFacts("toy", paired=True, task="edges -> photo")
+        >>> facts.paired, dict(facts.settings)
+        (True, {})
     """
 
-    name: ClassVar[str] = "config"
+    name: str
+    paired: bool | None = None
+    task: str = ""
+    settings: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """The settings of one training run, shared by :func:`companion.train.fit` and the CLI.
+
+    A method's :class:`PresetConfig` says *what* is trained (networks, losses, optimizer); a
+    ``RunConfig`` says *how long and how it is recorded*. Only ``lr``-like fields of the former
+    change numerics; of this one, ``steps``, ``seed``, ``batch_size`` and ``amp`` do.
+
+    Attributes:
+        steps: total training iterations (a resumed run continues up to it).
+        seed: seeds every generator (plus the process rank under DDP).
+        batch_size: per-process batch; None takes the method config's ``batch_size``.
+        num_workers: DataLoader worker processes.
+        log_every: record the step's losses in the history every this many steps (0: never).
+        eval_every: run the callbacks every this many steps (0: only at the end).
+        ckpt_every: write a checkpoint every this many steps (and at the end; 0: only at the end).
+        image_every: log the method's preview grid every this many steps (0: never).
+        amp: mixed precision (bf16 where supported, else fp16 with loss scaling); None: on CUDA.
+        clip_grad_norm: gradient-norm clipping for every optimizer, or None.
+        device: e.g. "cpu" or "cuda:1"; None: ``cuda:LOCAL_RANK`` when available, else CPU.
+        progress: show a progress bar; None: when stderr is a terminal.
+        resume: continue from the run folder's checkpoint when there is one.
+
+    Example:
+        >>> RunConfig(steps=200).with_overrides({"log_every": 10}).log_every
+        10
+    """
+
+    steps: int = 1000
+    seed: int = 0
+    batch_size: int | None = None
+    num_workers: int = 0
+    log_every: int = 50
+    eval_every: int = 0
+    ckpt_every: int = 500
+    image_every: int = 0
+    amp: bool | None = None
+    clip_grad_norm: float | None = None
+    device: str | None = None
+    progress: bool | None = None
+    resume: bool = True
+
+    def __post_init__(self) -> None:
+        for key in ("steps", "log_every", "eval_every", "ckpt_every", "image_every", "num_workers"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{key} must be an int >= 0, got {value!r}")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1 or None, got {self.batch_size}")
+
+    def with_overrides(self, overrides: Iterable[str] | Mapping[str, Any]) -> RunConfig:
+        """A copy with fields replaced, checked like :meth:`PresetConfig.with_overrides`.
+
+        Raises:
+            TypeError: for an unknown key (the message lists the valid ones) or a bad value.
+        """
+        items = dict(overrides) if isinstance(overrides, Mapping) else parse_overrides(overrides)
+        hints = _field_types(type(self))
+        unknown = sorted(set(items) - set(hints))
+        if unknown:
+            raise TypeError(
+                f"unknown run setting(s): {', '.join(map(repr, unknown))}; "
+                f"valid: {', '.join(sorted(hints))}"
+            )
+        return dataclasses.replace(self, **{k: _coerce(v, hints[k], k) for k, v in items.items()})
+
+
+@dataclasses.dataclass(frozen=True)
+class PresetConfig:
+    """Base of every method config: a frozen dataclass with the four presets.
+
+    Subclasses declare typed fields whose defaults are the ``paper`` preset, each with a comment
+    citing the paper, and override :meth:`cpu`, :meth:`gpu` and :meth:`smoke` as
+    ``dataclasses.replace`` diffs of a few fields.
+    """
+
+    settings_key: ClassVar[str | None] = None
+    """The key of this method's entries in :attr:`DatasetFacts.settings` (None: it has none)."""
 
     @classmethod
     def paper(cls: type[C]) -> C:
@@ -117,6 +228,15 @@ class PresetConfig:
         return cls.paper()
 
     @classmethod
+    def gpu(cls: type[C]) -> C:
+        """The ``cpu`` experiment at the size a free Colab GPU finishes in a few minutes.
+
+        The base class returns the ``cpu`` preset: a method whose chapter gains from a larger
+        run on a GPU overrides this.
+        """
+        return cls.cpu()
+
+    @classmethod
     def smoke(cls: type[C]) -> C:
         """Seconds-long runs for unit tests."""
         return cls.cpu()
@@ -126,23 +246,42 @@ class PresetConfig:
         """The config of preset ``name`` (see :func:`preset` for how None is resolved)."""
         return getattr(cls, preset(name))()
 
-    def for_dataset(self: C, name: str) -> C:
-        """A copy adapted to training on dataset ``name`` (``companion train --data NAME``).
+    def for_dataset(self: C, facts: DatasetFacts) -> C:
+        """A copy adapted to training on a dataset (``companion train --data NAME``).
 
-        Here only a ``dataset`` field, if the config has one, is set to ``name``. Methods whose
-        papers change settings per dataset (the translation direction, paired or unpaired
-        losses) override this; command-line ``--set`` overrides are applied after it.
+        A ``dataset`` field, if the config has one, is set to the dataset's name, and the paper's
+        settings for this method on that dataset (``facts.settings[settings_key]``) are applied.
+        Methods whose papers switch losses on paired vs unpaired data extend this; command-line
+        ``--set`` overrides are applied after it.
+
+        Args:
+            facts: the dataset's facts, from :func:`companion.data.dataset_facts`.
+
+        Raises:
+            TypeError: if ``facts`` is not a :class:`DatasetFacts` (e.g. a bare name).
 
         Example:
             >>> @dataclasses.dataclass(frozen=True)
             ... class Toy(PresetConfig):
+            ...     settings_key = "toy"
             ...     dataset: str = "facades"
-            >>> Toy().for_dataset("maps").dataset
-            'maps'
+            ...     weight: float = 1.0
+            >>> facts = DatasetFacts("maps", True, settings={"toy": {"weight": 0.5}})
+            >>> cfg = Toy().for_dataset(facts)
+            >>> cfg.dataset, cfg.weight
+            ('maps', 0.5)
         """
-        if "dataset" not in {f.name for f in dataclasses.fields(self)}:
-            return self
-        return dataclasses.replace(self, dataset=name)
+        if not isinstance(facts, DatasetFacts):
+            raise TypeError(
+                f"for_dataset takes a DatasetFacts, got {type(facts).__name__} {facts!r}; "
+                f"get one with companion.data.dataset_facts(NAME)"
+            )
+        cfg = self
+        if "dataset" in {f.name for f in dataclasses.fields(self)}:
+            cfg = dataclasses.replace(cfg, dataset=facts.name)
+        if self.settings_key is not None:
+            cfg = cfg.with_overrides(dict(facts.settings.get(self.settings_key, {})))
+        return cfg
 
     def with_overrides(self: C, overrides: Iterable[str] | Mapping[str, Any]) -> C:
         """A copy with fields replaced, from ``"key=value"`` strings or a mapping.

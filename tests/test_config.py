@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from companion.config import (
+    PRESETS,
     PresetConfig,
     load_config,
     parse_overrides,
@@ -43,7 +44,11 @@ def test_preset_resolution(monkeypatch):
     assert preset() == "smoke"
     assert preset("paper") == "paper"
     monkeypatch.delenv("COMPANION_PRESET")
-    assert preset() == ("paper" if torch.cuda.is_available() else "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert preset() == "gpu"  # a Colab GPU gets the synthetic experiment, never paper implicitly
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert preset() == "cpu"
+    assert preset("gpu") == "gpu"
     monkeypatch.setenv("COMPANION_PRESET", "laptop")
     with pytest.raises(ValueError, match="unknown preset 'laptop'.*COMPANION_PRESET"):
         preset()
@@ -103,3 +108,33 @@ def test_seed_everything_repeats_streams():
     assert torch.equal(a, torch.rand(3))
     with pytest.raises(ValueError, match="non-negative int"):
         seed_everything(-1)
+
+
+def test_gpu_preset_defaults_to_the_cpu_experiment():
+    assert Toy.gpu() == Toy.cpu()
+    assert PRESETS == ("smoke", "cpu", "gpu", "paper")
+
+
+def test_run_config_checks_values_and_keys():
+    from companion.config import RunConfig
+
+    assert RunConfig().with_overrides(["steps=10", "amp=no"]) == RunConfig(steps=10, amp=False)
+    with pytest.raises(ValueError, match="steps must be an int >= 0, got -1"):
+        RunConfig(steps=-1)
+    with pytest.raises(TypeError, match="unknown run setting.*'epochs'"):
+        RunConfig().with_overrides({"epochs": 1})
+
+
+def test_for_dataset_applies_the_facts_settings_for_its_key():
+    from companion.config import DatasetFacts
+
+    @dataclasses.dataclass(frozen=True)
+    class Keyed(PresetConfig):
+        settings_key = "keyed"
+        dataset: str = "a"
+        weight: float = 1.0
+
+    facts = DatasetFacts("b", True, settings={"keyed": {"weight": 2.0}, "other": {"x": 1}})
+    assert Keyed().for_dataset(facts) == Keyed(dataset="b", weight=2.0)
+    with pytest.raises(TypeError, match="takes a DatasetFacts"):
+        Keyed().for_dataset("b")

@@ -14,8 +14,16 @@ from companion.data.api import (
 )
 from companion.data.fetch import fetch
 from companion.data.folders import DomainFolders, PairedFolder, UnpairedFolders, read_image
-from companion.data.registry import REGISTRY, DatasetInfo, dataset_info, expected_layout
-from companion.data.synthetic.base import SyntheticDataset
+from companion.data.registry import (
+    REGISTRY,
+    SYNTHETIC_FACTS,
+    DatasetInfo,
+    dataset_facts,
+    dataset_info,
+    describe_dataset,
+    expected_layout,
+)
+from companion.data.synthetic.base import Oracle, SyntheticDataset
 from companion.data.synthetic.digits import DigitsDataset
 from companion.data.synthetic.scenes import SCENE_CLASSES, ScenesDataset
 from companion.data.synthetic.shapes import KINDS, PALETTE_NAMES, PALETTES, ShapesDataset, style_of
@@ -30,10 +38,12 @@ __all__ = [
     "REGISTRY",
     "SCENE_CLASSES",
     "SYNTHETIC",
+    "SYNTHETIC_FACTS",
     "BiasedDataset",
     "DatasetInfo",
     "DigitsDataset",
     "DomainFolders",
+    "Oracle",
     "PairedFolder",
     "ScenesDataset",
     "ShapesDataset",
@@ -43,7 +53,9 @@ __all__ = [
     "UnpairedFolders",
     "UnpairedShapes",
     "biased",
+    "dataset_facts",
     "dataset_info",
+    "describe_dataset",
     "expected_layout",
     "fetch",
     "is_unpaired",

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch.utils.data import Dataset
 
-from companion.data.registry import REGISTRY, dataset_info, expected_layout
+from companion.data.registry import REGISTRY, dataset_facts, dataset_info, expected_layout
 
 __all__ = ["SYNTHETIC", "is_unpaired", "list_datasets", "load_dataset", "save_sample_grid"]
 
@@ -84,11 +84,7 @@ def is_unpaired(name: str) -> bool:
         >>> is_unpaired("cat2dog"), is_unpaired("facades"), is_unpaired("shapes_season")
         (True, False, True)
     """
-    if name in SYNTHETIC:
-        return name in ("shapes_season", "shapes_species")
-    if name not in REGISTRY:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(list_datasets())}")
-    return REGISTRY[name].layout == "unpaired"
+    return dataset_facts(name).paired is False
 
 
 def _dataset_dir(name: str, root: str | os.PathLike) -> Path:
@@ -170,8 +166,9 @@ def _real(
     path = _dataset_dir(name, root)
     if not path.is_dir():
         raise folders.missing_dataset_error(path, expected_layout(name, str(Path(root))), name)
-    if layout == "paired_ab":
+    if layout in ("paired_ab", "unpaired"):  # the source side is a fact of the dataset
         kwargs.setdefault("direction", dataset_info(name).direction)
+    if layout == "paired_ab":
         return folders.PairedFolder(path, split, resolution=resolution, **kwargs)
     if layout == "unpaired":
         return folders.UnpairedFolders(path, split, resolution=resolution, **kwargs)

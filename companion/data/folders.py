@@ -205,6 +205,7 @@ class UnpairedFolders(Dataset):
         split: "train" or "test".
         resolution, load_size, crop, flip: as in :class:`PairedFolder`.
         random_b: draw B at random (default: for "train").
+        direction: "AtoB", or "BtoA" to take the sources ``a`` from ``{split}B``.
     """
 
     def __init__(
@@ -216,11 +217,16 @@ class UnpairedFolders(Dataset):
         crop: bool | None = None,
         flip: bool | None = None,
         random_b: bool | None = None,
+        direction: str = "AtoB",
     ):
-        self.root, self.split = Path(root), split
+        if direction not in ("AtoB", "BtoA"):
+            raise ValueError(f"direction must be 'AtoB' or 'BtoA', got {direction!r}")
+        self.root, self.split, self.direction = Path(root), split, direction
         layout = f"{self.root}/{{trainA,trainB,testA,testB}}/*.jpg"
         self.files_a = list_images(self.root / f"{split}A", layout)
         self.files_b = list_images(self.root / f"{split}B", layout)
+        if direction == "BtoA":
+            self.files_a, self.files_b = self.files_b, self.files_a
         train = split == "train"
         self.random_b = train if random_b is None else random_b
         self.augment = _Augment(

@@ -131,7 +131,7 @@ class BiasedDataset(SyntheticDataset):
                 f"{type(dataset).__name__} has no class factor {self.by!r}; "
                 f"its factors are {sorted(probe)}"
             )
-        for name in ("num_styles", "palette_colors", "style_of", "domain_a", "domain_b"):
+        for name in ("num_styles", "palette_colors", "style_of", "oracle", "domain_a", "domain_b"):
             if hasattr(dataset, name):
                 setattr(self, name, getattr(dataset, name))
 

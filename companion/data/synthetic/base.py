@@ -13,17 +13,44 @@ A domain subclasses :class:`SyntheticDataset` and writes two batched methods:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-__all__ = ["SPLITS", "SyntheticDataset", "factors_to_tensors", "uniform", "unit_grid", "unstack"]
+__all__ = [
+    "SPLITS",
+    "Oracle",
+    "SyntheticDataset",
+    "factors_to_tensors",
+    "uniform",
+    "unit_grid",
+    "unstack",
+]
 
 SPLITS = {"train": 0, "test": 1, "val": 2}
 """Split names and the integer folded into the hash, so splits never share samples."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Oracle:
+    """What a synthetic dataset knows about any image of its target domain.
+
+    Metrics read it from ``dataset.oracle`` (:func:`companion.metrics.evaluate`), so no caller
+    passes a style function by hand.
+
+    Attributes:
+        style_of: images (N, 3, H, W) in [-1, 1] -> their styles, (N,) int64 in
+            [0, num_styles).
+        num_styles: K, the number of styles of the target domain.
+    """
+
+    style_of: Callable[[torch.Tensor], torch.Tensor]
+    num_styles: int
+
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

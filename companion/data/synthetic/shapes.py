@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from companion.data.synthetic.base import SyntheticDataset, factors_to_tensors, unit_grid
+from companion.data.synthetic.base import Oracle, SyntheticDataset, factors_to_tensors, unit_grid
 
 __all__ = [
     "KINDS",
@@ -204,6 +204,11 @@ class ShapesDataset(SyntheticDataset):
     def num_styles(self) -> int:
         """K = number of palettes x number of textures."""
         return len(self.palettes) * len(self.textures)
+
+    @property
+    def oracle(self) -> Oracle:
+        """The target domain's oracle: :meth:`style_of` and :attr:`num_styles`."""
+        return Oracle(self.style_of, self.num_styles)
 
     @property
     def palette_colors(self) -> torch.Tensor:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from companion.data.synthetic.base import SyntheticDataset
+from companion.data.synthetic.base import Oracle, SyntheticDataset
 from companion.data.synthetic.shapes import ShapesDataset
 
 __all__ = ["UNPAIRED_VARIANTS", "UnpairedShapes"]
@@ -87,6 +87,11 @@ class UnpairedShapes(SyntheticDataset):
         spec = UNPAIRED_VARIANTS[variant]
         self.domain_a = ShapesDataset(**common, **spec["a"], salt=1)
         self.domain_b = ShapesDataset(**common, **spec["b"], salt=2)
+
+    @property
+    def oracle(self) -> Oracle:
+        """The oracle of the target domain B (translations are judged as B images)."""
+        return self.domain_b.oracle
 
     def sample_factors(self, index: np.ndarray) -> dict[str, Any]:
         """``{"a": factors of domain A, "b": factors of domain B}`` for samples ``index``."""
