@@ -59,8 +59,6 @@ def run_seed(seed: int, steps: int) -> dict[str, dict[str, float]]:
             test,
             list(METRICS),
             cfg=eval_cfg,
-            style_fn=test.style_of,
-            n_styles=test.num_styles,
             classifier=classifier,
             seed=seed,
         )["metrics"]

@@ -9,6 +9,11 @@ Examples::
     torchrun --nproc_per_node=4 -m companion train segan --preset paper --data maps --root ...
     companion sample runs/dcgan --n 64 --out samples.png
     companion data fetch facades --root ~/datasets
+
+Exit codes: 0 success; 1 an unexpected error (a bug: the trace is shown); 2 bad input (an unknown
+method, key or value, a missing or malformed dataset, a checkpoint that cannot be resumed);
+3 training diverged (a non-finite loss); 130 interrupted (Ctrl-C). ``-v`` shows the trace of an
+expected failure too.
 """
 
 from __future__ import annotations
@@ -21,9 +26,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["build_parser", "load_run", "main"]
+from companion.config import PRESETS, RunConfig
+
+__all__ = ["EXIT_CODES", "build_parser", "load_run", "main"]
 
 log = logging.getLogger("companion")
+
+EXIT_CODES = {
+    0: "success",
+    1: "unexpected error (a bug: please report it with the trace)",
+    2: "bad input: unknown method, key or value, missing or malformed data or checkpoint",
+    3: "training diverged: a loss or a weight became NaN or infinite",
+    130: "interrupted (Ctrl-C); a run resumes from its last checkpoint",
+}
+"""The documented exit statuses of ``companion``."""
+
+_EPILOG = (
+    "exit codes:\n"
+    + "\n".join(f"  {k:<4} {v}" for k, v in EXIT_CODES.items())
+    + ("\n\nRun 'companion COMMAND --help' for a command's options; -v shows traces.")
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,9 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train, sample and evaluate the models of the book 'Mutual Information for "
         "Multimodal Image-to-Image Translation'.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Run 'companion COMMAND --help' for a command's options.",
+        epilog=_EPILOG,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log at INFO level and show error traces"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
@@ -48,17 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("method", help="method name (see 'companion list')")
     p.add_argument(
         "--preset",
-        choices=("smoke", "cpu", "paper"),
+        choices=PRESETS,
         default=None,
-        help="hyper-parameter preset (default: $COMPANION_PRESET, else paper with CUDA, else cpu)",
+        help="hyper-parameter preset (default: $COMPANION_PRESET, else gpu with CUDA, else cpu)",
     )
     p.add_argument("--data", default=None, help="dataset name (default: the config's dataset)")
     p.add_argument("--root", default=None, help="local folder of a real dataset")
     p.add_argument(
         "--steps",
         type=int,
-        default=None,
-        help="training iterations (default: the config's 'steps', else 1000)",
+        default=RunConfig.steps,
+        help=f"training iterations, counting resumed ones (default {RunConfig.steps})",
     )
     p.add_argument("--out", default=None, help="run folder (default: runs/METHOD)")
     p.add_argument(
@@ -72,8 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=None, help="per-process batch size")
     p.add_argument("--workers", type=int, default=0, help="DataLoader workers")
-    p.add_argument("--log-every", type=int, default=50)
-    p.add_argument("--ckpt-every", type=int, default=500)
+    p.add_argument("--log-every", type=int, default=RunConfig.log_every)
+    p.add_argument("--ckpt-every", type=int, default=RunConfig.ckpt_every)
     p.add_argument("--image-every", type=int, default=500)
     p.add_argument(
         "--no-resume", action="store_true", help="start over even if a checkpoint exists"
@@ -89,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=64,
         help="samples (unconditional) or inputs x codes (conditional: --n inputs, 8 codes each)",
     )
-    p.add_argument("--out", default=None, help="PNG path (default: RUN/samples.png)")
+    p.add_argument(
+        "--out", default=None, help="PNG path, or a folder for samples.png (default: RUN)"
+    )
     p.add_argument("--root", default=None, help="dataset root, for conditional methods")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_sample)
@@ -144,7 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``companion`` and ``python -m companion``; returns the exit status."""
+    """Entry point of ``companion`` and ``python -m companion``; returns the exit status.
+
+    Expected failures print one line, ``companion COMMAND: error: CAUSE``, and return a code of
+    :data:`EXIT_CODES`; ``-v`` also shows their trace.
+    """
+    from companion.stepper import NonFiniteLossError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -153,10 +185,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return args.func(args) or 0
-    except (KeyError, TypeError, ValueError, FileNotFoundError, RuntimeError) as err:
+    except KeyboardInterrupt:
+        return _fail(args, "interrupted; run the same command again to resume", 130)
+    except NonFiniteLossError as err:
+        return _fail(args, err, 3)
+    except (KeyError, TypeError, ValueError, OSError, RuntimeError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"companion {args.command}: error: {message}", file=sys.stderr)
-        return 2
+        return _fail(args, message, 2)
+
+
+def _fail(args: argparse.Namespace, message: Any, code: int) -> int:
+    if args.verbose:
+        import traceback
+
+        traceback.print_exc()
+    print(f"companion {args.command}: error: {message}", file=sys.stderr)
+    return code
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -167,23 +211,16 @@ def _train(args: argparse.Namespace) -> int:
     cls = get_method(args.method)
     preset_name = companion.preset(args.preset)
     cfg = cls.Config.from_preset(preset_name)
-    if args.data is not None:  # the paper's settings for that dataset, before --set overrides
-        cfg = cfg.for_dataset(args.data)
-    cfg = cfg.with_overrides(args.overrides)
     data_name = args.data or getattr(cfg, "dataset", None)
     if data_name is None:
         raise ValueError(f"{args.method} has no default dataset; pass --data NAME")
-    data = _load_data(data_name, cfg, root=args.root, seed=args.seed, split="train")
-    steps = args.steps if args.steps is not None else getattr(cfg, "steps", 1000)
-    out = Path(args.out or f"runs/{args.method}")
-    companion.seed_everything(args.seed)  # initial weights depend on the seed only
-    method = cls(cfg)
-    history = fit(
-        method,
-        data,
-        steps,
-        out,
-        resume=not args.no_resume,
+    if args.data is not None:  # the paper's settings for that dataset, before --set overrides
+        from companion.data import dataset_facts
+
+        cfg = cfg.for_dataset(dataset_facts(args.data))
+    cfg = cfg.with_overrides(args.overrides)
+    run = RunConfig(
+        steps=args.steps,
         seed=args.seed,
         batch_size=args.batch_size,
         num_workers=args.workers,
@@ -191,11 +228,19 @@ def _train(args: argparse.Namespace) -> int:
         ckpt_every=args.ckpt_every,
         image_every=args.image_every,
         device=args.device,
+        resume=not args.no_resume,
     )
+    out = Path(args.out or f"runs/{args.method}")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a run folder; choose another --out")
+    data = _load_data(data_name, cfg, root=args.root, seed=args.seed, split="train")
+    companion.seed_everything(args.seed)  # initial weights depend on the seed only
+    method = cls(cfg)
+    history = fit(method, data, out_dir=out, run=run)
     last = history[-1] if history else {}
     summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k != "step")
     print(
-        f"trained {args.method} ({preset_name}) for {steps} steps on {data_name}; "
+        f"trained {args.method} ({preset_name}) for {run.steps} steps on {data_name}; "
         f"run folder {out}" + (f"; last: {summary}" if summary else "")
     )
     return 0
@@ -236,21 +281,22 @@ def _sample(args: argparse.Namespace) -> int:
 
     method = load_run(args.run)
     gen = torch.Generator().manual_seed(args.seed)
-    out = Path(args.out or Path(args.run) / "samples.png")
-    try:
+    out = Path(args.out) if args.out else Path(args.run)
+    if out.is_dir() or not out.suffix:
+        out = out / "samples.png"
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise ValueError(f"--out {out} must be a .png or .jpg file, or a folder")
+    if not method.conditional:
         picture = grid(method.sample(args.n, generator=gen), nrow=8)
-    except NotImplementedError:
+    else:
         cfg = method.cfg
         data = _load_data(
             getattr(cfg, "dataset", "shapes"), cfg, root=args.root, seed=args.seed, split="test"
         )
-        a = torch.stack([data[i]["a"] for i in range(min(args.n, 8))])
+        # The data layer gives each sample in the direction the method trained on.
+        a = torch.stack([data[i]["a"] for i in range(min(args.n, 8, len(data)))])
         picture = diversity_grid(
-            method.translate,
-            a,
-            num_samples=8,
-            generator=gen,
-            z_dim=getattr(cfg, "z_dim", None) or None,
+            method.translate, a, num_samples=8, generator=gen, z_dim=method.code_dim or None
         )
     _save_png(picture, out)
     print(f"wrote {out}")
@@ -273,9 +319,9 @@ def _eval(args: argparse.Namespace) -> int:
         getattr(cfg, "dataset", "shapes"), cfg, root=args.root, seed=args.seed, split="test"
     )
     # Synthetic domains carry an oracle of their styles; real data gets the label-free metrics.
-    style_fn = getattr(data, "style_of", None) if method.conditional else None
+    has_oracle = method.conditional and getattr(data, "oracle", None) is not None
     metrics = args.metrics or (
-        ["mode_coverage", "style_consistency", "ndb"] if style_fn else ["ndb"]
+        ["mode_coverage", "style_consistency", "ndb"] if has_oracle else ["ndb"]
     )
     eval_cfg = EvalConfig(
         n_inputs=min(args.n_inputs, len(data)),
@@ -284,15 +330,7 @@ def _eval(args: argparse.Namespace) -> int:
     )
     out = Path(args.out or Path(args.run) / "eval.json")
     result = evaluate(
-        method,
-        data,
-        metrics=metrics,
-        cfg=eval_cfg,
-        style_fn=style_fn,
-        n_styles=getattr(data, "num_styles", None),
-        weights_path=args.weights,
-        seed=args.seed,
-        out_path=out,
+        method, data, metrics, eval_cfg, weights_path=args.weights, seed=args.seed, out_path=out
     )
     for name, record in result["metrics"].items():
         print(f"{name:<18} {record['value']:.4g}")
@@ -301,20 +339,17 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from companion.config import PRESETS
+    from companion.data import describe_dataset, list_datasets
     from companion.methods.base import get_method, list_methods
 
     print("methods:")
     for name in list_methods():
         module_doc = sys.modules[get_method(name).__module__].__doc__ or ""
-        summary = module_doc.strip().splitlines()[0] if module_doc.strip() else ""
+        summary = " ".join(module_doc.strip().split("\n\n")[0].split()) if module_doc else ""
         print(f"  {name:<14} {summary}")
-    try:
-        from companion.data import list_datasets
-
-        print("datasets:\n  " + "\n  ".join(list_datasets()))
-    except ImportError:  # the data package is optional at this layer
-        pass
+    print("datasets:")
+    for name in list_datasets():
+        print(f"  {name:<24} {describe_dataset(name)}")
     print("presets:\n  " + "\n  ".join(PRESETS))
     return 0
 

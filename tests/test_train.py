@@ -80,9 +80,11 @@ def test_non_finite_loss_stops_and_keeps_last_checkpoint(tmp_path):
     poisoned = build_method("dcgan", "smoke")
     with torch.no_grad():
         poisoned.D.head.bias.fill_(float("nan"))
-    with pytest.raises(NonFiniteLossError, match=r"optimizer 'D' is nan at step 0.*untouched"):
+    with pytest.raises(
+        NonFiniteLossError, match=r"optimizer 'D' is nan at step 0.*no checkpoint was written"
+    ):
         fit(poisoned, _images(), 8, tmp_path / "poisoned", ckpt_every=1)
-    assert not (tmp_path / "poisoned" / "checkpoint.pt").exists()
+    assert not (tmp_path / "poisoned").exists()  # a run that never checkpointed leaves nothing
 
     # A run that resumes from a good checkpoint and then diverges leaves that checkpoint as it was.
     gan = build_method("dcgan", "smoke")
@@ -96,7 +98,7 @@ def test_non_finite_loss_stops_and_keeps_last_checkpoint(tmp_path):
         return logs
 
     gan.training_step = diverge.__get__(gan)
-    with pytest.raises(NonFiniteLossError, match="loss/g is inf at step 5"):
+    with pytest.raises(NonFiniteLossError, match=r"loss/g is inf at step 5.*holds step 5"):
         fit(gan, _images(), 10, tmp_path, ckpt_every=1)
     after = load_checkpoint(tmp_path)
     assert after["step"] == 5  # step 6 (index 5) never reached the checkpoint
@@ -212,3 +214,102 @@ def test_stepper_backpropagates_into_the_stepped_optimizer_only():
     assert all(torch.equal(p.grad, e) for p, e in zip(g.parameters(), expected))
     assert all(p.grad is None for p in d.parameters())
     assert frozen.grad is None
+
+
+def test_resume_applies_a_changed_learning_rate(tmp_path):
+    fit(build_method("dcgan", "smoke"), _images(), 2, tmp_path)
+    resumed = build_method("dcgan", "smoke", ["lr_g=1e-3"])
+    fit(resumed, _images(), 4, tmp_path)
+    state = load_checkpoint(tmp_path)
+    groups = state["stepper"]["optimizers"]["G"]["param_groups"]
+    assert [g["lr"] for g in groups] == [1e-3]
+    assert state["config"]["lr_g"] == 1e-3
+    assert json.loads((tmp_path / "config.json").read_text())["config"]["lr_g"] == 1e-3
+
+
+def test_resume_refuses_another_config_listing_the_difference(tmp_path):
+    from companion.train import CheckpointError
+
+    fit(build_method("dcgan", "smoke"), _images(), 2, tmp_path)
+    before = (tmp_path / "checkpoint.pt").read_bytes()
+    with pytest.raises(CheckpointError, match=r"width_g: 8 -> 16.*--no-resume"):
+        fit(build_method("dcgan", "smoke", ["width_g=16"]), _images(), 4, tmp_path)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == before
+
+
+def test_resume_refuses_another_methods_checkpoint(tmp_path):
+    from companion.train import CheckpointError
+
+    fit(build_method("dcgan", "smoke"), _images(), 2, tmp_path)
+    paired = TensorDataset(torch.rand(16, 3, 32, 32))
+    with pytest.raises(CheckpointError, match="checkpoint of 'dcgan', not 'pix2pix'"):
+        fit(build_method("pix2pix", "smoke"), paired, 4, tmp_path)
+
+
+def test_truncated_checkpoint_error_names_the_file(tmp_path):
+    from companion.train import CheckpointError
+
+    fit(build_method("dcgan", "smoke"), _images(), 2, tmp_path)
+    path = tmp_path / "checkpoint.pt"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match=f"{path}.*truncated or corrupt"):
+        load_checkpoint(path)
+
+
+def test_unsafe_checkpoint_is_refused_without_torch_advice(tmp_path):
+    import pickle
+
+    from companion.train import CheckpointError
+
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"step": 1, "payload": pickle.dumps}, path)  # a pickled function, not tensors
+    with pytest.raises(CheckpointError, match="not written by companion") as info:
+        load_checkpoint(path)
+    assert "weights_only=False" not in str(info.value)
+
+
+def test_history_is_cut_back_to_the_checkpoint_on_resume(tmp_path):
+    # Logging every step and checkpointing every 4: a kill at step 6 leaves records 5 and 6
+    # past the checkpoint; the resumed run must not repeat them.
+    with pytest.raises(_Kill):
+        fit(
+            build_method("dcgan", "smoke"),
+            _images(),
+            8,
+            tmp_path,
+            log_every=1,
+            ckpt_every=4,
+            eval_every=1,
+            callbacks=[_kill_at(6)],
+        )
+    fit(build_method("dcgan", "smoke"), _images(), 8, tmp_path, log_every=1, ckpt_every=4)
+    steps = [json.loads(line)["step"] for line in (tmp_path / "history.jsonl").open()]
+    assert steps == list(range(1, 9))
+
+
+def test_a_run_that_fails_before_its_first_checkpoint_leaves_nothing(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(_Kill):
+        fit(
+            build_method("dcgan", "smoke"),
+            _images(),
+            8,
+            out,
+            ckpt_every=4,
+            eval_every=1,
+            callbacks=[_kill_at(2)],
+        )
+    assert not out.exists()
+
+
+def test_run_folder_that_is_a_file_is_refused(tmp_path):
+    out = tmp_path / "taken"
+    out.write_text("not a folder")
+    with pytest.raises(ValueError, match="is a file"):
+        fit(build_method("dcgan", "smoke"), _images(), 1, out)
+    assert out.read_text() == "not a folder"
+
+
+def test_fit_rejects_an_unknown_setting():
+    with pytest.raises(TypeError, match="unknown run setting.*'epochs'.*valid: "):
+        fit(build_method("dcgan", "smoke"), _images(), 1, epochs=3)

@@ -156,7 +156,7 @@ model.eval()
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3))
-curves(history, ["loss/l1", "loss/gan"], ax=axes[0])
+curves(history, ["loss/g_l1", "loss/g_adv"], ax=axes[0])
 curves([h for h in history if "styles per input" in h], ["styles per input"], ax=axes[1])
 axes[1].set_ylim(0, 8.5)
 plt.tight_layout()
@@ -190,8 +190,6 @@ record = evaluate(
     test,
     ["mode_coverage", "diversity"],
     cfg=eval_cfg,
-    style_fn=test.style_of,
-    n_styles=test.num_styles,
     seed=SEED,
 )["metrics"]
 coverage, diversity = record["mode_coverage"]["value"], record["diversity"]["value"]

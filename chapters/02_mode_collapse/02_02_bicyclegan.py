@@ -54,7 +54,7 @@ from companion.methods.bicyclegan import (
     BicycleGANConfig,
     forward_with_frozen_parameters,
 )
-from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig, source_and_target
+from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig
 from companion.metrics import (
     EvalConfig,
     evaluate,
@@ -271,7 +271,7 @@ print(inspect.getsource(BicycleGANConfig))
 # compares with $G(a_1, z_{\mathrm{rand}})$, as in the released code.
 
 # %%
-print(inspect.getsource(BicycleGAN.forward_cycles))
+print(inspect.getsource(BicycleGAN.cycles))
 
 # %% [markdown]
 # The generator side of Eq. (10), one weighted term per line. The latent
@@ -281,7 +281,7 @@ print(inspect.getsource(BicycleGAN.forward_cycles))
 # cycle 1, within the same backward pass.
 
 # %%
-print(inspect.getsource(BicycleGAN.generator_losses))
+print(inspect.getsource(BicycleGAN.generator_terms))
 print(inspect.getsource(forward_with_frozen_parameters))
 
 # %% [markdown]
@@ -296,11 +296,12 @@ print(inspect.getsource(forward_with_frozen_parameters))
 N_DEMO = 4  # an even batch: two pairs per cycle are enough to see the flow
 model = BicycleGAN(cfg)
 data = load_dataset(cfg.dataset, resolution=cfg.image_size, size=N_DEMO)
-a, b = source_and_target(data.batch(range(N_DEMO)), cfg.direction)
+batch = data.batch(range(N_DEMO))
+a, b = batch["a"], batch["b"]
 print("a", tuple(a.shape), "b", tuple(b.shape))
 
-out = model.forward_cycles(a, b)
-terms = model.generator_losses(out)  # the weighted terms of Eq. (10)
+vae, lr = model.cycles(a, b)
+terms = model.generator_terms(vae, lr)  # the weighted terms of Eq. (10)
 term_names = list(terms)
 networks = {"G": model.G, "E": model.E, "D": model.D, "D2": model.D2}
 
@@ -483,8 +484,6 @@ for label, method, method_cfg in [
         shapes_test,
         ["mode_coverage", "diversity"],
         cfg=EvalConfig.cpu(N_EVAL),
-        style_fn=shapes_test.style_of,
-        n_styles=shapes_test.num_styles,
         seed=SEED,
     )["metrics"]
     coverage[label] = record["mode_coverage"]["value"]
@@ -611,13 +610,13 @@ if PRESET != "smoke":
 #    moves first?
 
 # %% tags=["solution"]
-# 1. gan_lr then flows into D instead of D2 (D2 is None): the row gan_lr
+# 1. adv2 then flows into D instead of D2 (D2 is None): the row adv2
 #    has a non-zero D entry and no D2 column.
 shared = BicycleGAN(cfg.with_overrides(["use_same_d=yes"]))
-terms = shared.generator_losses(shared.forward_cycles(a, b))
+terms = shared.generator_terms(*shared.cycles(a, b))
 shared.zero_grad(set_to_none=True)
-terms["gan_lr"].backward()
-print("D2:", shared.D2, "| gan_lr reaches D:", gradient_norm(shared.D) > 0)
+terms["adv2"].backward()
+print("D2:", shared.D2, "| adv2 reaches D:", gradient_norm(shared.D) > 0)
 
 # %% [markdown] tags=["solution"]
 # **Solution 2.** Multiply and divide by $q(z)$ inside the logarithm:

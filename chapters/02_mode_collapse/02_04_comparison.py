@@ -129,8 +129,6 @@ for name, model in models.items():
         test,
         metrics,
         cfg=eval_cfg,
-        style_fn=test.style_of,
-        n_styles=test.num_styles,
         classifier=classifier,
         seed=SEED,
     )["metrics"]

@@ -175,8 +175,6 @@ for name, model in [("SEGAN w/o MI", baseline), ("SEGAN", segan)]:
         test,
         metrics,
         cfg=eval_cfg,
-        style_fn=test.style_of,
-        n_styles=test.num_styles,
         classifier=classifier,
         seed=SEED,
     )["metrics"]

@@ -47,7 +47,7 @@ import matplotlib.pyplot as plt
 import torch
 
 import companion
-from companion.data import load_dataset
+from companion.data import dataset_facts, load_dataset
 from companion.methods.segan import SEGAN, SEGANConfig, geometry_consistency_l1
 from companion.metrics import EvalConfig, evaluate, train_factor_classifier
 from companion.train import fit
@@ -60,7 +60,7 @@ companion.seed_everything(SEED)
 STEPS = {"smoke": 20, "cpu": 200, "paper": 20_000}[PRESET]
 N_INPUTS = {"smoke": 8, "cpu": 32, "paper": 100}[PRESET]
 DATASET = "summer2winter_yosemite" if PRESET == "paper" else "shapes_season"
-cfg = SEGANConfig.from_preset(PRESET).for_dataset(DATASET)
+cfg = SEGANConfig.from_preset(PRESET).for_dataset(dataset_facts(DATASET))
 if PRESET != "paper":
     # Warm shapes (domain A) to cool shapes (domain B) on one grey background.
     data = load_dataset(DATASET, resolution=cfg.image_size, seed=SEED, background="grey")
@@ -71,7 +71,7 @@ else:  # Yosemite at 256x256 from a local folder (see the Setup page)
     data = load_dataset(DATASET, root="data/datasets", resolution=cfg.image_size)
     test = load_dataset(DATASET, root="data/datasets", split="test", resolution=cfg.image_size)
 print(
-    f"preset {PRESET}: {DATASET} ({cfg.direction}), {STEPS} steps per model, batch "
+    f"preset {PRESET}: {DATASET}, {STEPS} steps per model, batch "
     f"{cfg.batch_size}, paired={cfg.paired}, lambda_L1 = {cfg.lambda_l1}, "
     f"lambda_GC = {cfg.lambda_gc}, lambda_MI = {cfg.lambda_mi}"
 )
@@ -184,8 +184,6 @@ for name, model in [("SEGAN w/o MI", baseline), ("SEGAN", segan)]:
         test,
         metrics,
         cfg=eval_cfg,
-        style_fn=test.domain_b.style_of,
-        n_styles=test.domain_b.num_styles,
         classifier=classifier,
         seed=SEED,
     )["metrics"]

@@ -43,12 +43,8 @@ from scipy.stats import spearmanr
 
 import companion
 from companion.data import load_dataset
-from companion.methods.infogan import (
-    InfoGAN,
-    InfoGANConfig,
-    matched_accuracy,
-    stroke_properties,
-)
+from companion.methods.infogan import InfoGAN, InfoGANConfig
+from companion.metrics import matched_accuracy, stroke_properties
 from companion.train import fit
 from companion.viz import curves, grid, show
 

@@ -14,33 +14,33 @@ alternating updates in order and hands each loss to the trainer's :class:`Steppe
 
 The method never touches ``backward``, scalers or process groups, and the trainer
 (:func:`companion.train.fit`) knows nothing about any method.
+
+The contract every method keeps, and that metrics, the CLI and the trainer rely on instead of
+guessing: :attr:`Method.code_dim` (the size of the code ``translate`` or ``sample`` draws; 0 for a
+deterministic method), :meth:`Method.sample_codes`, and either :meth:`Method.translate`
+(``conditional = True``) or :meth:`Method.sample`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
 from companion.config import PresetConfig
+from companion.stepper import Stepper
 
 __all__ = [
     "Method",
-    "Stepper",
+    "Stepper",  # re-exported: the type of training_step's ``opt``
     "build_method",
+    "images_of",
     "get_method",
     "list_methods",
     "register_method",
 ]
-
-
-class Stepper(Protocol):
-    """What ``training_step`` receives as ``opt``: one call per optimizer update."""
-
-    def step(self, name: str, loss: torch.Tensor, *, retain_graph: bool = False) -> None:
-        """Zero the grads of optimizer ``name``, backpropagate ``loss`` and update."""
 
 
 class Method(nn.Module):
@@ -65,6 +65,33 @@ class Method(nn.Module):
             )
         self.cfg = cfg
 
+    @property
+    def code_dim(self) -> int:
+        """The size D of the code that :meth:`translate` or :meth:`sample` takes (0: none)."""
+        return 0
+
+    def sample_codes(
+        self,
+        n: int,
+        *,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+    ) -> torch.Tensor:
+        """Draw ``n`` codes from the method's prior: (n, code_dim) float32, N(0, I) by default.
+
+        Args:
+            n: number of codes.
+            generator: a torch generator on ``device`` (None: the global one).
+            device: where the codes go (default: the method's device).
+
+        Raises:
+            ValueError: if the method takes no code (``code_dim == 0``).
+        """
+        if self.code_dim == 0:
+            raise ValueError(f"{type(self).__name__} is deterministic: it takes no code")
+        device = self.device if device is None else device
+        return torch.randn(n, self.code_dim, device=device, generator=generator)
+
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """The optimizers by name ("G", "D", "E", "T", ...) that ``training_step`` steps."""
         raise NotImplementedError(f"{type(self).__name__} must define configure_optimizers()")
@@ -74,8 +101,17 @@ class Method(nn.Module):
         raise NotImplementedError(f"{type(self).__name__} must define training_step()")
 
     @torch.no_grad()
-    def translate(self, a: torch.Tensor, z: torch.Tensor | None = None, **kw: Any) -> torch.Tensor:
-        """Translate source images ``a`` (N, C, H, W) in [-1, 1] with codes ``z`` (N, D)."""
+    def translate(
+        self,
+        a: torch.Tensor,
+        z: torch.Tensor | None = None,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Translate source images ``a`` (N, C, H, W) in [-1, 1] with codes ``z`` (N, D).
+
+        With ``z = None`` the codes are drawn by :meth:`sample_codes` with ``generator``.
+        """
         raise NotImplementedError(
             f"{type(self).__name__} is not a translation method; use sample()"
         )
@@ -95,6 +131,24 @@ class Method(nn.Module):
         """The device of the method's first parameter (CPU for a method without parameters)."""
         first = next(self.parameters(), None)
         return first.device if first is not None else torch.device("cpu")
+
+
+def images_of(batch: Any, key: str) -> torch.Tensor:
+    """The image tensor of a batch: ``batch[key]`` for dict samples, the batch itself otherwise.
+
+    Raises:
+        KeyError: if a dict batch has no ``key``; the message lists the keys it has.
+    """
+    if isinstance(batch, torch.Tensor):
+        return batch
+    if isinstance(batch, (list, tuple)):
+        return batch[0]
+    if key not in batch:
+        raise KeyError(
+            f"batch has no {key!r} entry (keys: {sorted(batch)}); "
+            f"set image_key to the entry holding the images"
+        )
+    return batch[key]
 
 
 _REGISTRY: dict[str, type[Method]] = {}

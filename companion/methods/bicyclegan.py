@@ -13,6 +13,10 @@ pix2pix + noise ignores ``z``. BicycleGAN ties codes and outputs both ways (Sec.
 
 The hybrid objective is Eq. (10) with lambda = 10, lambda_latent = 0.5, lambda_KL = 0.01.
 Chapter 2 checks the claim that this covers many more modes than pix2pix + noise.
+
+Extra generator terms (:class:`~companion.methods.translation.GeneratorTerm`) act on the
+cLR-GAN's outputs, those of codes drawn from the prior: MSGAN's mode seeking joins as
+``BicycleGAN(cfg, terms=[ModeSeeking(1.0)])``.
 """
 
 from __future__ import annotations
@@ -24,29 +28,26 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from companion.losses import (
-    kl_to_standard_normal,
-    latent_regression_l1,
-    mode_seeking_ratio,
-    reconstruction_l1,
-)
+from companion.losses import kl_to_standard_normal, latent_regression_l1, reconstruction_l1
 from companion.methods.base import register_method
-from companion.methods.pix2pix import (
+from companion.methods.translation import (
     SHAPES_32,
-    Pix2Pix,
-    Pix2PixConfig,
-    adversarial_d_loss,
-    adversarial_g_loss,
+    GeneratorTerm,
+    TranslationConfig,
+    TranslationMethod,
+    Translations,
     build_discriminator,
-    source_and_target,
+    build_encoder,
+    log_record,
 )
-from companion.nets import ResNetEncoder, init_weights, reparameterize
+from companion.nets import reparameterize
+from companion.stepper import Stepper
 
 __all__ = ["BicycleGAN", "BicycleGANConfig", "forward_with_frozen_parameters"]
 
 
 @dataclasses.dataclass(frozen=True)
-class BicycleGANConfig(Pix2PixConfig):
+class BicycleGANConfig(TranslationConfig):
     """Hyper-parameters; the defaults are the ``paper`` preset (facades at 256x256, Sec. 4)."""
 
     z_dim: int = 8  # Sec. 4: |z| = 8 for all datasets
@@ -117,7 +118,7 @@ def forward_with_frozen_parameters(module: nn.Module, *args: Any) -> Any:
 
 
 @register_method
-class BicycleGAN(Pix2Pix):
+class BicycleGAN(TranslationMethod):
     """cVAE-GAN + cLR-GAN: ``G(a, z)``, encoder ``E(b) = (mu, logvar)``, two discriminators.
 
     Example:
@@ -129,23 +130,18 @@ class BicycleGAN(Pix2Pix):
     Config = BicycleGANConfig
     name = "bicyclegan"
 
-    def __init__(self, cfg: BicycleGANConfig) -> None:
+    def __init__(self, cfg: BicycleGANConfig, terms: tuple[GeneratorTerm, ...] = ()) -> None:
         if cfg.z_dim <= 0:
             raise ValueError(f"BicycleGAN needs a code: z_dim must be > 0, got {cfg.z_dim}")
-        super().__init__(cfg)  # G and D (the cVAE-GAN's discriminator)
-        self.E = init_weights(
-            ResNetEncoder(
-                cfg.out_channels,
-                cfg.z_dim,
-                nef=cfg.nef,
-                num_blocks=cfg.encoder_blocks,
-                norm=cfg.norm,
-            ),
-            cfg.init_type,
-            cfg.encoder_init_gain,
+        super().__init__(cfg, terms)  # G and D (the cVAE-GAN's discriminator)
+        self.E = build_encoder(
+            cfg,
+            cfg.nef,
+            cfg.encoder_blocks,
+            gain=cfg.encoder_init_gain,
+            logvar_bias=cfg.encoder_init_logvar,
         )
-        nn.init.constant_(self.E.head.logvar.bias, cfg.encoder_init_logvar)
-        self.D2 = None if cfg.use_same_d else build_discriminator(cfg, cfg.conditional_d)
+        self.D2 = None if cfg.use_same_d else build_discriminator(cfg)
 
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         # Adam keeps per-parameter state, so one optimizer over G and E (or D and D2) equals the
@@ -159,11 +155,16 @@ class BicycleGAN(Pix2Pix):
             ),
         }
 
-    def forward_cycles(self, a: torch.Tensor, b: torch.Tensor) -> dict[str, Any]:
+    def cycles(self, a: torch.Tensor, b: torch.Tensor) -> tuple[Translations, Translations]:
         """Both cycles' forward passes on a batch whose halves play the two roles.
 
-        The first half (a_1, b_1) is encoded (cVAE-GAN); the second half's targets b_2 are the
-        real images the cLR-GAN's discriminator compares with G(a_1, z_random), as in the code.
+        The first half (a_1, b_1) is encoded (cVAE-GAN); the cLR-GAN translates a_1 with codes
+        from the prior, and its discriminator compares those outputs with the second half's
+        real targets b_2, as in the code.
+
+        Returns:
+            The cVAE-GAN's translations (``extras``: the posterior's ``mu`` and ``logvar``)
+            and the cLR-GAN's (``b`` = b_2; one output per code, the extra terms' included).
 
         Raises:
             ValueError: for an odd or too small batch.
@@ -174,84 +175,59 @@ class BicycleGAN(Pix2Pix):
                 f"BicycleGAN splits each batch in two: batch size must be even, got {n}"
             )
         half = n // 2
-        a_1, b_1, a_2, b_2 = a[:half], b[:half], a[half:], b[half:]
+        a_1, b_1, b_2 = a[:half], b[:half], b[half:]
         # cVAE-GAN, B -> z -> B_hat (Eq. 4-6)
         mu, logvar = self.E(b_1)  # (N/2, D) each
         z_enc = reparameterize(mu, logvar)
-        b_fake_enc = self.G(a_1, z_enc)
-        # cLR-GAN, z -> B_hat -> z_hat (Eq. 1, 8)
-        z_rand = self.sample_code(half, a)
-        b_fake_rand = [self.G(a_1, z_rand)]
-        z_rand_2 = None
-        if self.cfg.lambda_ms > 0:  # MSGAN: a second random output for the same inputs
-            z_rand_2 = self.sample_code(half, a)
-            b_fake_rand.append(self.G(a_1, z_rand_2))
-        return dict(
-            a_1=a_1,
-            b_1=b_1,
-            a_2=a_2,
-            b_2=b_2,
-            mu=mu,
-            logvar=logvar,
-            z_rand=z_rand,
-            z_rand_2=z_rand_2,
-            b_fake_enc=b_fake_enc,
-            b_fake_rand=b_fake_rand,
-        )
+        vae = Translations(a_1, b_1, [z_enc], [self.G(a_1, z_enc)], {"mu": mu, "logvar": logvar})
+        # cLR-GAN, z -> B_hat -> z_hat (Eq. 1, 8); the extra terms' outputs share its inputs
+        lr = self.translations(a_1, b_2)
+        lr.extras["a_real"] = a[half:]  # D2's real pairs are the second half's (a_2, b_2)
+        return vae, lr
 
-    def discriminator_loss(self, out: dict[str, Any]) -> torch.Tensor:
+    def discriminator_loss(self, vae: Translations, lr: Translations) -> torch.Tensor:
         """D on the cVAE-GAN branch (Eq. 4) plus D2 on the cLR-GAN branch (Eq. 1)."""
         d2 = self.D2 or self.D
-        a_1 = out["a_1"]
-        loss_vae = adversarial_d_loss(
-            self.D, self.d_loss, self.pair(a_1, out["b_1"]), [self.pair(a_1, out["b_fake_enc"])]
+        a_1 = vae.a
+        loss_vae = self.d_adversarial(
+            self.D, self.pair(a_1, vae.b), [self.pair(a_1, vae.b_fake[0])]
         )
-        loss_lr = adversarial_d_loss(
-            d2,
-            self.d_loss,
-            self.pair(out["a_2"], out["b_2"]),
-            [self.pair(a_1, f) for f in out["b_fake_rand"]],
+        loss_lr = self.d_adversarial(
+            d2, self.pair(lr.extras["a_real"], lr.b), [self.pair(a_1, f) for f in lr.b_fake]
         )
         return loss_vae + loss_lr
 
-    def generator_losses(self, out: dict[str, Any]) -> dict[str, torch.Tensor]:
+    def generator_terms(self, vae: Translations, lr: Translations) -> dict[str, torch.Tensor]:
         """The weighted terms of Eq. (10) for G and E; their sum is the loss of one G/E step."""
         cfg = self.cfg
         d2 = self.D2 or self.D
-        a_1, b_fake_rand = out["a_1"], out["b_fake_rand"]
-        mu_rec, _ = forward_with_frozen_parameters(self.E, b_fake_rand[0])  # E(G(a, z)), E fixed
-        terms = {
-            "gan_vae": cfg.lambda_gan
-            * adversarial_g_loss(self.D, self.g_loss, [self.pair(a_1, out["b_fake_enc"])]),
-            "gan_lr": cfg.lambda_gan2
-            * adversarial_g_loss(d2, self.g_loss, [self.pair(a_1, f) for f in b_fake_rand]),
-            "l1": cfg.lambda_l1 * reconstruction_l1(out["b_fake_enc"], out["b_1"]),  # Eq. (5)
-            "kl": cfg.lambda_kl * kl_to_standard_normal(out["mu"], out["logvar"]),  # Eq. (6)
-            "latent": cfg.lambda_latent * latent_regression_l1(mu_rec, out["z_rand"]),  # Eq. (8)
+        a_1 = vae.a
+        mu_rec, _ = forward_with_frozen_parameters(self.E, lr.b_fake[0])  # E(G(a, z)), E fixed
+        return {
+            "adv": cfg.lambda_gan
+            * self.g_adversarial(self.D, [self.pair(a_1, vae.b_fake[0])]),  # Eq. (4)
+            "adv2": cfg.lambda_gan2
+            * self.g_adversarial(d2, [self.pair(a_1, f) for f in lr.b_fake]),  # Eq. (1)
+            "l1": cfg.lambda_l1 * reconstruction_l1(vae.b_fake[0], vae.b),  # Eq. (5)
+            "kl": cfg.lambda_kl
+            * kl_to_standard_normal(vae.extras["mu"], vae.extras["logvar"]),  # Eq. (6)
+            "latent": cfg.lambda_latent * latent_regression_l1(mu_rec, lr.z[0]),  # Eq. (8)
         }
-        if cfg.lambda_ms > 0:  # MSGAN Eq. (4)
-            terms["ms"] = cfg.lambda_ms * mode_seeking_ratio(
-                b_fake_rand[0], b_fake_rand[1], out["z_rand"], out["z_rand_2"]
-            )
-        return terms
 
-    def training_step(self, batch: Any, step: int, opt: Any) -> dict[str, float]:
-        a, b = source_and_target(batch, self.cfg.direction)  # (N, C, H, W) each, in [-1, 1]
-        out = self.forward_cycles(a, b)
+    def training_step(self, batch: Any, step: int, opt: Stepper) -> dict[str, float]:
+        a, b = self.unpack(batch)  # (N, C, H, W) each, in [-1, 1]
+        vae, lr = self.cycles(a, b)
 
         # Eq. (10), max over D and D2: real targets against both cycles' outputs.
-        loss_d = self.discriminator_loss(out)
+        loss_d = self.discriminator_loss(vae, lr)
         opt.step("D", loss_d)
 
-        # Eq. (10), min over G and E (the latent term reaches G only).
-        terms = self.generator_losses(out)
+        # Eq. (10), min over G and E (the latent term reaches G only); extra terms see the
+        # cLR-GAN's outputs.
+        terms = {**self.generator_terms(vae, lr), **self.hook_terms(lr)}
         loss_g = sum(terms.values())
         opt.step("G", loss_g)
-        return {
-            "loss/d": loss_d.item(),
-            "loss/g": loss_g.item(),
-            **{f"loss/{k}": v.item() for k, v in terms.items()},
-        }
+        return log_record(loss_d, loss_g, terms)
 
     @torch.no_grad()
     def encode(

@@ -17,28 +17,27 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
 
 import torch
+from torch import nn
 
 from companion.losses import latent_regression_l1, reconstruction_l1
 from companion.methods.base import register_method
-from companion.methods.pix2pix import (
+from companion.methods.translation import (
     SHAPES_32,
-    Pix2Pix,
-    Pix2PixConfig,
-    adversarial_d_loss,
-    adversarial_g_loss,
-    source_and_target,
+    GeneratorTerm,
+    TranslationConfig,
+    TranslationMethod,
+    Translations,
+    build_encoder,
 )
 from companion.mi.variational import laplace_log_likelihood
-from companion.nets import ResNetEncoder, init_weights
 
 __all__ = ["CLRGAN", "CLRGANConfig", "latent_regression_bound"]
 
 
 @dataclasses.dataclass(frozen=True)
-class CLRGANConfig(Pix2PixConfig):
+class CLRGANConfig(TranslationConfig):
     """Hyper-parameters; the defaults are the ``paper`` preset (BicycleGAN's cLR-GAN, Sec. 4)."""
 
     z_dim: int = 8  # BicycleGAN Sec. 4: |z| = 8
@@ -89,8 +88,11 @@ def latent_regression_bound(z_rec: torch.Tensor, z: torch.Tensor) -> torch.Tenso
 
 
 @register_method
-class CLRGAN(Pix2Pix):
+class CLRGAN(TranslationMethod):
     """Conditional latent regression GAN: ``G(a, z)``, ``D``, and an encoder ``E`` on outputs.
+
+    The step is the family's: D tells real targets from ``G(a, z)`` (Eq. (1)), then G and E
+    minimise the terms of Eq. (9) together.
 
     Example:
         >>> model = CLRGAN(CLRGANConfig.smoke())
@@ -101,60 +103,32 @@ class CLRGAN(Pix2Pix):
     Config = CLRGANConfig
     name = "clrgan"
 
-    def __init__(self, cfg: CLRGANConfig) -> None:
+    def __init__(self, cfg: CLRGANConfig, terms: tuple[GeneratorTerm, ...] = ()) -> None:
         if cfg.z_dim <= 0:
             raise ValueError(f"cLR-GAN regresses a code: z_dim must be > 0, got {cfg.z_dim}")
-        super().__init__(cfg)  # G(a, z) and D, as in pix2pix
-        self.E = init_weights(
-            ResNetEncoder(
-                cfg.out_channels,
-                cfg.z_dim,
-                nef=cfg.nef,
-                num_blocks=cfg.encoder_blocks,
-                norm=cfg.norm,
-            ),
-            cfg.init_type,
-        )
+        super().__init__(cfg, terms)  # G(a, z) and D, as in pix2pix
+        self.E = build_encoder(cfg, cfg.nef, cfg.encoder_blocks)
 
-    def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        betas = (self.cfg.beta1, self.cfg.beta2)
-        return {
-            "D": torch.optim.Adam(self.D.parameters(), lr=self.cfg.lr, betas=betas),
-            "G": torch.optim.Adam(  # Eq. (9): G and E minimize together
-                [*self.G.parameters(), *self.E.parameters()], lr=self.cfg.lr, betas=betas
-            ),
-        }
+    def generator_parameters(self) -> list[nn.Parameter]:
+        return [*self.G.parameters(), *self.E.parameters()]  # Eq. (9): G and E minimize together
 
-    def training_step(self, batch: Any, step: int, opt: Any) -> dict[str, float]:
+    def g_terms(self, out: Translations) -> dict[str, torch.Tensor]:
+        """Eq. (9): G fools D; G and E make z recoverable (Eq. (8), the Laplace BA bound);
+        optionally (lambda_l1 > 0) pix2pix's L1 to the paired target."""
         cfg = self.cfg
-        a, b = source_and_target(batch, cfg.direction)  # (N, C, H, W) each, in [-1, 1]
-        z = self.sample_code(a.shape[0], a)  # (N, D), N(0, I)
-        b_fake = self.G(a, z)
-
-        # Eq. (1): D tells real targets from G(a, z).
-        loss_d = adversarial_d_loss(self.D, self.d_loss, self.pair(a, b), [self.pair(a, b_fake)])
-        opt.step("D", loss_d)
-
-        # Eq. (9): G fools D; G and E make z recoverable (Eq. (8), the Laplace BA bound);
-        # optionally (lambda_l1 > 0) pix2pix's L1 to the paired target.
-        loss_gan = adversarial_g_loss(self.D, self.g_loss, [self.pair(a, b_fake)])
-        z_rec, _ = self.E(b_fake)  # (N, D): the Laplace posterior's location
-        loss_latent = latent_regression_l1(z_rec, z)
-        loss_g = cfg.lambda_gan * loss_gan + cfg.lambda_latent * loss_latent
-        logs = {}
-        if cfg.lambda_l1 > 0:
-            loss_l1 = reconstruction_l1(b_fake, b)
-            loss_g = loss_g + cfg.lambda_l1 * loss_l1
-            logs["loss/l1"] = loss_l1.item()
-        opt.step("G", loss_g)
-        return {
-            "loss/d": loss_d.item(),
-            "loss/g": loss_g.item(),
-            "loss/gan": loss_gan.item(),
-            "loss/latent": loss_latent.item(),
-            "mi/latent_bound": latent_regression_bound(z_rec, z).item(),
-            **logs,
+        z_rec, _ = self.E(out.b_fake[0])  # (N, D): the Laplace posterior's location
+        out.extras["z_rec"] = z_rec
+        terms = {
+            "adv": cfg.lambda_gan
+            * self.g_adversarial(self.D, [self.pair(out.a, f) for f in out.b_fake]),
+            "latent": cfg.lambda_latent * latent_regression_l1(z_rec, out.z[0]),
         }
+        if cfg.lambda_l1 > 0:
+            terms["l1"] = cfg.lambda_l1 * reconstruction_l1(out.b_fake[0], out.b)
+        return terms
+
+    def probes(self, out: Translations) -> dict[str, float]:
+        return {"mi/latent_bound": latent_regression_bound(out.extras["z_rec"], out.z[0]).item()}
 
     @torch.no_grad()
     def encode(self, b: torch.Tensor) -> torch.Tensor:

@@ -14,10 +14,11 @@ import torch
 
 from companion.config import PresetConfig
 from companion.losses import ADVERSARIAL_LOSSES, gradient_penalty
-from companion.methods.base import Method, register_method
+from companion.methods.base import Method, images_of, register_method
 from companion.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from companion.stepper import Stepper
 
-__all__ = ["DCGAN", "DCGANConfig", "images_of"]
+__all__ = ["DCGAN", "DCGANConfig"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,24 +62,6 @@ class DCGANConfig(PresetConfig):
         )
 
 
-def images_of(batch: Any, key: str) -> torch.Tensor:
-    """The image tensor of a batch: ``batch[key]`` for dict samples, the batch itself otherwise.
-
-    Raises:
-        KeyError: if a dict batch has no ``key``; the message lists the keys it has.
-    """
-    if isinstance(batch, torch.Tensor):
-        return batch
-    if isinstance(batch, (list, tuple)):
-        return batch[0]
-    if key not in batch:
-        raise KeyError(
-            f"batch has no {key!r} entry (keys: {sorted(batch)}); "
-            f"set image_key to the entry holding the images"
-        )
-    return batch[key]
-
-
 @register_method
 class DCGAN(Method):
     """Unconditional GAN: ``G(z)`` against ``D(x)``.
@@ -113,10 +96,20 @@ class DCGAN(Method):
             "G": torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas),
         }
 
-    def training_step(self, batch: Any, step: int, opt: Any) -> dict[str, float]:
+    @property
+    def code_dim(self) -> int:
+        return self.cfg.z_dim
+
+    def training_step(self, batch: Any, step: int, opt: Stepper) -> dict[str, float]:
         cfg = self.cfg
         x_real = images_of(batch, cfg.image_key)  # (N, C, H, W) in [-1, 1]
         n = x_real.shape[0]
+        if tuple(x_real.shape[1:]) != (cfg.channels, cfg.image_size, cfg.image_size):
+            raise ValueError(
+                f"dcgan is configured for {(cfg.channels, cfg.image_size, cfg.image_size)} "
+                f"images, got {tuple(x_real.shape[1:])}; load the data at "
+                f"resolution={cfg.image_size} or set image_size/channels"
+            )
 
         # Discriminator (critic) update(s) on real vs. generated images.
         for _ in range(cfg.n_critic):
@@ -135,8 +128,8 @@ class DCGAN(Method):
 
         logs = {"loss/d": loss_d.item(), "loss/g": loss_g.item()}
         if cfg.gan_loss == "wgan-gp":
-            logs["loss/gp"] = loss_gp.item()
-            logs["wasserstein"] = -loss_adv.item()
+            logs["loss/d_gp"] = loss_gp.item()  # unweighted
+            logs["dist/wasserstein"] = -loss_adv.item()  # the critic's estimate
         return logs
 
     @torch.no_grad()

@@ -25,22 +25,16 @@ import torch.nn.functional as F
 
 from companion.config import PresetConfig
 from companion.losses import d_nonsaturating, g_nonsaturating
-from companion.methods.base import Method, register_method
-from companion.methods.dcgan import images_of
+from companion.methods.base import Method, images_of, register_method
 from companion.mi.variational import (
     categorical_ba_lower_bound,
     gaussian_log_likelihood,
     uniform_entropy,
 )
 from companion.nets.infogan import InfoGANDiscriminator, InfoGANGenerator, QOutput
+from companion.stepper import Stepper
 
-__all__ = [
-    "InfoGAN",
-    "InfoGANConfig",
-    "as_channels",
-    "matched_accuracy",
-    "stroke_properties",
-]
+__all__ = ["InfoGAN", "InfoGANConfig", "as_channels"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +117,7 @@ class InfoGAN(Method):
 
     Config = InfoGANConfig
     name = "infogan"
+    conditional = False
 
     def __init__(self, cfg: InfoGANConfig) -> None:
         super().__init__(cfg)
@@ -191,7 +186,29 @@ class InfoGAN(Method):
             cont = log_q.mean() + uniform_entropy(-1.0, 1.0, cfg.n_continuous)
         return {"cat": cat, "cont": cont}
 
-    def training_step(self, batch: Any, step: int, opt: Any) -> dict[str, float]:
+    @property
+    def code_dim(self) -> int:
+        """Size of G's input: noise, one-hot category and continuous codes."""
+        cfg = self.cfg
+        return cfg.z_dim + cfg.n_categories + cfg.n_continuous
+
+    def sample_codes(
+        self,
+        n: int,
+        *,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+    ) -> torch.Tensor:
+        """G's inputs (n, code_dim) drawn from the priors of :meth:`sample_latents`."""
+        latents = self.sample_latents(n, generator=generator)
+        cfg = self.cfg
+        one_hot = (
+            F.one_hot(latents["c_cat"], cfg.n_categories).float() if cfg.n_categories else None
+        )
+        parts = [latents["z"], *([one_hot] if one_hot is not None else []), latents["c_cont"]]
+        return torch.cat(parts, dim=1).to(self.device if device is None else device)
+
+    def training_step(self, batch: Any, step: int, opt: Stepper) -> dict[str, float]:
         cfg = self.cfg
         x_real = as_channels(images_of(batch, cfg.image_key), cfg.channels)  # (N, C, S, S)
         latents = self.sample_latents(x_real.shape[0])
@@ -208,13 +225,15 @@ class InfoGAN(Method):
         # Eq. (5), G: fool D (non-saturating) and make c recoverable by Q.
         logits_fake, q_fake = self.D(x_fake)
         info = self.information_terms(q_fake, latents)
-        loss_gan = g_nonsaturating(logits_fake)
-        loss_g = loss_gan - (cfg.lambda_cat * info["cat"] + cfg.lambda_cont * info["cont"])
+        loss_adv = g_nonsaturating(logits_fake)
+        loss_info = -(cfg.lambda_cat * info["cat"] + cfg.lambda_cont * info["cont"])
+        loss_g = loss_adv + loss_info
         opt.step("G", loss_g)
         return {
             "loss/d": loss_d.item(),
             "loss/g": loss_g.item(),
-            "loss/gan": loss_gan.item(),
+            "loss/g_adv": loss_adv.item(),
+            "loss/g_info": loss_info.item(),
             "mi/cat_bound": info["cat"].item(),
             "mi/cont_bound": info["cont"].item(),
         }
@@ -259,63 +278,3 @@ class InfoGAN(Method):
         """A 10 x 8 code grid of the first continuous code (rows: categories)."""
         values = torch.linspace(-1, 1, 8)
         return self.code_grid(values, generator=torch.Generator().manual_seed(0)).flatten(0, 1)
-
-
-def matched_accuracy(codes: torch.Tensor, labels: torch.Tensor) -> float:
-    """Accuracy of unsupervised categories after the best one-to-one matching to classes.
-
-    The codes' names are arbitrary (code 3 may mean digit 7), so the codes are matched to labels
-    by the assignment that maximizes agreement (Hungarian algorithm,
-    ``scipy.optimize.linear_sum_assignment``), as in InfoGAN Sec. 7.1's "5% error rate".
-
-    Args:
-        codes: (N,) int64 predicted categories in [0, K).
-        labels: (N,) int64 true classes in [0, K').
-
-    Returns:
-        Accuracy in [0, 1]; a random assignment scores about 1 / K.
-
-    Example:
-        >>> matched_accuracy(torch.tensor([2, 2, 0, 1]), torch.tensor([0, 0, 1, 2]))
-        1.0
-    """
-    from scipy.optimize import linear_sum_assignment
-
-    codes, labels = torch.as_tensor(codes).long().cpu(), torch.as_tensor(labels).long().cpu()
-    if codes.shape != labels.shape or codes.dim() != 1:
-        raise ValueError(
-            f"expected codes and labels of one shape (N,), got {tuple(codes.shape)} "
-            f"and {tuple(labels.shape)}"
-        )
-    k = int(max(codes.max(), labels.max())) + 1
-    counts = torch.zeros(k, k, dtype=torch.long)
-    counts.index_put_((codes, labels), torch.ones_like(codes), accumulate=True)  # (K, K)
-    rows, cols = linear_sum_assignment(-counts.numpy())
-    return float(counts[rows, cols].sum()) / len(codes)
-
-
-def stroke_properties(x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Measurable properties of white-on-black digits: slant, ink (thickness) and width.
-
-    With ink weights ``w = (x + 1) / 2`` and centred coordinates (x to the right, y down):
-    ``slant = -cov(x, y) / var(y)``, the shear that uprights the digit (positive: leaning right);
-    ``ink`` the mean ink per pixel (thicker strokes, more ink); ``width = sqrt(var(x))`` in pixels.
-
-    Args:
-        x: (N, 1, H, W) images in [-1, 1].
-
-    Returns:
-        ``{"slant", "ink", "width"}``, each (N,) float.
-    """
-    w = ((x.float() + 1) / 2).clamp(0, 1).sum(1)  # (N, H, W)
-    n, h, wd = w.shape
-    ys = torch.arange(h, dtype=w.dtype, device=w.device)[:, None].expand(h, wd)  # (H, W)
-    xs = torch.arange(wd, dtype=w.dtype, device=w.device)[None, :].expand(h, wd)
-    mass = w.sum((1, 2)).clamp_min(1e-6)  # (N,)
-    mx = (w * xs).sum((1, 2)) / mass
-    my = (w * ys).sum((1, 2)) / mass
-    dx, dy = xs - mx[:, None, None], ys - my[:, None, None]  # (N, H, W)
-    var_x = (w * dx * dx).sum((1, 2)) / mass
-    var_y = (w * dy * dy).sum((1, 2)) / mass
-    cov = (w * dx * dy).sum((1, 2)) / mass
-    return {"slant": -cov / var_y.clamp_min(1e-6), "ink": mass / (h * wd), "width": var_x.sqrt()}

@@ -7,80 +7,83 @@ the codes' distance, as the data allow. MSGAN maximises that ratio (Eq. 3),
 
 by adding ``lambda_ms / (ratio + eps)`` to the generator's loss of a base model (Eq. 4), with
 L1 distances for ``d_I`` and ``d_z`` and lambda_ms = 1 (the released code). The term needs no
-extra network. The paper adds it to pix2pix + noise and DRIT; this book also adds it to
-BicycleGAN (``base="bicyclegan"``), which the released code's BicycleGAN-based pix2pix
-shares its networks with. The term itself is :func:`companion.losses.mode_seeking_ratio`; the
-base methods add it when their ``lambda_ms > 0``. The released pix2pix code also applies the GAN
-loss to both outputs and L1 to the first only, as the base methods here do; it updates G before
-D, the base methods D before G.
+extra network, so it is a :class:`~companion.methods.translation.GeneratorTerm`,
+:class:`ModeSeeking`, that joins any translation method's G step::
+
+    BicycleGAN(BicycleGANConfig.cpu(), terms=[ModeSeeking(1.0)])   # this book's extension
+
+The registered method ``msgan`` is the paper's own model (Sec. 4.2): pix2pix + noise with the
+term. As in the released pix2pix code, both outputs meet D and the adversarial loss, and L1
+ties the first to the target; the released code updates G before D, this one D before G (the
+family's order).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import torch
 
-from companion.methods.base import Method, register_method
-from companion.methods.bicyclegan import BicycleGAN, BicycleGANConfig
-from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig
+from companion.losses import mode_seeking_ratio, reconstruction_l1
+from companion.methods.base import register_method
+from companion.methods.translation import (
+    SHAPES_32,
+    GeneratorTerm,
+    TranslationConfig,
+    TranslationMethod,
+    Translations,
+)
 
-__all__ = ["MSGAN", "MSGANConfig"]
+__all__ = ["MSGAN", "MSGANConfig", "ModeSeeking"]
 
-BASES = {"pix2pix": (Pix2Pix, Pix2PixConfig), "bicyclegan": (BicycleGAN, BicycleGANConfig)}
+
+class ModeSeeking(GeneratorTerm):
+    """Eq. (4)'s term ``1 / (d_I / d_z + eps)`` on the first two outputs of each input.
+
+    Asks the method for one extra output per input (a second code), which D also judges.
+
+    Example:
+        >>> term = ModeSeeking(1.0)
+        >>> out = Translations(None, None, [torch.zeros(2, 8), torch.ones(2, 8)],
+        ...                    [torch.zeros(2, 3, 4, 4), torch.ones(2, 3, 4, 4)])
+        >>> round(term(out).item(), 4)  # ratio 1: the term is 1 / (1 + eps)
+        1.0
+    """
+
+    key = "ms"
+    extra_outputs = 1
+
+    def forward(self, out: Translations) -> torch.Tensor:
+        return mode_seeking_ratio(out.b_fake[0], out.b_fake[1], out.z[0], out.z[1])
 
 
 @dataclasses.dataclass(frozen=True)
-class MSGANConfig(BicycleGANConfig):
-    """The base method's fields plus ``base`` and ``lambda_ms``; defaults: the ``paper`` preset.
+class MSGANConfig(TranslationConfig):
+    """pix2pix + noise's fields plus ``lambda_ms``; defaults: the released pix2pix MSGAN code."""
 
-    The paper preset is MSGAN's pix2pix + noise on facades (the released
-    ``Pix2Pix-Mode-Seeking`` options); BicycleGAN-only fields (``lambda_kl``, ``nef``, ...) are
-    unused with ``base="pix2pix"``. :meth:`for_base` gives the other base's settings.
-    """
-
-    base: str = "pix2pix"  # MSGAN Sec. 4.2: pix2pix + noise on facades and maps
     lambda_ms: float = 1.0  # MSGAN code: loss_lz weight 1 (Eq. 4)
-    conditional_d: bool = True  # MSGAN pix2pix code: D sees cat(a, b)
+    lambda_l1: float = 10.0  # MSGAN pix2pix code (BicycleGAN's lambda_L1 = 10)
     batch_size: int = 1  # MSGAN pix2pix code: batch_size 1
     init_type: str = "xavier"  # MSGAN pix2pix code (BicycleGAN's): xavier
     use_dropout: bool = False  # MSGAN pix2pix options: --use_dropout off by default
+    z_injection: str = "all"  # MSGAN pix2pix code (BicycleGAN's where_add='all')
+    d_scales: int = 2  # MSGAN pix2pix code (BicycleGAN's num_Ds=2)
 
     @classmethod
     def cpu(cls) -> MSGANConfig:
-        return cls.for_base("pix2pix", "cpu")
+        """Shapes at 32x32 on pix2pix's ``cpu`` networks (code at the input, one PatchGAN)."""
+        return dataclasses.replace(
+            cls(), **SHAPES_32, init_type="normal", z_injection="input", d_scales=1
+        )
 
     @classmethod
     def smoke(cls) -> MSGANConfig:
-        return cls.for_base("pix2pix", "smoke")
-
-    @classmethod
-    def for_base(cls, base: str, preset: str = "paper", lambda_ms: float = 1.0) -> MSGANConfig:
-        """The base method's preset with the mode-seeking term added.
-
-        Raises:
-            ValueError: for an unknown base.
-
-        Example:
-            >>> cfg = MSGANConfig.for_base("bicyclegan", "cpu")
-            >>> cfg.base, cfg.batch_size, cfg.lambda_kl, cfg.lambda_ms
-            ('bicyclegan', 16, 0.01, 1.0)
-        """
-        if base not in BASES:
-            raise ValueError(f"base must be one of {sorted(BASES)}, got {base!r}")
-        if preset == "paper" and base == "pix2pix":  # the defaults: MSGAN's released settings
-            return dataclasses.replace(cls(), lambda_ms=lambda_ms)
-        values = dataclasses.asdict(getattr(BASES[base][1], preset)())
-        return dataclasses.replace(cls(), **{**values, "base": base, "lambda_ms": lambda_ms})
+        return dataclasses.replace(cls.cpu(), num_downs=2, ngf=8, ndf=8, d_layers=1, batch_size=4)
 
 
 @register_method
-class MSGAN(Method):
-    """A pix2pix + noise or BicycleGAN model trained with the mode-seeking term.
-
-    Its networks are the base method's (``self.base``); training and translation are the
-    base's, with ``lambda_ms`` > 0.
+class MSGAN(TranslationMethod):
+    """pix2pix + noise trained with the mode-seeking term (MSGAN Sec. 4.2).
 
     Example:
         >>> model = MSGAN(MSGANConfig.smoke())
@@ -91,37 +94,23 @@ class MSGAN(Method):
     Config = MSGANConfig
     name = "msgan"
 
-    def __init__(self, cfg: MSGANConfig) -> None:
-        super().__init__(cfg)
-        if cfg.base not in BASES:
-            raise ValueError(f"base must be one of {sorted(BASES)}, got {cfg.base!r}")
-        if cfg.lambda_ms <= 0 or cfg.z_dim <= 0:
+    def __init__(self, cfg: MSGANConfig, terms: tuple[GeneratorTerm, ...] = ()) -> None:
+        if cfg.z_dim <= 0:
             raise ValueError(
-                f"MSGAN needs lambda_ms > 0 and z_dim > 0, got {cfg.lambda_ms} and {cfg.z_dim}; "
-                f"train the base method instead"
+                f"MSGAN compares outputs of two codes: z_dim must be > 0, got {cfg.z_dim}"
             )
-        method_cls, config_cls = BASES[cfg.base]
-        names = {f.name for f in dataclasses.fields(config_cls)}
-        base_cfg = config_cls(**{k: v for k, v in dataclasses.asdict(cfg).items() if k in names})
-        self.base = method_cls(base_cfg)
+        if cfg.lambda_ms <= 0:
+            raise ValueError(
+                f"MSGAN needs lambda_ms > 0, got {cfg.lambda_ms}; train pix2pix for the model "
+                "without the term"
+            )
+        super().__init__(cfg, terms=(ModeSeeking(cfg.lambda_ms), *terms))
 
-    def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return self.base.configure_optimizers()
-
-    def training_step(self, batch: Any, step: int, opt: Any) -> dict[str, float]:
-        return self.base.training_step(batch, step, opt)
-
-    @torch.no_grad()
-    def translate(
-        self,
-        a: torch.Tensor,
-        z: torch.Tensor | None = None,
-        *,
-        generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        """Outputs (N, C, H, W) in [-1, 1] for sources ``a``; z ~ N(0, I) when None."""
-        return self.base.translate(a, z, generator=generator)
-
-    @torch.no_grad()
-    def preview(self, batch: Any) -> torch.Tensor:
-        return self.base.preview(batch)
+    def g_terms(self, out: Translations) -> dict[str, torch.Tensor]:
+        """L_ori of the base (pix2pix + noise, Eq. 4 of Isola et al.); the term is the hook's."""
+        cfg = self.cfg
+        return {
+            "adv": cfg.lambda_gan
+            * self.g_adversarial(self.D, [self.pair(out.a, f) for f in out.b_fake]),
+            "l1": cfg.lambda_l1 * reconstruction_l1(out.b_fake[0], out.b),
+        }

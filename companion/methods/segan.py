@@ -1,4 +1,5 @@
-"""SEGAN: multimodal translation by estimating and maximizing I(Z; G(a, Z)) (seed paper 000).
+"""SEGAN: multimodal translation by estimating and maximizing I(Z; G(a, Z)) (Zuo et al. 2020,
+arXiv:2008.03529; the book's seed paper 000).
 
 A statistics network ``T`` learns to tell matched pairs ``(z, G(a, z))`` from mismatched ones
 ``(z, G(a, z'))``; its Jensen-Shannon bound (Eq. 5) lower-bounds how much the output says about
@@ -9,13 +10,19 @@ Chapter 3 checks the paper's claims on ``shapes``: the bound starts at ``-2 log 
 with the MI term, mode coverage, LPIPS diversity and style consistency are higher than for the
 same model with ``lambda_mi = 0`` ("SEGAN w/o MI"), at similar quality.
 
-Pair construction (App. D, as read by the digest, Sec. 2.5): two codes per input, two outputs
-``b_hat_1 = G(a, z_1)`` and ``b_hat_2 = G(a, z_2)``; positives ``(z_1, b_hat_1)``, negatives
-``(z_1, b_hat_2)``: one negative per positive, never a positive among the negatives, and the
-same input on both sides, so ``T`` can only use what ``z`` changes.
+Pair construction (App. D; the appendix is terse, this is our reading): two codes per input,
+two outputs ``b_hat_1 = G(a, z_1)`` and ``b_hat_2 = G(a, z_2)``; positives ``(z_1, b_hat_1)``,
+negatives ``(z_1, b_hat_2)``: one negative per positive, never a positive among the negatives,
+and the same input on both sides, so ``T`` can only use what ``z`` changes.
 
 Where the paper is silent (optimizer, T's learning rate, update order) we take BicycleGAN's
 defaults: Adam 2e-4, betas (0.5, 0.999), a D step then a joint G and T step.
+
+Unpaired data (Sec. 4.7) switches to a one-sided GcGAN backbone: no L1 (there is no target to
+compare with) and geometry consistency for a 90-degree rotation (Fu et al. 2019), with the
+paper's weight 20 unless the dataset's facts say otherwise (:meth:`SEGANConfig.for_dataset`).
+Of GcGAN we keep the one-sided generator with its rotation term and one discriminator; GcGAN's
+second discriminator on rotated images and its second direction are not built.
 """
 
 from __future__ import annotations
@@ -24,61 +31,45 @@ import dataclasses
 from typing import Any
 
 import torch
+from torch import nn
 
-from companion.data import SYNTHETIC, is_unpaired
+from companion.config import DatasetFacts
 from companion.losses import reconstruction_l1, scale_gradient
 from companion.methods.base import register_method
-from companion.methods.pix2pix import (
+from companion.methods.translation import (
     SHAPES_32,
-    Pix2Pix,
-    Pix2PixConfig,
-    adversarial_d_loss,
-    adversarial_g_loss,
-    source_and_target,
+    GeneratorTerm,
+    TranslationConfig,
+    TranslationMethod,
+    Translations,
 )
-from companion.mi.bounds import jsd_lower_bound
+from companion.mi.bounds import Bound, jsd_lower_bound
 from companion.nets.critics import StatisticsNetwork
 
-__all__ = ["PAPER_DATASETS", "SEGAN", "SEGANConfig", "SHAPES_GC", "geometry_consistency_l1"]
-
-
-PAPER_DATASETS: dict[str, dict[str, Any]] = {
-    "facades": {"direction": "BtoA"},  # Sec. 4.1: labels -> images
-    "maps": {"direction": "BtoA"},  # Sec. 4.1: "Google maps -> satellite"
-    "summer2winter_yosemite": {"direction": "BtoA"},  # Table 2: winter -> summer
-    "cat2dog": {"direction": "AtoB", "lambda_gc": 0.0},  # Sec. 4.5: no GC on cat -> dog
-}
-"""The paper's per-dataset departures from the defaults, applied by
-:meth:`SEGANConfig.for_dataset` after the paired/unpaired switch."""
-
-SHAPES_GC = 5.0
-"""Geometry-consistency weight on the synthetic unpaired ``shapes`` sets (Chapter 3.3), from our
-calibration at the ``cpu`` preset (250-300 steps, batch 32). With the paper's 20, the outputs
-lost the input's shape (seed 0: foreground IoU with the input 0.23 with the MI term, 0.04
-without) and, with the MI term, two thirds of them left domain B's palettes. With 5 on seeds
-0-2: IoU 0.53-0.64, every output in domain B, 2.3-3.0 styles per input with the MI term. With 0,
-one seed of three collapsed to one style despite the term: the GC term steadies training."""
+__all__ = ["SEGAN", "SEGANConfig", "geometry_consistency_l1"]
 
 
 @dataclasses.dataclass(frozen=True)
-class SEGANConfig(Pix2PixConfig):
+class SEGANConfig(TranslationConfig):
     """Hyper-parameters; the defaults are the ``paper`` preset (paired, facades, 256x256).
 
-    The generator and discriminator are BicycleGAN's (Sec. 4.1: "all methods use the same network
+    The generator and discriminator are BicycleGAN's (Sec. 4.6: "all methods use the same network
     architecture as in BicycleGAN"): U-Net 256 with z at every layer, two-scale PatchGAN.
     """
+
+    settings_key = "segan"
 
     z_dim: int = 8  # Table 3: z in R^8
     z_injection: str = "all"  # BicycleGAN default (G_Unet_add_all); SEGAN does not say
     use_dropout: bool = False
     conditional_d: bool = False  # BicycleGAN's D sees b only
-    d_scales: int = 2  # "multi-scale discriminator as in BicycleGAN" (Sec. 4.5)
-    gan_loss: str = "nonsaturating"  # Sec. 4.4: "the original GAN loss"
-    lambda_l1: float = 3.0  # Sec. 4.1 (paired)
+    d_scales: int = 2  # Sec. 4.7: "a multi-scale discriminator as in BicycleGAN"
+    gan_loss: str = "nonsaturating"  # Sec. 4.4: "the original non-saturation GAN loss"
+    lambda_l1: float = 3.0  # Sec. 4.6 (paired): "the weight of L1 loss as 3"
     lambda_mi: float = 3.0  # Eq. (7) and Sec. 4.4: 3 in all experiments
     batch_size: int = 32  # Sec. 4.4: the estimator needs a large batch
     paired: bool = True  # False: one-sided unpaired translation on a GcGAN backbone
-    lambda_gc: float = 0.0  # geometry consistency (GcGAN rot90); Sec. 4.5: 20 on Yosemite
+    lambda_gc: float = 0.0  # geometry consistency (GcGAN rot90); Sec. 4.7: 20, unpaired
     t_widths: tuple[int, ...] = (32, 64, 128, 256, 512, 512)  # Table 3
     t_fc_width: int = 512  # Table 3
     lr_t: float = 2e-4  # not given; BicycleGAN's Adam settings for T too (our choice)
@@ -87,9 +78,9 @@ class SEGANConfig(Pix2PixConfig):
     def cpu(cls) -> SEGANConfig:
         """Shapes at 32x32: the pix2pix ``cpu`` networks with z at the input, a small T.
 
-        Two departures from the paired paper setting, both from our calibration on ``shapes``
-        (grey background, 3 seeds): batch 32, not the family's 16, because the JSD estimate
-        needs the larger batch (Sec. 4.4; at batch 16 the MI term gave no more styles than
+        Two departures from the paired paper setting, both measured on ``shapes`` (grey
+        background, 3 seeds): batch 32, not the family's 16, because the JSD estimate needs the
+        larger batch (Sec. 4.4; at batch 16 the MI term gave no more styles than
         lambda_mi = 0); and ``lambda_l1 = 10`` (BicycleGAN's weight) instead of 3, because with
         3 the model without MI did not collapse within the cpu budget, so the comparison had
         nothing to show.
@@ -118,28 +109,24 @@ class SEGANConfig(Pix2PixConfig):
             batch_size=4,
         )
 
-    def for_dataset(self, name: str) -> SEGANConfig:
-        """The paper's settings for dataset ``name`` (Sec. 4.1 and 4.5), on this preset.
+    def for_dataset(self, facts: DatasetFacts) -> SEGANConfig:
+        """The paper's settings for a dataset (Sec. 4.6 and 4.7), on this preset.
 
-        Unpaired data (:func:`~companion.data.is_unpaired`) switches to the one-sided GcGAN
-        backbone: no L1 (there is no target to compare with) and geometry consistency with
-        weight 20 (Sec. 4.5), which the paper omits on the shape-variant cat -> dog because
-        rotating a cat does not rotate its dog. On the synthetic two-domain ``shapes`` sets the
-        weight is :data:`SHAPES_GC` instead, from our calibration. Directions: facades labels ->
-        photo and maps "Google maps -> satellite" are both "BtoA" in pix2pix's A|B files;
-        Yosemite is translated winter -> summer ("BtoA", trainA is summer); cat -> dog is
-        DRIT's "AtoB".
+        Unpaired data (``facts.paired is False``) switches to the one-sided GcGAN backbone: no
+        L1 and geometry consistency with weight 20 (Sec. 4.7); then the dataset's own SEGAN
+        settings apply: the paper omits GC on the shape-changing cat -> dog, and the synthetic
+        unpaired shapes use 5 (see :data:`companion.data.SYNTHETIC_FACTS`).
 
         Example:
-            >>> cfg = SEGANConfig().for_dataset("cat2dog")
-            >>> cfg.paired, cfg.lambda_l1, cfg.lambda_gc, cfg.direction
-            (False, 0.0, 0.0, 'AtoB')
+            >>> facts = DatasetFacts("cat2dog", False, settings={"segan": {"lambda_gc": 0.0}})
+            >>> cfg = SEGANConfig().for_dataset(facts)
+            >>> cfg.paired, cfg.lambda_l1, cfg.lambda_gc
+            (False, 0.0, 0.0)
         """
-        cfg = super().for_dataset(name)
-        if is_unpaired(name):
-            gc = SHAPES_GC if name in SYNTHETIC else 20.0
-            cfg = dataclasses.replace(cfg, paired=False, lambda_l1=0.0, lambda_gc=gc)
-        return dataclasses.replace(cfg, **PAPER_DATASETS.get(name, {}))
+        cfg = self
+        if facts.paired is False:
+            cfg = dataclasses.replace(cfg, paired=False, lambda_l1=0.0, lambda_gc=20.0)
+        return super(SEGANConfig, cfg).for_dataset(facts)
 
 
 def geometry_consistency_l1(
@@ -155,8 +142,11 @@ def geometry_consistency_l1(
 
 
 @register_method
-class SEGAN(Pix2Pix):
+class SEGAN(TranslationMethod):
     """pix2pix + noise (paired) or a one-sided GcGAN (unpaired) plus the JSD MI term.
+
+    The step is the family's: a D step (Eq. (2)), then one step of the joint G and T optimizer
+    on ``L_ori`` plus minus the bound (Eq. (6)-(7)).
 
     Example:
         >>> model = SEGAN(SEGANConfig.smoke())
@@ -167,15 +157,15 @@ class SEGAN(Pix2Pix):
     Config = SEGANConfig
     name = "segan"
 
-    def __init__(self, cfg: SEGANConfig) -> None:
+    def __init__(self, cfg: SEGANConfig, terms: tuple[GeneratorTerm, ...] = ()) -> None:
         if cfg.z_dim == 0:
             raise ValueError("SEGAN needs a code: set z_dim > 0 (the paper uses 8)")
         if not cfg.paired and cfg.lambda_l1 > 0:
             raise ValueError(
                 f"unpaired data has no target for the L1 term: set lambda_l1=0 (got "
-                f"{cfg.lambda_l1}), or use cfg.for_dataset(NAME), which does"
+                f"{cfg.lambda_l1}), or use cfg.for_dataset(dataset_facts(NAME)), which does"
             )
-        super().__init__(cfg)
+        super().__init__(cfg, terms)
         self.T = StatisticsNetwork(
             cfg.image_size, cfg.out_channels, cfg.z_dim, cfg.t_widths, cfg.t_fc_width
         )
@@ -193,7 +183,28 @@ class SEGAN(Pix2Pix):
             "G": torch.optim.Adam(joint, betas=betas),
         }
 
-    def mi_bound(self, b_hat_1: torch.Tensor, b_hat_2: torch.Tensor, z_1: torch.Tensor) -> Any:
+    def generator_parameters(self) -> list[nn.Parameter]:
+        return [*self.G.parameters(), *self.T.parameters()]
+
+    def translations(self, a: torch.Tensor, b: torch.Tensor) -> Translations:
+        """App. D's pairs: two codes per input; the second output only feeds the negatives.
+
+        ``extras["b_hat_2"] = G(a, z_2)`` is not judged by D; with ``lambda_mi = 0`` it is
+        computed without gradient (it only feeds the probe).
+        """
+        n = a.shape[0]
+        z_1, z_2 = self.code(n, a), self.code(n, a)  # (N, D) each
+        b_hat_1 = self.G(a, z_1)
+        with torch.set_grad_enabled(self.cfg.lambda_mi != 0):
+            b_hat_2 = self.G(a, z_2)
+        out = Translations(a, b, [z_1], [b_hat_1], {"z_2": z_2, "b_hat_2": b_hat_2})
+        for term in self.terms:  # extra outputs for the hook's terms, judged by D
+            for _ in range(term.extra_outputs):
+                out.z.append(self.code(n, a))
+                out.b_fake.append(self.G(a, out.z[-1]))
+        return out
+
+    def mi_bound(self, b_hat_1: torch.Tensor, b_hat_2: torch.Tensor, z_1: torch.Tensor) -> Bound:
         """Eq. (5) on positives ``(z_1, b_hat_1)`` and negatives ``(z_1, b_hat_2)``.
 
         The images pass through :func:`~companion.losses.scale_gradient`, so one backward pass
@@ -208,38 +219,27 @@ class SEGAN(Pix2Pix):
         scores_marginal = self.T(scale_gradient(b_hat_2, lam), z_1)  # (N,)
         return jsd_lower_bound(scores_joint, scores_marginal)
 
-    def training_step(self, batch: Any, step: int, opt: Any) -> dict[str, float]:
+    def g_terms(self, out: Translations) -> dict[str, torch.Tensor]:
+        """Eq. (7): L_ori (adversarial, L1 when paired, GC when unpaired), then Eq. (6)'s bound.
+
+        ``mi`` is minus the JSD bound: T's loss. Its gradient reaches G times ``lambda_mi``
+        through :func:`~companion.losses.scale_gradient`, so the weight is in the gradient, not
+        in the value.
+        """
         cfg = self.cfg
-        # (N, C, H, W) each, in [-1, 1]; unpaired, b is any image of the target domain
-        a, b = source_and_target(batch, cfg.direction)
-        n = a.shape[0]
-        z_1, z_2 = self.sample_code(n, a), self.sample_code(n, a)  # (N, D) each
-        b_hat_1 = self.G(a, z_1)
-        with torch.set_grad_enabled(cfg.lambda_mi != 0):  # w/o MI, b_hat_2 only feeds the probe
-            b_hat_2 = self.G(a, z_2)
-
-        # Eq. (2): the discriminator tells real targets from translations.
-        loss_d = adversarial_d_loss(self.D, self.d_loss, self.pair(a, b), [self.pair(a, b_hat_1)])
-        opt.step("D", loss_d)
-
-        # Eq. (7): L_ori for G, and Eq. (6): G and T both ascend the JSD bound of Eq. (5).
-        loss_adv = adversarial_g_loss(self.D, self.g_loss, [self.pair(a, b_hat_1)])
-        loss_ori = cfg.lambda_gan * loss_adv
-        logs = {}
-        if cfg.lambda_l1 > 0:
-            loss_l1 = reconstruction_l1(b_hat_1, b)
-            loss_ori = loss_ori + cfg.lambda_l1 * loss_l1
-            logs["loss/l1"] = loss_l1.item()
-        if cfg.lambda_gc > 0:
-            loss_gc = geometry_consistency_l1(self.G, a, z_1, b_hat_1)
-            loss_ori = loss_ori + cfg.lambda_gc * loss_gc
-            logs["loss/gc"] = loss_gc.item()
-        bound = self.mi_bound(b_hat_1, b_hat_2, z_1)
-        opt.step("G", loss_ori + bound.loss)
-
-        return {
-            "loss/d": loss_d.item(),
-            "loss/g_adv": loss_adv.item(),
-            "mi/jsd": bound.estimate.item(),
-            **logs,
+        a, b_hat_1, z_1 = out.a, out.b_fake[0], out.z[0]
+        terms = {
+            "adv": cfg.lambda_gan
+            * self.g_adversarial(self.D, [self.pair(a, f) for f in out.b_fake])
         }
+        if cfg.lambda_l1 > 0:
+            terms["l1"] = cfg.lambda_l1 * reconstruction_l1(b_hat_1, out.b)
+        if cfg.lambda_gc > 0:
+            terms["gc"] = cfg.lambda_gc * geometry_consistency_l1(self.G, a, z_1, b_hat_1)
+        bound = self.mi_bound(b_hat_1, out.extras["b_hat_2"], z_1)
+        out.extras["bound"] = bound
+        terms["mi"] = bound.loss
+        return terms
+
+    def probes(self, out: Translations) -> dict[str, float]:
+        return {"mi/jsd": out.extras["bound"].estimate.item()}

@@ -21,8 +21,10 @@ from companion.metrics.diversity import (
 from companion.metrics.evaluate import (
     METRICS,
     EvalConfig,
+    EvalContext,
     evaluate,
 )
+from companion.metrics.factors import matched_accuracy, stroke_properties
 from companion.metrics.fid import (
     ImageFeatures,
     InceptionFeatures,
@@ -61,9 +63,22 @@ from companion.metrics.oracle import (
     transferred_styles,
 )
 from companion.metrics.sampling import (
-    method_z_dim,
+    method_code_dim,
     sample_codes,
     sample_translations,
+)
+from companion.metrics.suite import (
+    FID,
+    KID,
+    METRIC_CLASSES,
+    DiversityMetric,
+    DomainFID,
+    Metric,
+    ModeCoverage,
+    NDBMetric,
+    SemanticAccuracy,
+    StyleConsistency,
+    register_metric,
 )
 from companion.metrics.weights import (
     KNOWN_WEIGHTS,
@@ -76,12 +91,24 @@ from companion.metrics.weights import (
 )
 
 __all__ = [
+    "FID",
+    "KID",
+    "METRIC_CLASSES",
+    "DiversityMetric",
+    "DomainFID",
+    "Metric",
+    "ModeCoverage",
+    "NDBMetric",
+    "SemanticAccuracy",
+    "StyleConsistency",
+    "register_metric",
     "ClassifierResult",
     "DIVERSITY_PROTOCOLS",
     "DiversityMeter",
     "DiversityProtocol",
     "DomainClassifier",
     "EvalConfig",
+    "EvalContext",
     "ImageFeatures",
     "InceptionFeatures",
     "KNOWN_WEIGHTS",
@@ -108,7 +135,8 @@ __all__ = [
     "gaussian_statistics",
     "kid_from_features",
     "label_accuracy",
-    "method_z_dim",
+    "matched_accuracy",
+    "method_code_dim",
     "mode_coverage",
     "nuisance_leakage",
     "pair_indices",
@@ -122,6 +150,7 @@ __all__ = [
     "style_recovery",
     "style_transfer",
     "style_transfer_chance",
+    "stroke_properties",
     "styles_of_samples",
     "styles_per_input",
     "to_uint8",

@@ -197,7 +197,7 @@ def diversity(
     """Sample a method's translations under a named protocol and measure their diversity.
 
     Args:
-        method: has ``translate(a, z)`` and ``cfg.z_dim``.
+        method: has ``translate(a, z)`` and ``code_dim``.
         a: (N, C, H, W) float in [-1, 1]: the inputs (the protocol's ``n_inputs`` is not enforced;
             the count used is recorded).
         distance: a pair distance; a :class:`~companion.metrics.lpips.PerceptualDistance` records

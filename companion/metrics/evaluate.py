@@ -1,20 +1,20 @@
 """One call that evaluates a method on a dataset and returns a JSON-able record.
 
-``evaluate(method, data, metrics=[...])`` draws translations (or samples), computes each requested
-metric and records, beside every value, the protocol, the backend or feature network, the weights'
-hashes and the sample counts, so that a number in a results file can be reproduced and is never
-compared with one computed another way.
-
-Every metric draws its codes from its own generator seeded with ``seed``, so a metric's value does
-not depend on which other metrics were requested.
+``evaluate(method, data, metrics=[...])`` builds each named metric (:mod:`companion.metrics.suite`)
+from an :class:`EvalContext`, lets it draw what it needs (translations, reference images), and
+records, beside every value, the protocol, the backend or feature network, the weights' hashes and
+the sample counts, so that a number in a results file can be reproduced and is never compared
+with one computed another way. A synthetic dataset carries its oracle (``data.oracle``), so no
+caller passes a style function by hand.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,39 +22,14 @@ import torch
 from torch import nn
 
 from companion.metrics.classifiers import ClassifierResult, DomainClassifier
-from companion.metrics.diversity import DIVERSITY_PROTOCOLS, diversity
-from companion.metrics.fid import (
-    ImageFeatures,
-    InceptionFeatures,
-    PixelFeatures,
-    extract_features,
-    fid_from_features,
-    kid_from_features,
-)
-from companion.metrics.lpips import build_lpips
-from companion.metrics.ndb import NDB
-from companion.metrics.oracle import (
-    label_accuracy,
-    mode_coverage,
-    style_consistency,
-    style_consistency_chance,
-    styles_of_samples,
-)
-from companion.metrics.sampling import method_z_dim, sample_codes, sample_translations
+from companion.metrics.fid import ImageFeatures
+from companion.metrics.sampling import method_code_dim, sample_translations
+from companion.metrics.suite import METRIC_CLASSES
 
-__all__ = ["METRICS", "EvalConfig", "evaluate"]
+__all__ = ["METRICS", "EvalConfig", "EvalContext", "evaluate"]
 
-METRICS = (
-    "fid",
-    "kid",
-    "domain_fid",
-    "ndb",
-    "diversity",
-    "mode_coverage",
-    "style_consistency",
-    "semantic_accuracy",
-)
-"""Metric names :func:`evaluate` understands."""
+METRICS = tuple(METRIC_CLASSES)
+"""Metric names :func:`evaluate` understands (the registry of :mod:`companion.metrics.suite`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +85,153 @@ class EvalConfig:
         )
 
 
+@dataclasses.dataclass
+class EvalContext:
+    """What one evaluation has, and the materials its metrics draw (cached when identical).
+
+    Attributes:
+        method: has ``translate(a, z)`` and ``code_dim`` (conditional), or ``sample(n)``.
+        data: dataset of dicts ``{"a", "b", "factors"}`` (inputs are the first ``n_inputs``
+            ``a``, references the ``b``) or ``{"x", "factors"}`` (unconditional).
+        cfg: sample counts and protocols.
+        seed: seed of every metric's codes and of NDB's k-means.
+        oracle: the target domain's oracle (default: ``data.oracle`` if the data has one).
+        features: FID/KID feature extractor (default: Inception, from local weights).
+        classifier: for ``semantic_accuracy`` and ``domain_fid``.
+        label_key: factor holding each input's class, for ``semantic_accuracy``.
+        weights_path: explicit folder or file for Inception / LPIPS weights.
+    """
+
+    method: Any
+    data: Sequence[dict]
+    cfg: EvalConfig
+    seed: int = 0
+    oracle: Any = None
+    features: ImageFeatures | None = None
+    classifier: ClassifierResult | DomainClassifier | None = None
+    label_key: str | None = None
+    weights_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.oracle is None:
+            self.oracle = getattr(self.data, "oracle", None)
+        # Every Method has both translate() and sample(); its ``conditional`` flag says which
+        # works. Plain objects are judged by which of the two they have.
+        self.conditional = getattr(self.method, "conditional", hasattr(self.method, "translate"))
+        self.device = _device(self.method)
+        self._samples: dict[int, torch.Tensor] = {}
+
+    @functools.cached_property
+    def real(self) -> torch.Tensor:
+        """Reference images (M, C, H, W): targets ``b``, or the unconditional data's images."""
+        key = (
+            "b"
+            if self.conditional
+            else getattr(getattr(self.method, "cfg", None), "image_key", "x")
+        )
+        n = len(self.data) if self.cfg.n_reference is None else self.cfg.n_reference
+        return _stack(self.data, key, n)
+
+    @functools.cached_property
+    def inputs(self) -> torch.Tensor:
+        """The first ``n_inputs`` sources (N, C, H, W), on the method's device."""
+        return _stack(self.data, "a", self.cfg.n_inputs).to(self.device)
+
+    @property
+    def code_dim(self) -> int:
+        return method_code_dim(self.method)
+
+    def samples(self, k: int) -> torch.Tensor:
+        """K translations of every input (N, K, C, H, W), codes from a generator at ``seed``."""
+        if k not in self._samples:
+            g = torch.Generator().manual_seed(self.seed)
+            self._samples[k] = sample_translations(
+                self.method, self.inputs, k, g, batch_size=self.cfg.batch_size
+            )
+        return self._samples[k]
+
+    def generated(self) -> torch.Tensor:
+        """The generated set for FID/KID/NDB (M, C, H, W) on the CPU."""
+        if self.conditional:
+            return self.samples(self.cfg.samples_per_input).flatten(0, 1).cpu()  # (N*K, ...)
+        with torch.random.fork_rng(devices="all" if torch.cuda.is_available() else []):
+            torch.manual_seed(self.seed)
+            return self.method.sample(self.cfg.n_inputs * self.cfg.samples_per_input).cpu()
+
+    def labels(self, key: str) -> torch.Tensor:
+        """The inputs' classes (N,) int64, from factor ``key``."""
+        n = min(self.cfg.n_inputs, len(self.data))
+        return torch.stack([torch.as_tensor(self.data[i]["factors"][key]) for i in range(n)]).long()
+
+    def classifier_model(self, metric: str) -> tuple[Any, dict[str, Any]]:
+        """The classifier and its description (key, test accuracy)."""
+        if self.classifier is None:
+            raise ValueError(f"metric {metric!r} needs classifier= (see train_classifier)")
+        if isinstance(self.classifier, ClassifierResult):
+            return self.classifier.model, self.classifier.describe()
+        return self.classifier, {"key": None, "test_accuracy": None}
+
+
+def evaluate(
+    method: Any,
+    data: Sequence[dict],
+    metrics: Sequence[str] = ("fid", "diversity"),
+    cfg: EvalConfig | None = None,
+    *,
+    seed: int = 0,
+    out_path: str | os.PathLike | None = None,
+    **resources: Any,
+) -> dict:
+    """Evaluate a translation method (``translate``) or a generator (``sample``) on a dataset.
+
+    Args:
+        method: a :class:`~companion.methods.base.Method` (or any object with ``translate(a, z)``
+            and ``code_dim``, or ``sample(n)``).
+        data: the test set; a synthetic one carries its ``oracle`` for the oracle metrics.
+        metrics: names from :data:`METRICS`.
+        cfg: sample counts and protocols (default :class:`EvalConfig`).
+        seed: seed of every metric's codes and of NDB's k-means.
+        out_path: write the record there as JSON (atomically) if given.
+        **resources: ``oracle``, ``features``, ``classifier``, ``label_key``, ``weights_path``
+            (see :class:`EvalContext`).
+
+    Returns:
+        A JSON-able dict with keys ``metrics`` (name -> record with ``value``, protocol,
+        backend and counts), ``seed``, ``method`` and ``config``.
+
+    Raises:
+        ValueError: for an unknown metric, or one whose requirement (an oracle, a classifier,
+            a label key, a translating method) is missing.
+    """
+    cfg = cfg or EvalConfig()
+    valid = {f.name for f in dataclasses.fields(EvalContext)} - {"method", "data", "cfg", "seed"}
+    if set(resources) - valid:
+        raise TypeError(
+            f"unknown resources {sorted(set(resources) - valid)}; valid: {sorted(valid)}"
+        )
+    unknown = sorted(set(metrics) - set(METRIC_CLASSES))
+    if unknown:
+        raise ValueError(f"unknown metrics {unknown}; choose from {list(METRIC_CLASSES)}")
+    ctx = EvalContext(method, data, cfg, seed, **resources)
+    ctx.real  # noqa: B018 - fail on a dataset without the reference key before any work
+    per_input = [m for m in metrics if METRIC_CLASSES[m].per_input]
+    if per_input and not ctx.conditional:
+        raise ValueError(
+            f"metrics {per_input} need a method with translate(a, z); "
+            f"{type(method).__name__} has none"
+        )
+    built = {name: METRIC_CLASSES[name].from_context(ctx) for name in metrics}
+    results = {}
+    for name, metric in built.items():
+        metric.feed(ctx)
+        results[name] = metric.compute()
+    record = {"metrics": results, "seed": seed, "method": type(method).__name__}
+    record["config"] = dataclasses.asdict(cfg)
+    if out_path is not None:
+        _write_json(record, Path(out_path))
+    return record
+
+
 def _stack(data: Sequence[dict], key: str, n: int) -> torch.Tensor:
     if len(data) == 0 or key not in data[0]:
         keys = list(data[0]) if len(data) else []
@@ -124,184 +246,8 @@ def _device(method: Any) -> torch.device:
     return torch.device("cpu")
 
 
-def _generated(method: Any, a: torch.Tensor | None, cfg: EvalConfig, seed: int) -> torch.Tensor:
-    """Translations (N * samples_per_input) or unconditional samples, on CPU."""
-    g = torch.Generator().manual_seed(seed)
-    if a is None:
-        with torch.random.fork_rng(devices="all" if torch.cuda.is_available() else []):
-            torch.manual_seed(seed)
-            return method.sample(cfg.n_inputs * cfg.samples_per_input).cpu()
-    b_hat = sample_translations(method, a, cfg.samples_per_input, g, batch_size=cfg.batch_size)
-    return b_hat.flatten(0, 1).cpu()  # (N*K, C, H, W)
-
-
-def _fid_kid(
-    names: set[str],
-    real: torch.Tensor,
-    fake: torch.Tensor,
-    extractor: ImageFeatures,
-    cfg: EvalConfig,
-    seed: int,
-) -> dict:
-    f_real = extract_features(real, extractor, cfg.batch_size)
-    f_fake = extract_features(fake, extractor, cfg.batch_size)
-    info = {**extractor.describe(), "n_real": len(real), "n_fake": len(fake)}
-    out = {}
-    if "fid" in names or "domain_fid" in names:
-        out["fid"] = {"value": fid_from_features(f_real, f_fake), **info}
-    if "kid" in names:
-        mean, std = kid_from_features(
-            f_real, f_fake, cfg.kid_subsets, cfg.kid_subset_size, seed=seed
-        )
-        size = min(cfg.kid_subset_size, len(real), len(fake))
-        out["kid"] = {"value": mean, "std": std, "subsets": cfg.kid_subsets, "subset_size": size}
-        out["kid"].update(info)
-    return out
-
-
-def _classifier(classifier: ClassifierResult | DomainClassifier | None, metric: str):
-    if classifier is None:
-        raise ValueError(f"metric {metric!r} needs classifier= (see train_classifier)")
-    if isinstance(classifier, ClassifierResult):
-        return classifier.model, classifier.describe()
-    return classifier, {"key": None, "test_accuracy": None}
-
-
-def evaluate(
-    method: Any,
-    data: Sequence[dict],
-    metrics: Sequence[str] = ("fid", "diversity"),
-    cfg: EvalConfig | None = None,
-    features: ImageFeatures | None = None,
-    style_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
-    n_styles: int | None = None,
-    classifier: ClassifierResult | DomainClassifier | None = None,
-    label_key: str | None = None,
-    weights_path: str | None = None,
-    seed: int = 0,
-    out_path: str | os.PathLike | None = None,
-) -> dict:
-    """Evaluate a translation method (``translate``) or a generator (``sample``) on a dataset.
-
-    Args:
-        method: has ``translate(a, z)`` and ``cfg.z_dim``, or ``sample(n)``.
-        data: dataset of dicts ``{"a", "b", "factors"}`` (paired/unpaired translation: inputs are
-            the first ``n_inputs`` ``a``, references the ``b``) or ``{"x", "factors"}``
-            (unconditional: references the ``x``).
-        metrics: names from :data:`METRICS`.
-        cfg: sample counts and protocols (default :class:`EvalConfig`).
-        features: FID/KID feature extractor; default Inception (needs its weights locally).
-        style_fn: oracle style of images, (M, C, H, W) -> (M,) long; for mode coverage and
-            style consistency.
-        n_styles: number of styles (recorded; checks labels).
-        classifier: for ``semantic_accuracy`` and ``domain_fid``.
-        label_key: factor name holding each input's class, for ``semantic_accuracy``.
-        weights_path: explicit folder or file for Inception / LPIPS weights.
-        seed: seed of every metric's codes and of NDB's k-means.
-        out_path: write the record there as JSON (atomically) if given.
-
-    Returns:
-        A JSON-able dict with keys ``metrics`` (name -> record with ``value``, protocol,
-        backend and counts), ``seed``, ``method`` and ``config``.
-
-    Raises:
-        ValueError: for an unknown metric, or one whose requirement (style_fn, classifier,
-            label_key, a translating method) is missing.
-    """
-    cfg = cfg or EvalConfig()
-    names = set(metrics)
-    unknown = names - set(METRICS)
-    if unknown:
-        raise ValueError(f"unknown metrics {sorted(unknown)}; choose from {list(METRICS)}")
-    # Every Method defines both translate() and sample(); its ``conditional`` flag says which one
-    # works. Plain objects are judged by which of the two they have.
-    conditional = getattr(method, "conditional", hasattr(method, "translate"))
-    device = _device(method)
-    ref_key = "b" if conditional else getattr(getattr(method, "cfg", None), "image_key", "x")
-    n_ref = len(data) if cfg.n_reference is None else cfg.n_reference
-    real = _stack(data, ref_key, n_ref)
-    a = _stack(data, "a", cfg.n_inputs).to(device) if conditional else None
-    per_input = {"diversity", "mode_coverage", "style_consistency", "semantic_accuracy"}
-    if not conditional and names & per_input:
-        raise ValueError(
-            f"metrics {sorted(names & per_input)} need a method with translate(a, z); "
-            f"{type(method).__name__} has none"
-        )
-    if names & {"mode_coverage", "style_consistency"} and style_fn is None:
-        raise ValueError("mode_coverage and style_consistency need style_fn= (oracle style)")
-    results: dict[str, dict] = {}
-
-    fake = _generated(method, a, cfg, seed) if names & {"fid", "kid", "domain_fid", "ndb"} else None
-    if names & {"fid", "kid"}:
-        extractor = features or InceptionFeatures(weights_path)
-        results.update(
-            _fid_kid(names & {"fid", "kid"}, real, fake, extractor.to(device), cfg, seed)
-        )
-    if "domain_fid" in names:
-        model, info = _classifier(classifier, "domain_fid")
-        extractor = model.as_features(info["key"] or "unnamed")
-        out = _fid_kid({"domain_fid"}, real, fake, extractor, cfg, seed)["fid"]
-        results["domain_fid"] = {**out, "classifier": info}
-    if "ndb" in names:
-        pixels = PixelFeatures(cfg.ndb_size, real.shape[1])
-        ndb = NDB(cfg.ndb_k, cfg.ndb_alpha, seed).fit(pixels(real))
-        record = ndb.score(pixels(fake)).to_dict()
-        results["ndb"] = {"value": record["ndb"], **record, "space": pixels.name}
-    if "diversity" in names:
-        distance = build_lpips(cfg.lpips_backend, weights_path, seed=seed).to(device)
-        g = torch.Generator().manual_seed(seed)
-        record = diversity(method, a, distance, DIVERSITY_PROTOCOLS[cfg.protocol], g)
-        results["diversity"] = record
-    if "mode_coverage" in names:
-        g = torch.Generator().manual_seed(seed)
-        samples = sample_translations(method, a, cfg.coverage_samples, g, batch_size=cfg.batch_size)
-        styles = styles_of_samples(samples, style_fn)
-        value = mode_coverage(styles, n_styles)
-        results["mode_coverage"] = {
-            "value": value,
-            "fraction": None if n_styles is None else value / n_styles,
-            "n_styles": n_styles,
-            "n_inputs": len(a),
-            "samples_per_input": cfg.coverage_samples,
-        }
-    if "style_consistency" in names:
-        g = torch.Generator().manual_seed(seed)
-        codes = sample_codes(cfg.consistency_codes, method_z_dim(method), g)
-        samples = sample_translations(method, a, codes=codes, batch_size=cfg.batch_size)
-        styles = styles_of_samples(samples, style_fn)  # (N, K): column j used code j
-        results["style_consistency"] = {
-            "value": style_consistency(styles),
-            "chance": style_consistency_chance(styles, seed=seed),
-            "n_inputs": len(a),
-            "n_codes": cfg.consistency_codes,
-        }
-    if "semantic_accuracy" in names:
-        model, info = _classifier(classifier, "semantic_accuracy")
-        if label_key is None:
-            raise ValueError("semantic_accuracy needs label_key= (the factor holding the class)")
-        labels = torch.stack(
-            [torch.as_tensor(data[i]["factors"][label_key]) for i in range(len(a))]
-        ).long()
-        g = torch.Generator().manual_seed(seed)
-        b_hat = sample_translations(method, a, 1, g, batch_size=cfg.batch_size)[:, 0]
-        predicted = model.to(device).predict(b_hat).cpu()
-        results["semantic_accuracy"] = {
-            "value": label_accuracy(predicted, labels),
-            "label_key": label_key,
-            "n_inputs": len(a),
-            "classifier": info,
-        }
-
-    record = {
-        "metrics": results,
-        "seed": seed,
-        "method": type(method).__name__,
-        "config": dataclasses.asdict(cfg),
-    }
-    if out_path is not None:
-        path = Path(out_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(record, indent=2))
-        os.replace(tmp, path)
-    return record
+def _write_json(record: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2))
+    os.replace(tmp, path)

@@ -1,8 +1,9 @@
 """Drawing many translations per input: the raw material of diversity and mode-coverage metrics.
 
-A conditional method has ``translate(a, z=None) -> b_hat`` and ``cfg.z_dim``; an unconditional one
-has ``sample(n) -> x``. These helpers draw codes from N(0, I) with an explicit generator (library
-code never touches the global RNG) and lay the outputs out as (N inputs, K samples, C, H, W).
+A conditional method has ``translate(a, z=None) -> b_hat`` and ``code_dim`` (the
+:class:`~companion.methods.base.Method` contract); an unconditional one has ``sample(n) -> x``.
+These helpers draw codes from N(0, I) with an explicit generator (library code never touches the
+global RNG) and lay the outputs out as (N inputs, K samples, C, H, W).
 """
 
 from __future__ import annotations
@@ -13,22 +14,22 @@ from typing import Any
 
 import torch
 
-__all__ = ["method_z_dim", "sample_codes", "sample_translations"]
+__all__ = ["method_code_dim", "sample_codes", "sample_translations"]
 
 
-def method_z_dim(method: Any) -> int:
-    """The size of a method's code, read from ``method.cfg.z_dim``.
+def method_code_dim(method: Any) -> int:
+    """The size D of a method's code: its ``code_dim`` (the Method contract).
 
     Raises:
-        TypeError: if the method has no ``cfg.z_dim``.
+        TypeError: if the method has no integer ``code_dim``.
     """
-    z_dim = getattr(getattr(method, "cfg", None), "z_dim", None)
-    if not isinstance(z_dim, int):
+    code_dim = getattr(method, "code_dim", None)
+    if isinstance(code_dim, bool) or not isinstance(code_dim, int):
         raise TypeError(
-            f"{type(method).__name__} has no integer cfg.z_dim; pass codes explicitly or give the "
-            "method a Config with z_dim"
+            f"{type(method).__name__} has no integer code_dim; pass codes explicitly or "
+            "implement companion.methods.base.Method's contract"
         )
-    return z_dim
+    return code_dim
 
 
 def sample_codes(
@@ -84,7 +85,7 @@ def sample_translations(
     what style consistency needs.
 
     Args:
-        method: has ``translate(a, z)`` and ``cfg.z_dim``.
+        method: has ``translate(a, z)`` and ``code_dim``.
         a: (N, C, H, W) float in [-1, 1], inputs.
         n_samples: K, when ``codes`` is None.
         generator: for the codes.
@@ -102,7 +103,7 @@ def sample_translations(
         if n_samples is None or n_samples < 1:
             raise ValueError(f"pass n_samples >= 1 or codes, got n_samples={n_samples}")
         k = n_samples
-        z = sample_codes(n * k, method_z_dim(method), generator, a.device)  # (N*K, D)
+        z = sample_codes(n * k, method_code_dim(method), generator, a.device)  # (N*K, D)
     else:
         k = codes.shape[0]
         z = codes.to(a.device).unsqueeze(0).expand(n, -1, -1).reshape(n * k, -1)  # (N*K, D)

@@ -86,13 +86,13 @@ def test_encoder_gets_no_gradient_from_the_latent_loss():
     torch.manual_seed(0)
     model = BicycleGAN(BicycleGANConfig.smoke())
     a, b = paired_batch(4)["a"], paired_batch(4)["b"]
-    terms = model.generator_losses(model.forward_cycles(a, b))
+    terms = model.generator_terms(*model.cycles(a, b))
     terms["latent"].backward()
     assert all(p.grad is None for p in model.E.parameters())
     assert sum(p.grad.abs().sum() for p in model.G.parameters() if p.grad is not None) > 0
     # ... while the cVAE-GAN terms do train E
     model.zero_grad(set_to_none=True)
-    terms = model.generator_losses(model.forward_cycles(a, b))
+    terms = model.generator_terms(*model.cycles(a, b))
     (terms["l1"] + terms["kl"]).backward()
     assert sum(p.grad.abs().sum() for p in model.E.parameters() if p.grad is not None) > 0
 
@@ -106,11 +106,11 @@ def test_training_step_order_and_terms():
     expected = {
         "loss/d",
         "loss/g",
-        "loss/gan_vae",
-        "loss/gan_lr",
-        "loss/l1",
-        "loss/kl",
-        "loss/latent",
+        "loss/g_adv",
+        "loss/g_adv2",
+        "loss/g_l1",
+        "loss/g_kl",
+        "loss/g_latent",
     }
     assert set(logs) == expected
     assert all(isinstance(v, float) and v == v for v in logs.values())
@@ -131,13 +131,16 @@ def test_errors():
     model = BicycleGAN(BicycleGANConfig.smoke())
     batch = paired_batch(3)
     with pytest.raises(ValueError, match="must be even"):
-        model.forward_cycles(batch["a"], batch["b"])
+        model.cycles(batch["a"], batch["b"])
     with pytest.raises(ValueError, match="z_dim must be > 0"):
         build_method("bicyclegan", "smoke", ["z_dim=0"])
 
 
 def test_same_d_option_and_mode_seeking():
-    model = build_method("bicyclegan", "smoke", ["use_same_d=true", "lambda_ms=1"])
+    from companion.methods.msgan import ModeSeeking
+
+    cfg = BicycleGANConfig.smoke().with_overrides(["use_same_d=true"])
+    model = BicycleGAN(cfg, terms=[ModeSeeking(1.0)])
     assert model.D2 is None
     opt = RecordingStepper(model.configure_optimizers())
-    assert "loss/ms" in model.training_step(paired_batch(4), 0, opt)
+    assert "loss/g_ms" in model.training_step(paired_batch(4), 0, opt)

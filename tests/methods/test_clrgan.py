@@ -21,7 +21,7 @@ def test_training_step_updates_g_and_e():
     batch = load_dataset("shapes", resolution=32, size=8).batch(range(4))
     before = [p.detach().clone() for p in model.E.parameters()]
     logs = model.training_step(batch, 0, Stepper(model.configure_optimizers()))
-    assert {"loss/latent", "loss/l1", "mi/latent_bound"} <= set(logs)
+    assert {"loss/g_latent", "loss/g_l1", "mi/latent_bound"} <= set(logs)
     assert any(not torch.equal(a, b) for a, b in zip(before, model.E.parameters()))
     assert model.encode(batch["b"]).shape == (4, 8)
 

@@ -11,9 +11,8 @@ from companion.methods.infogan import (
     InfoGAN,
     InfoGANConfig,
     as_channels,
-    matched_accuracy,
-    stroke_properties,
 )
+from companion.metrics import matched_accuracy, stroke_properties
 from companion.nets.infogan import InfoGANDiscriminator, InfoGANGenerator, QOutput
 from companion.train import Stepper
 

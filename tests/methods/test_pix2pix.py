@@ -4,8 +4,10 @@ import pytest
 import torch
 from stepping import RecordingStepper, paired_batch
 
+from companion.config import DatasetFacts
 from companion.methods.base import build_method, get_method
-from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig, source_and_target
+from companion.methods.msgan import ModeSeeking
+from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig
 
 
 def test_presets_keep_paper_values():
@@ -50,7 +52,7 @@ def test_training_step_updates_d_then_g_and_returns_floats():
     before = [p.clone() for p in model.G.parameters()]
     logs = model.training_step(paired_batch(), 0, opt)
     assert opt.calls == ["D", "G"]
-    assert set(logs) == {"loss/d", "loss/g", "loss/gan", "loss/l1"}
+    assert set(logs) == {"loss/d", "loss/g", "loss/g_adv", "loss/g_l1"}
     assert all(isinstance(v, float) for v in logs.values())
     assert any(not torch.equal(p, q) for p, q in zip(before, model.G.parameters()))
 
@@ -72,26 +74,29 @@ def test_deterministic_pix2pix_has_no_code():
     a = paired_batch(2)["a"]
     assert torch.equal(model.translate(a), model.translate(a))
     opt = RecordingStepper(model.configure_optimizers())
-    assert set(model.training_step(paired_batch(), 0, opt)) >= {"loss/l1"}
+    assert set(model.training_step(paired_batch(), 0, opt)) >= {"loss/g_l1"}
 
 
-def test_mode_seeking_term_is_logged_when_on():
-    model = build_method("pix2pix", "smoke", ["lambda_ms=1"])
+def test_mode_seeking_joins_through_the_term_hook():
+    model = Pix2Pix(Pix2PixConfig.smoke(), terms=[ModeSeeking(1.0)])
     opt = RecordingStepper(model.configure_optimizers())
-    assert "loss/ms" in model.training_step(paired_batch(), 0, opt)
+    assert "loss/g_ms" in model.training_step(paired_batch(), 0, opt)
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="direction must be"):
-        source_and_target(paired_batch(), "AtoC")
+    model = Pix2Pix(Pix2PixConfig.smoke())
     with pytest.raises(KeyError, match="needs 'a' and 'b'"):
-        source_and_target({"x": 1}, "AtoB")
+        model.unpack({"x": 1})
+    with pytest.raises(ValueError, match=r"configured for \(3, 32, 32\).*resolution=32"):
+        model.unpack(paired_batch(size=16))
     with pytest.raises(ValueError, match="gan_loss must be"):
         build_method("pix2pix", "smoke", ["gan_loss=wgan-gp"])
     with pytest.raises(ValueError, match="generator must be"):
         build_method("pix2pix", "smoke", ["generator=vit"])
     with pytest.raises(ValueError, match="needs codes"):
-        build_method("pix2pix", "smoke", ["z_dim=0", "lambda_ms=1"])
+        Pix2Pix(Pix2PixConfig.smoke().with_overrides(["z_dim=0"]), terms=[ModeSeeking(1.0)])
+    with pytest.raises(KeyError, match="unknown config key 'lambda_ms'"):
+        build_method("pix2pix", "smoke", ["lambda_ms=1"])
 
 
 def test_resnet_generator_option():
@@ -99,8 +104,9 @@ def test_resnet_generator_option():
     assert model.translate(paired_batch(1)["a"]).shape == (1, 3, 32, 32)
 
 
-def test_for_dataset_takes_the_direction_of_the_registry():
-    assert Pix2PixConfig.paper().for_dataset("maps").direction == "AtoB"  # aerial -> map
-    assert Pix2PixConfig.paper().for_dataset("facades").direction == "BtoA"  # labels -> photo
+def test_for_dataset_sets_only_the_dataset():
     cpu = Pix2PixConfig.cpu()
-    assert cpu.for_dataset("shapes_edges") == dataclasses.replace(cpu, dataset="shapes_edges")
+    facts = DatasetFacts("shapes_edges", paired=True)
+    assert cpu.for_dataset(facts) == dataclasses.replace(cpu, dataset="shapes_edges")
+    with pytest.raises(TypeError, match="dataset_facts"):
+        cpu.for_dataset("shapes_edges")

@@ -1,5 +1,3 @@
-import dataclasses
-
 import pytest
 import torch
 
@@ -18,17 +16,12 @@ def l1(u, v):
     return (u - v).abs().mean((1, 2, 3))
 
 
-@dataclasses.dataclass
-class _Cfg:
-    z_dim: int = 3
-
-
 class CodeTint(torch.nn.Module):
     """Adds a code-dependent tint; with scale 0 it ignores the code."""
 
     def __init__(self, scale):
         super().__init__()
-        self.cfg, self.scale = _Cfg(), scale
+        self.code_dim, self.scale = 3, scale
 
     def translate(self, a, z=None):
         return (a + self.scale * torch.tanh(z)[:, :, None, None]).clamp(-1, 1)

@@ -1,9 +1,9 @@
-import dataclasses
 import json
 
 import pytest
 import torch
 
+from companion.data import Oracle
 from companion.metrics.classifiers import train_classifier
 from companion.metrics.evaluate import EvalConfig, evaluate
 from companion.metrics.fid import PixelFeatures
@@ -11,17 +11,12 @@ from companion.metrics.fid import PixelFeatures
 K = 4
 
 
-@dataclasses.dataclass
-class _Cfg:
-    z_dim: int = 2
-
-
 class CodeColour(torch.nn.Module):
     """b_hat = a with its colour channel chosen by the code's quadrant (4 styles)."""
 
     def __init__(self):
         super().__init__()
-        self.cfg = _Cfg()
+        self.code_dim = 2
         self.dummy = torch.nn.Parameter(torch.zeros(()))
 
     def translate(self, a, z=None):
@@ -33,6 +28,9 @@ class CodeColour(torch.nn.Module):
 
 def style_fn(x):
     return ((x[:, 0].mean((1, 2)) + 0.5) * (K - 1)).round().long().clamp(0, K - 1)
+
+
+ORACLE = Oracle(style_fn, K)
 
 
 class Sampler(torch.nn.Module):
@@ -88,8 +86,7 @@ def test_evaluate_conditional_records_everything(tmp_path):
         ],
         cfg=SMALL,
         features=PixelFeatures(4),
-        style_fn=style_fn,
-        n_styles=K,
+        oracle=ORACLE,
         classifier=clf,
         label_key="kind",
         out_path=out,
@@ -108,9 +105,9 @@ def test_evaluate_conditional_records_everything(tmp_path):
 
 
 def test_evaluate_is_reproducible_per_metric():
-    r1 = evaluate(CodeColour(), _data(), ["mode_coverage"], cfg=SMALL, style_fn=style_fn)
+    r1 = evaluate(CodeColour(), _data(), ["mode_coverage"], cfg=SMALL, oracle=ORACLE)
     r2 = evaluate(
-        CodeColour(), _data(), ["style_consistency", "mode_coverage"], cfg=SMALL, style_fn=style_fn
+        CodeColour(), _data(), ["style_consistency", "mode_coverage"], cfg=SMALL, oracle=ORACLE
     )
     assert r1["metrics"]["mode_coverage"] == r2["metrics"]["mode_coverage"]
 
@@ -124,8 +121,10 @@ def test_evaluate_unconditional():
 def test_evaluate_errors(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="unknown metrics \\['is'\\]"):
         evaluate(CodeColour(), _data(), ["is"])
-    with pytest.raises(ValueError, match="need style_fn"):
+    with pytest.raises(ValueError, match="needs oracle"):
         evaluate(CodeColour(), _data(), ["mode_coverage"], cfg=SMALL)
+    with pytest.raises(TypeError, match="unknown resources \\['style_fn'\\]"):
+        evaluate(CodeColour(), _data(), ["mode_coverage"], cfg=SMALL, style_fn=style_fn)
     with pytest.raises(ValueError, match="needs classifier="):
         evaluate(CodeColour(), _data(), ["semantic_accuracy"], cfg=SMALL)
     with pytest.raises(ValueError, match="need a method with translate"):

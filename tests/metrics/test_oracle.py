@@ -1,5 +1,3 @@
-import dataclasses
-
 import pytest
 import torch
 
@@ -22,15 +20,10 @@ from companion.metrics.sampling import sample_translations
 K = 8
 
 
-@dataclasses.dataclass
-class _Cfg:
-    z_dim: int = 4
-
-
 class ConstantStyle(torch.nn.Module):
     """Always paints style 3: a generator that ignores its code."""
 
-    cfg = _Cfg()
+    code_dim = 4
 
     def translate(self, a, z=None):
         return torch.full_like(a, style_value(3))
@@ -39,7 +32,7 @@ class ConstantStyle(torch.nn.Module):
 class CyclingStyle(torch.nn.Module):
     """Paints styles 0, 1, ..., K-1, 0, ... in call order, whatever the code."""
 
-    cfg = _Cfg()
+    code_dim = 4
 
     def __init__(self):
         super().__init__()
@@ -54,7 +47,7 @@ class CyclingStyle(torch.nn.Module):
 class CodeStyle(torch.nn.Module):
     """Style decided by the code alone (the sign pattern of its first 3 entries)."""
 
-    cfg = _Cfg()
+    code_dim = 4
 
     def translate(self, a, z=None):
         styles = ((z[:, :3] > 0).long() * torch.tensor([1, 2, 4])).sum(1)
@@ -139,7 +132,7 @@ def test_errors():
         mode_coverage(torch.tensor([[0, 9]]), n_styles=8)
     with pytest.raises(ValueError, match="n_samples >= 1 or codes"):
         sample_translations(CodeStyle(), _inputs())
-    with pytest.raises(TypeError, match="no integer cfg.z_dim"):
+    with pytest.raises(TypeError, match="no integer code_dim"):
         sample_translations(torch.nn.Identity(), _inputs(), n_samples=2)
     with pytest.raises(ValueError, match="features have 3 rows but labels 2"):
         probe_accuracy(torch.zeros(3, 2), torch.zeros(2))
