@@ -12,6 +12,7 @@ from companion.data.api import (
     load_dataset,
     save_sample_grid,
 )
+from companion.data.check import DatasetCheck, check_dataset
 from companion.data.fetch import fetch
 from companion.data.folders import DomainFolders, PairedFolder, UnpairedFolders, read_image
 from companion.data.registry import REGISTRY, DatasetInfo, dataset_info, expected_layout
@@ -31,6 +32,7 @@ __all__ = [
     "SCENE_CLASSES",
     "SYNTHETIC",
     "BiasedDataset",
+    "DatasetCheck",
     "DatasetInfo",
     "DigitsDataset",
     "DomainFolders",
@@ -43,6 +45,7 @@ __all__ = [
     "UnpairedFolders",
     "UnpairedShapes",
     "biased",
+    "check_dataset",
     "dataset_info",
     "expected_layout",
     "fetch",
