@@ -3,7 +3,9 @@
 Also: macOS's ``._*`` and ``.DS_Store`` files are skipped wherever image folders are listed.
 """
 
+import io
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,18 @@ def test_macos_leftovers_are_skipped_in_domain_folders(tmp_path):
         )
     ds = load_dataset("afhq", root=tmp_path, resolution=8)
     assert ds.domains == ["cat"] and len(ds) == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
+    root = str(FIXTURES / "datasets")
+    assert main(["data", "check", "facades", "--root", root]) == 0
+    assert capsys.readouterr().err == ""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["data", "check", "facades", "--root", root]) == 0
+    assert "facades: 100%" in terminal.getvalue() and "3/3" in terminal.getvalue()

@@ -3,8 +3,10 @@
 Through ``companion data fetch`` against the local server of conftest.py (no internet).
 """
 
+import io
 import json
 import shutil
+import sys
 from pathlib import Path
 
 from companion.cli import main
@@ -100,3 +102,16 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(server, tmp_path, capsys)
     captured = capsys.readouterr()
     assert captured.err == ""  # before: "tiny_unpaired.zip:   0%|..." drawn into logs
     assert captured.out == f"tiny is in {tmp_path / 'd' / 'tiny'}\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal(server, tmp_path, monkeypatch):
+    _, url, _ = server
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert _fetch(tmp_path / "d", f"{url}/tiny_unpaired.zip") == 0
+    assert "tiny_unpaired.zip: 100%" in terminal.getvalue()
