@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list methods, datasets and presets")
     p.set_defaults(func=_list)
 
-    p = sub.add_parser("data", help="fetch or show datasets")
+    p = sub.add_parser("data", help="fetch, show or check datasets")
     data_sub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     q = data_sub.add_parser(
         "fetch", help="download a real dataset (the only command that downloads anything)"
@@ -166,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--resolution", type=int, default=64)
     q.add_argument("--seed", type=int, default=0)
     q.set_defaults(func=_data_show)
+    q = data_sub.add_parser(
+        "check", help="open every image of a dataset once and list all problems (exit 2 if any)"
+    )
+    q.add_argument("name")
+    q.add_argument("--root", required=True, help="folder holding the dataset")
+    q.set_defaults(func=_data_check)
     return parser
 
 
@@ -375,6 +381,19 @@ def _data_show(args: argparse.Namespace) -> int:
     out = Path(args.out or f"{args.name}.png")
     save_sample_grid(args.name, out, root=args.root, resolution=args.resolution, seed=args.seed)
     print(f"wrote {out}")
+    return 0
+
+
+def _data_check(args: argparse.Namespace) -> int:
+    from companion.data import check_dataset
+
+    report = check_dataset(args.name, args.root)
+    for line in report.problems + [f"note: {n}" for n in report.notes]:
+        print(line)
+    if report.problems:
+        print(f"companion data: error: {report.summary()} (listed above)", file=sys.stderr)
+        return 2
+    print(report.summary())
     return 0
 
 

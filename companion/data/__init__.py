@@ -12,6 +12,7 @@ from companion.data.api import (
     load_dataset,
     save_sample_grid,
 )
+from companion.data.check import DatasetCheck, check_dataset
 from companion.data.fetch import fetch
 from companion.data.folders import DomainFolders, PairedFolder, UnpairedFolders, read_image
 from companion.data.registry import (
@@ -40,6 +41,7 @@ __all__ = [
     "SYNTHETIC",
     "SYNTHETIC_FACTS",
     "BiasedDataset",
+    "DatasetCheck",
     "DatasetInfo",
     "DigitsDataset",
     "DomainFolders",
@@ -53,6 +55,7 @@ __all__ = [
     "UnpairedFolders",
     "UnpairedShapes",
     "biased",
+    "check_dataset",
     "dataset_facts",
     "dataset_info",
     "describe_dataset",

@@ -6,11 +6,17 @@ else in the package touches the network. The steps never leave a half-written da
 1. download to ``DIR/ARCHIVE.part``, resuming with an HTTP Range request if a partial file is
    there;
 2. check its sha256 against the caller's, the registry's, or the one recorded in
-   ``DIR/companion-data.lock.json`` on the first fetch (trust on first use); a mismatch deletes
-   the download and raises;
+   ``DIR/companion-data.lock.json`` by an earlier successful fetch (trust on first use); a
+   mismatch deletes the download and raises;
 3. extract into a temporary folder inside ``DIR``, refusing absolute paths, ``..`` components,
-   links that point outside the folder and special files;
-4. rename the result to ``DIR/NAME`` (one atomic rename) and delete the archive.
+   links that point outside the folder and special files; a refused or broken archive is
+   deleted with the temporary folder, and nothing is installed or recorded;
+4. rename the result to ``DIR/NAME`` (one atomic rename), and only then record the archive's
+   sha256 in the lock file and delete the archive.
+
+To start over after a refused download, delete the dataset's entry in the lock file (or pass
+``--sha256``) and run the command again; a failed fetch leaves no archive behind, only a
+``.part`` file of an interrupted download, which the next run resumes.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import logging
 import os
 import shutil
 import stat
+import sys
 import tarfile
 import tempfile
 import urllib.error
@@ -90,6 +97,7 @@ def _download(url: str, part: Path, progress: bool, timeout: float) -> None:
                 unit_scale=True,
                 desc=part.name[:-5],
                 disable=not progress,
+                file=sys.stderr,
             ) as bar,
         ):
             for block in iter(lambda: response.read(_CHUNK), b""):
@@ -172,9 +180,28 @@ def _record(root: Path, name: str, url: str, digest: str) -> None:
 
 def _install(extracted: Path, dest: Path) -> None:
     """Move the extraction to ``dest``; an archive holding one top folder gives that folder."""
-    entries = [p for p in extracted.iterdir() if p.name != "__MACOSX"]
+    entries = [
+        p for p in extracted.iterdir() if p.name != "__MACOSX" and not p.name.startswith(".")
+    ]
     source = entries[0] if len(entries) == 1 and entries[0].is_dir() else extracted
     os.replace(source, dest)
+
+
+def _mismatch(name: str, url: str, root: Path, expected: str, digest: str, pinned: bool) -> str:
+    """The message for a download whose sha256 differs from the one expected."""
+    message = (
+        f"checksum mismatch for {url}: expected sha256 {expected}, got {digest}; the download "
+        "was deleted."
+    )
+    if pinned:  # from the caller or the registry
+        return message + " Run the command again, or check the source if it keeps happening."
+    entry = _lock(root).get(name, {})
+    return (
+        f"{message} {expected} was recorded in {root / LOCK_FILE} by the fetch of "
+        f"{entry.get('url', '?')} on {entry.get('fetched', '?')}. If you trust the new "
+        f"archive, delete the {name!r} entry of that file (or pass --sha256 {digest}) and run "
+        "the command again."
+    )
 
 
 def fetch(
@@ -183,7 +210,7 @@ def fetch(
     *,
     url: str | None = None,
     sha256: str | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
     timeout: float = 60.0,
     keep_archive: bool = False,
 ) -> Path:
@@ -194,7 +221,7 @@ def fetch(
         root: folder that will hold ``root/name`` (created if missing).
         url: override the registry's URL (a mirror, or a local server in tests).
         sha256: expected hex digest; default the registry's, else the lock file's.
-        progress: show a tqdm progress bar.
+        progress: show a tqdm progress bar on stderr (default: only when stderr is a terminal).
         timeout: seconds to wait on the network.
         keep_archive: keep ``root/ARCHIVE`` after extraction.
 
@@ -203,8 +230,8 @@ def fetch(
 
     Raises:
         ValueError: for a name that is neither in the registry nor given a ``url``.
-        RuntimeError: for a network failure, a checksum mismatch (the download is deleted) or an
-            unsafe archive member (nothing is installed).
+        RuntimeError: for a network failure, a checksum mismatch (the download is deleted), or
+            an unsafe or broken archive (it is deleted; nothing is installed or recorded).
     """
     root = Path(root).expanduser()
     info = REGISTRY.get(name)
@@ -227,26 +254,36 @@ def fetch(
     archive = root / (Path(urllib.parse.urlparse(url).path).name or f"{name}.archive")
     part = archive.with_name(archive.name + ".part")
     if not archive.exists():
-        _download(url, part, progress, timeout)
+        _download(url, part, sys.stderr.isatty() if progress is None else progress, timeout)
         os.replace(part, archive)
-    expected = sha256 or (info.sha256 if info else None) or _lock(root).get(name, {}).get("sha256")
+    pinned = sha256 or (info.sha256 if info else None)
+    expected = pinned or _lock(root).get(name, {}).get("sha256")
     digest = sha256_of(archive)
     if expected is not None and digest != expected.lower():
         archive.unlink()
-        raise RuntimeError(
-            f"checksum mismatch for {url}: expected sha256 {expected}, got "
-            f"{digest}; the download was deleted. Run the command again, or "
-            f"check the source if it keeps happening."
-        )
-    if expected is None:
-        logger.info("no published sha256 for %s; recording %s in %s", name, digest, LOCK_FILE)
-    _record(root, name, url, digest)
+        raise RuntimeError(_mismatch(name, url, root, expected, digest, pinned is not None))
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-extract-", dir=root))
     try:
         safe_extract(archive, tmp)
         _install(tmp, dest)
+    except (
+        RuntimeError,
+        ValueError,
+        OSError,
+        EOFError,
+        tarfile.TarError,
+        zipfile.BadZipFile,
+    ) as err:
+        archive.unlink(missing_ok=True)
+        raise RuntimeError(
+            f"{err}; {archive.name} was deleted and nothing was installed or recorded as "
+            f"trusted. Fetch it from a source you trust (--url), then run the command again"
+        ) from err
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    if expected is None:
+        logger.info("no published sha256 for %s; recording %s in %s", name, digest, LOCK_FILE)
+    _record(root, name, url, digest)  # trusted only after a verified, complete extraction
     if not keep_archive:
         archive.unlink()
     return dest

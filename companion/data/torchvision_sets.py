@@ -7,6 +7,7 @@ runs ``companion data fetch mnist --root DIR``).
 from __future__ import annotations
 
 import os
+import shlex
 from typing import Any
 
 import torch
@@ -45,7 +46,7 @@ def torchvision_dataset(name: str, root: str | os.PathLike, split: str, download
         raise FileNotFoundError(
             f"{name} not found under {root} ({err}); expected the layout of "
             f"torchvision.datasets.{type_name(name)}. Download it with "
-            f"`companion data fetch {name} --root {root}`."
+            f"`companion data fetch {name} --root {shlex.quote(str(root))}`."
         ) from err
     raise ValueError(f"unknown torchvision dataset {name!r}; choose one of {TORCHVISION_DATASETS}")
 
