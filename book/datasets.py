@@ -11,7 +11,7 @@
 # %% [markdown]
 # # Datasets
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/book/datasets.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/book/datasets.ipynb)
 
 # %%
 # Colab: install the companion package (does nothing elsewhere).
@@ -79,7 +79,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # | `digits` | paired (or unpaired) | `a` MNIST-like, `b` SVHN-like, `y` | `label`, `digit`, `dx`, `dy`, `left`, `right`, `fg_hue`, `background_hue`, ... |
 # | `scenes` | three modalities of one view | `rgb`, `depth`, `seg`, `instances` | `horizon`, `sky_hue`, `ground_hue`, per object `object_class`, `object_depth`, ... |
 #
-# ### Shapes
+# ## Shapes
 #
 # The source $a$ is the mask of a circle, square, triangle or plus sign at a random position,
 # size and angle; the target $b$ is the same shape painted in one of $K = 8$ styles (by default 8
@@ -94,7 +94,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # styles), and more than 99% accurate under Gaussian noise of standard deviation 0.1 (measured
 # 100% on 1,000 samples). Without a mask it estimates the foreground from the border colour.
 #
-# ### Unpaired shapes
+# ## Unpaired shapes
 #
 # `shapes_season` mimics summer/winter: both domains draw the same shapes, positions and sizes;
 # domain A paints them red, green, yellow or orange, domain B blue, magenta, cyan or white. A
@@ -103,7 +103,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # while position, size and angle are the content to keep. Factors are nested per domain,
 # `factors["a"]` and `factors["b"]`, and each domain has its own oracle (`ds.domain_b.style_of`).
 #
-# ### Digits
+# ## Digits
 #
 # scikit-learn's 1,797 bundled handwritten digits (no download), upscaled to white-on-black
 # strokes, are the MNIST-like source. The SVHN-like target re-renders the same digit in a colour
@@ -111,7 +111,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # of two neighbouring digits. Digits 0-1436 serve the training split, the last 360 the test split.
 # The label is kept (`y`, `factors["label"]`); `paired=False` draws the target independently.
 #
-# ### Scenes
+# ## Scenes
 #
 # A camera over a ground plane under a sky, with one to three spheres, boxes or cones standing on
 # the ground. Ground at image height $y$ below the horizon $y_h$ lies at distance
@@ -120,7 +120,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # from the same composite, so they agree exactly with the object masks (`instances`): the zero-pair
 # setting where each modality can be translated into any other.
 #
-# ### Bias as a knob
+# ## Bias as a knob
 #
 # `companion.data.biased(ds, attribute="background_hue", strength=0.9)` correlates a nuisance
 # attribute with the domain (unpaired data), the label (digits) or the style (paired shapes):
@@ -128,7 +128,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # original data; `strength=1` makes the background reveal the class. A model that leaks the
 # nuisance into what it should preserve shows it in the leakage metric.
 #
-# ### Single-domain use
+# ## Single-domain use
 #
 # `companion.data.single_domain(ds, key="b")` turns any of these into unconditional data
 # `{"x", "y", "factors"}` for GANs trained on images (`y` is the label or the style).
