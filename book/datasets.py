@@ -46,27 +46,61 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # ## Synthetic domains
 #
-# Eight samples of each synthetic domain at 32x32, one row per image entry (made when the site is
-# built, by the same function as `companion data show NAME`):
+# Eight samples of each synthetic domain at 32x32, one row per image entry, named on the left
+# (made when the site is built, by the same function as `companion data show NAME`):
 
 # %% tags=["hide-input"]
 import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import torch
 
-from companion.data import save_sample_grid
+from companion.data import load_dataset, save_sample_grid
+from companion.viz import FIGURE_WIDTH
 
-names = ["shapes", "shapes_edges", "shapes_season", "shapes_species", "digits", "scenes"]
+names = [
+    "shapes",
+    "shapes_edges",
+    "shapes_season",
+    "shapes_species",
+    "digits",
+    "scenes",
+]
+
+
+def image_keys(name):
+    """The image entries of a sample: the rows of its grid, in order."""
+    sample = load_dataset(name, resolution=32)[0]
+    return [
+        key
+        for key, value in sample.items()
+        if isinstance(value, torch.Tensor) and value.dim() in (2, 3)
+    ]
+
+
+rows = {name: image_keys(name) for name in names}
+height = 0.75 * sum(map(len, rows.values())) + 0.3 * len(names)  # inches
+fig, axes = plt.subplots(
+    len(names),
+    1,
+    figsize=(FIGURE_WIDTH, height),
+    gridspec_kw={"height_ratios": [len(keys) for keys in rows.values()]},
+)
 with tempfile.TemporaryDirectory() as tmp:
-    fig, axes = plt.subplots(len(names), 1, figsize=(7, 2.2 * len(names)))
-    for ax, name in zip(axes, names):
-        path = save_sample_grid(name, Path(tmp) / f"{name}.png", n=8, resolution=32)
-        ax.imshow(plt.imread(path))
-        ax.set_title(name, fontsize=10)
-        ax.set_axis_off()
-    plt.tight_layout()
-    plt.show()
+    for ax, (name, keys) in zip(axes, rows.items()):
+        path = Path(tmp) / f"{name}.png"
+        save_sample_grid(name, path, n=8, resolution=32)
+        picture = plt.imread(path)
+        ax.imshow(picture)
+        row_height = picture.shape[0] / len(keys)
+        ax.set_yticks([(i + 0.5) * row_height for i in range(len(keys))], keys)
+        ax.set_xticks([])
+        ax.tick_params(length=0, labelsize=10)
+        ax.spines[:].set_visible(False)
+        ax.set_title(name, fontsize=10, loc="left")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 #
