@@ -663,15 +663,23 @@ def test_notation_page_has_typeset_math(browser, base_url):
     )
 
 
-def _full_page_png(driver) -> bytes:
+def _full_page_png(driver, max_height: int = 8000) -> bytes:
+    """The page from its top, as tall as its content (at most ``max_height`` px), as a PNG.
+
+    The window is made as tall as the page for the shot: Chromium's `captureBeyondViewport` on
+    a page much taller than the window paints the fixed sidebar and the article misplaced.
+    """
     import base64
 
-    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000)}
-    shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot",
-        {"format": "png", "captureBeyondViewport": True, "clip": {**clip, "scale": 1}},
-    )
+    width = driver.execute_script("return window.innerWidth")
+    height = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]["height"]
+    metrics = {"width": width, "height": int(min(height, max_height)), "deviceScaleFactor": 1}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "mobile": False})
+    try:
+        driver.execute_script("window.scrollTo(0, 0)")
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     return base64.b64decode(shot["data"])
 
 
