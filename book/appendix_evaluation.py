@@ -11,7 +11,7 @@
 # %% [markdown]
 # # Evaluation protocols
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/book/appendix_evaluation.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/book/appendix_evaluation.ipynb)
 
 # %%
 # Colab: install the companion package (does nothing elsewhere).

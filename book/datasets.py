@@ -11,7 +11,7 @@
 # %% [markdown]
 # # Datasets
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/book/datasets.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/book/datasets.ipynb)
 
 # %%
 # Colab: install the companion package (does nothing elsewhere).
@@ -46,27 +46,61 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # ## Synthetic domains
 #
-# Eight samples of each synthetic domain at 32x32, one row per image entry (made when the site is
-# built, by the same function as `companion data show NAME`):
+# Eight samples of each synthetic domain at 32x32, one row per image entry, named on the left
+# (made when the site is built, by the same function as `companion data show NAME`):
 
 # %% tags=["hide-input"]
 import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import torch
 
-from companion.data import save_sample_grid
+from companion.data import load_dataset, save_sample_grid
+from companion.viz import FIGURE_WIDTH
 
-names = ["shapes", "shapes_edges", "shapes_season", "shapes_species", "digits", "scenes"]
+names = [
+    "shapes",
+    "shapes_edges",
+    "shapes_season",
+    "shapes_species",
+    "digits",
+    "scenes",
+]
+
+
+def image_keys(name):
+    """The image entries of a sample: the rows of its grid, in order."""
+    sample = load_dataset(name, resolution=32)[0]
+    return [
+        key
+        for key, value in sample.items()
+        if isinstance(value, torch.Tensor) and value.dim() in (2, 3)
+    ]
+
+
+rows = {name: image_keys(name) for name in names}
+height = 0.75 * sum(map(len, rows.values())) + 0.3 * len(names)  # inches
+fig, axes = plt.subplots(
+    len(names),
+    1,
+    figsize=(FIGURE_WIDTH, height),
+    gridspec_kw={"height_ratios": [len(keys) for keys in rows.values()]},
+)
 with tempfile.TemporaryDirectory() as tmp:
-    fig, axes = plt.subplots(len(names), 1, figsize=(7, 2.2 * len(names)))
-    for ax, name in zip(axes, names):
-        path = save_sample_grid(name, Path(tmp) / f"{name}.png", n=8, resolution=32)
-        ax.imshow(plt.imread(path))
-        ax.set_title(name, fontsize=10)
-        ax.set_axis_off()
-    plt.tight_layout()
-    plt.show()
+    for ax, (name, keys) in zip(axes, rows.items()):
+        path = Path(tmp) / f"{name}.png"
+        save_sample_grid(name, path, n=8, resolution=32)
+        picture = plt.imread(path)
+        ax.imshow(picture)
+        row_height = picture.shape[0] / len(keys)
+        ax.set_yticks([(i + 0.5) * row_height for i in range(len(keys))], keys)
+        ax.set_xticks([])
+        ax.tick_params(length=0, labelsize=10)
+        ax.spines[:].set_visible(False)
+        ax.set_title(name, fontsize=10, loc="left")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 #
@@ -79,7 +113,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # | `digits` | paired (or unpaired) | `a` MNIST-like, `b` SVHN-like, `y` | `label`, `digit`, `dx`, `dy`, `left`, `right`, `fg_hue`, `background_hue`, ... |
 # | `scenes` | three modalities of one view | `rgb`, `depth`, `seg`, `instances` | `horizon`, `sky_hue`, `ground_hue`, per object `object_class`, `object_depth`, ... |
 #
-# ### Shapes
+# ## Shapes
 #
 # The source $a$ is the mask of a circle, square, triangle or plus sign at a random position,
 # size and angle; the target $b$ is the same shape painted in one of $K = 8$ styles (by default 8
@@ -94,7 +128,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # styles), and more than 99% accurate under Gaussian noise of standard deviation 0.1 (measured
 # 100% on 1,000 samples). Without a mask it estimates the foreground from the border colour.
 #
-# ### Unpaired shapes
+# ## Unpaired shapes
 #
 # `shapes_season` mimics summer/winter: both domains draw the same shapes, positions and sizes;
 # domain A paints them red, green, yellow or orange, domain B blue, magenta, cyan or white. A
@@ -103,7 +137,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # while position, size and angle are the content to keep. Factors are nested per domain,
 # `factors["a"]` and `factors["b"]`, and each domain has its own oracle (`ds.domain_b.style_of`).
 #
-# ### Digits
+# ## Digits
 #
 # scikit-learn's 1,797 bundled handwritten digits (no download), upscaled to white-on-black
 # strokes, are the MNIST-like source. The SVHN-like target re-renders the same digit in a colour
@@ -111,7 +145,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # of two neighbouring digits. Digits 0-1436 serve the training split, the last 360 the test split.
 # The label is kept (`y`, `factors["label"]`); `paired=False` draws the target independently.
 #
-# ### Scenes
+# ## Scenes
 #
 # A camera over a ground plane under a sky, with one to three spheres, boxes or cones standing on
 # the ground. Ground at image height $y$ below the horizon $y_h$ lies at distance
@@ -120,7 +154,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # from the same composite, so they agree exactly with the object masks (`instances`): the zero-pair
 # setting where each modality can be translated into any other.
 #
-# ### Bias as a knob
+# ## Bias as a knob
 #
 # `companion.data.biased(ds, attribute="background_hue", strength=0.9)` correlates a nuisance
 # attribute with the domain (unpaired data), the label (digits) or the style (paired shapes):
@@ -128,7 +162,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # original data; `strength=1` makes the background reveal the class. A model that leaks the
 # nuisance into what it should preserve shows it in the leakage metric.
 #
-# ### Single-domain use
+# ## Single-domain use
 #
 # `companion.data.single_domain(ds, key="b")` turns any of these into unconditional data
 # `{"x", "y", "factors"}` for GANs trained on images (`y` is the label or the style).

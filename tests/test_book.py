@@ -15,10 +15,9 @@ NOTEBOOKS = sorted(
     if ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts
 )
 REPO = "mi-i2it/mi-i2it-book"
-BADGE = (
-    "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-    "(https://colab.research.google.com/github/{repo}/blob/main/{path})"
-)
+# A text link, not Colab's badge image: it shows offline, on Colab and on GitHub alike, and the
+# site draws it as a badge (book/_static/site.css). It is the line after the title.
+BADGE = "[Open in Colab](https://colab.research.google.com/github/{repo}/blob/main/{path})"
 INSTALL_CELL = """# Colab: install the companion package (does nothing elsewhere).
 import subprocess
 import sys
@@ -102,8 +101,10 @@ def test_notebook_starts_with_badge_and_install_cell(nb):
     cells = _cells(nb)
     rel = nb.relative_to(ROOT).as_posix()
     assert cells[0]["cell_type"] == "markdown"
-    assert BADGE.format(repo=REPO, path=rel) in _source(cells[0]), (
-        f"{nb.name}: the first cell needs the Colab badge pointing at {rel}"
+    lines = [line for line in _source(cells[0]).splitlines() if line.strip()]
+    assert lines[1:2] == [BADGE.format(repo=REPO, path=rel)], (
+        f"{nb.name}: the line after the title must be the Colab link "
+        f"{BADGE.format(repo=REPO, path=rel)!r}, got {lines[1:2]}"
     )
     assert cells[1]["cell_type"] == "code" and _source(cells[1]).strip() == INSTALL_CELL, (
         f"{nb.name}: the second cell must be the standard install cell"
@@ -115,6 +116,86 @@ def test_notebook_title_has_no_math(nb):
     # Titles go into the sidebar of every page, and pages without math load no MathJax.
     title = _source(_cells(nb)[0]).lstrip().splitlines()[0]
     assert "$" not in title, f"{nb.name}: keep math out of the title {title!r}"
+
+
+def _markdown_lines(text):
+    """The lines of Markdown text outside fenced code blocks."""
+    fence = None
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if fence is None and stripped[:3] in ("```", "~~~", ":::"):
+            fence = stripped[:3]
+        elif fence is not None and stripped.startswith(fence):
+            fence = None
+        elif fence is None:
+            yield line
+
+
+def _headings(path):
+    """(level, text) of every Markdown heading of a page (.md or the markdown cells of .ipynb)."""
+    if path.suffix == ".ipynb":
+        text = "\n\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "markdown")
+    else:
+        text = path.read_text()
+    found = (re.match(r"^(#{1,6})\s+(.*)$", line) for line in _markdown_lines(text))
+    return [(len(m[1]), m[2].strip()) for m in found if m]
+
+
+_CHAPTER_FILE = re.compile(r"^chapters/(\d+)_[^/]+/(\d+)_(\d+)_[^/]+$")
+
+
+def _title_number(entry):
+    """The number a toc entry's title must carry ("3.2" for chapters/03_x/03_02_y), or None."""
+    match = _CHAPTER_FILE.match(re.sub(r"\.(md|ipynb)$", "", entry))
+    if match is None:
+        return None
+    assert match[1] == match[2], f"{entry}: the file's chapter number is not its folder's"
+    return f"{int(match[2])}.{int(match[3])}"
+
+
+def test_toc_leaves_numbering_to_the_titles():
+    # Sphinx's numbers would count the front matter as chapters and double the titles' own.
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+    def numbered(node):
+        if isinstance(node, dict):
+            return "numbered" in node or any(numbered(v) for v in node.values())
+        return isinstance(node, list) and any(numbered(v) for v in node)
+
+    assert not numbered(toc), "remove `numbered:` from _toc.yml: the titles carry the numbers"
+
+
+@pytest.mark.parametrize("entry", _toc_files())
+def test_title_numbers_follow_the_file_names(entry):
+    path = _resolve(entry)
+    assert path is not None, f"{entry} does not exist"
+    headings = _headings(path)
+    titles = [text for level, text in headings if level == 1]
+    assert len(titles) == 1, f"{entry}: one title (a single # heading) expected, got {titles}"
+    assert headings[0][0] == 1, f"{entry}: the page must start with its title, not {headings[0]}"
+    number = re.match(r"^(\d+(?:\.\d+)*)\.?\s", titles[0])
+    want = _title_number(entry)
+    if want is None:
+        assert number is None, (
+            f"{entry}: front matter and appendices are unnumbered, drop the number of {titles[0]!r}"
+        )
+    else:
+        assert number is not None and number[1] == want, (
+            f"{entry}: the title {titles[0]!r} must start with {want} (from the file name)"
+        )
+        rest = titles[0][number.end() :]
+        assert not re.match(r"\d", rest), f"{entry}: two numbers in the title {titles[0]!r}"
+
+
+@pytest.mark.parametrize("entry", _toc_files())
+def test_headings_are_at_most_two_levels_deep(entry):
+    path = _resolve(entry)
+    assert path is not None, f"{entry} does not exist"
+    deep = [f"{'#' * level} {text}" for level, text in _headings(path) if level > 2]
+    assert not deep, (
+        f"{entry}: headings go two levels deep (# title, ## sections); make these ## sections "
+        f"or bold lead-ins: {deep}"
+    )
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)

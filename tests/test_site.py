@@ -2,11 +2,15 @@
 
 Every page of _toc.yml must load over http, show its equations typeset by MathJax (no raw TeX in
 the prose), show its figures (pages of executed notebooks), show no traceback and no docutils
-error, raise no JavaScript error, and link to its own notebook on Colab. `make book-check` runs
-this file on the executed site (`--site book/_build/html`); without `--site` (as in `make test`)
-the session builds the site without executing the notebooks (tests/conftest.py), so figures are
-required only on pages that carry cell outputs. Screenshots of the intro and of the first chapter
-(the notation page while no chapter exists) are written to `<site>/../screenshots/`.
+error, raise no JavaScript error, load no image from another site (it reads the same offline),
+and link to its own notebook on Colab. Its layout follows one scheme: one number per title,
+N.M from the file name on chapter pages and none elsewhere, no Sphinx numbers, headings at most
+two levels deep; and nothing is wider than the text column: no display equation, no output
+line or table, no figure shrunk below 75% of its width. `make book-check` runs this file on the
+executed site (`--site book/_build/html`); without `--site` (as in `make test`) the session
+builds the site without executing the notebooks (tests/conftest.py), so figures and outputs are
+checked only on pages that carry cell outputs (numbering and equations are checked on both).
+A full-page screenshot of every page is written to `<site>/../screenshots/`.
 
 The checks are functions from a page's state (what the browser saw) to a list of problems, so
 `test_checks_report_a_broken_site` can prove that each one catches what it claims to catch.
@@ -180,12 +184,80 @@ return {
     complete: img.complete,
     in_output: !!img.closest('.cell_output'),
   })),
+  external_images: Array.from(document.images).filter((img) => !local(img))
+                        .map((img) => img.getAttribute('src').slice(0, 120)),
   colab_links: Array.from(document.querySelectorAll('a[href*="colab.research.google.com/github/"]'))
     .map((a) => ({
       href: a.href,
       launch: a.title === 'Launch on Colab' || !!a.closest('.dropdown-launch-buttons'),
     })),
 };
+"""
+
+
+# The layout as a reader sees it: numbers and levels of the headings, and what is wider than the
+# text column. Hidden content (dropdowns, toggled cells) is opened first so that it is measured.
+LAYOUT_JS = """
+document.querySelectorAll('details').forEach((d) => { d.open = true; });
+document.querySelectorAll('.toggle-hidden').forEach((e) => e.classList.remove('toggle-hidden'));
+const article = document.querySelector('article.bd-article') ||
+                document.querySelector('article, main, [role=main]');
+if (!article) return null;
+const style = getComputedStyle(article);
+const box = article.getBoundingClientRect();
+const column = {left: box.left + parseFloat(style.paddingLeft),
+                right: box.right - parseFloat(style.paddingRight)};
+column.width = column.right - column.left;
+const clean = (el) => {
+  const copy = el.cloneNode(true);
+  copy.querySelectorAll('.headerlink').forEach((e) => e.remove());
+  return copy.textContent.replace(/\\s+/g, ' ').trim();
+};
+const near = (el) => {
+  const section = el.closest('section');
+  const heading = section && section.querySelector('h1, h2, h3, h4, h5, h6');
+  return heading ? clean(heading).slice(0, 60) : '';
+};
+const scrolls = (el) => !!el && el.scrollWidth > el.clientWidth + 1;
+const sticksOut = (r) => r.width > 0 && (r.right > column.right + 1 || r.left < column.left - 1);
+const tex = (el) => {
+  try {
+    return MathJax.startup.document.getMathItemsWithin(el)[0].math.trim();
+  } catch (e) {
+    return el.textContent.trim();
+  }
+};
+const equations = Array.from(article.querySelectorAll('mjx-container[display="true"]'))
+  .map((c) => {
+    const inner = (c.firstElementChild || c).getBoundingClientRect();
+    const width = Math.max(inner.width, c.scrollWidth, c.parentElement.scrollWidth);
+    const wide = sticksOut(inner) || scrolls(c) || scrolls(c.closest('div.math'));
+    return {wide, width: Math.round(width), near: near(c),
+            tex: tex(c).replace(/\\s+/g, ' ').slice(0, 80)};
+  }).filter((e) => e.wide);
+const longest = (text) => text.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+const outputs = Array.from(article.querySelectorAll('.cell_output pre, .cell_output table'))
+  .filter((el) => el.checkVisibility())
+  .map((el) => {
+    const wide = scrolls(el) || scrolls(el.parentElement) || sticksOut(el.getBoundingClientRect());
+    const line = el.tagName === 'PRE' ? longest(el.textContent)
+                                      : clean(el.querySelector('tr') || el);
+    return {wide, kind: el.tagName.toLowerCase(), width: el.scrollWidth, near: near(el),
+            line: line.trim().slice(0, 80), chars: line.length};
+  }).filter((o) => o.wide);
+const figures = Array.from(article.querySelectorAll('.cell_output img'))
+  .filter((img) => img.naturalWidth > 0 && img.checkVisibility())
+  .map((img) => ({src: img.getAttribute('src').slice(0, 120), natural: img.naturalWidth,
+                  shown: Math.round(img.getBoundingClientRect().width), near: near(img)}));
+const headings = Array.from(article.querySelectorAll('h1, h2, h3, h4, h5, h6'))
+  .filter((h) => !h.closest('.cell_output'))
+  .map((h) => ({level: Number(h.tagName[1]), text: clean(h),
+                sphinx_number: !!h.querySelector('.section-number')}));
+const nav = Array.from(document.querySelectorAll(
+    '.bd-sidebar-primary a.current, .bd-sidebar-primary li.current > a'))
+  .filter((a, i, all) => all.indexOf(a) === i)
+  .map((a) => ({text: clean(a), sphinx_number: !!a.querySelector('.section-number')}));
+return {column: Math.round(column.width), headings, nav, equations, outputs, figures};
 """
 
 
@@ -197,7 +269,10 @@ def inspect_page(driver, url: str) -> dict:
         math_errors, prose (visible text outside code), all_text, traceback_blocks,
         system_messages, outputs (cell outputs), images (local ones), colab_links, mathjax
         ("absent" | "not loaded" | "typeset" | "failed: ..." | "timeout"), settled, console
-        (SEVERE browser log messages).
+        (SEVERE browser log messages), external_images, and layout (None without an article):
+        column (the text column's width in px), headings and nav (the sidebar entry of the page:
+        text and whether Sphinx numbered it), and the equations, outputs and figures that are
+        wider than the column.
     """
     driver.get(url)
     mathjax, settled = driver.execute_async_script(SETTLE_JS, SETTLE_TIMEOUT_MS)
@@ -206,6 +281,7 @@ def inspect_page(driver, url: str) -> dict:
         mathjax=mathjax,
         settled=settled,
         console=[e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"],
+        layout=driver.execute_script(LAYOUT_JS),
     )
     return state
 
@@ -326,7 +402,7 @@ def check_console(state: dict) -> list[str]:
     problems = []
     for message in state["console"]:
         if not message.startswith(origin):
-            continue  # offline: external resources (the Colab badge image) cannot load
+            continue  # offline, external resources cannot load; check_offline reports images
         if message.startswith(origin + "favicon.ico") or any(
             noise in message for noise in KNOWN_CONSOLE_NOISE
         ):
@@ -335,15 +411,130 @@ def check_console(state: dict) -> list[str]:
     return problems
 
 
-def check_page(state: dict, url: str, notebook: str | None, repo_root: Path = ROOT) -> list[str]:
-    """All the checks of one page; an empty list means the page is fine."""
+def check_offline(state: dict) -> list[str]:
+    """Every image comes with the site, so that the pages read the same offline."""
+    return [
+        f"shows an image from another site, missing offline: {src}"
+        for src in state["external_images"]
+    ]
+
+
+# A leading number like "3", "3.2" or "5.7.": two of them in a row is double numbering.
+_NUMBER = r"\d+(?:\.\d+)*\.?"
+_DOUBLE_NUMBER = re.compile(rf"^\s*{_NUMBER}\s+{_NUMBER}(?=\s)")
+_LEADING_NUMBER = re.compile(rf"^\s*({_NUMBER})\s")
+_CHAPTER_PAGE = re.compile(r"^chapters/(\d+)_[^/]+/(\d+)_(\d+)_[^/]+\.(?:ipynb|md)$")
+MAX_HEADING_LEVEL = 2  # the title (h1), then sections (h2)
+
+
+def expected_number(source: str) -> str | None:
+    """The number a page's title carries: "3.2" for chapters/03_x/03_02_y.ipynb, else None.
+
+    The front matter and the appendices (everything outside chapters/) are unnumbered.
+    """
+    match = _CHAPTER_PAGE.match(source)
+    return f"{int(match[2])}.{int(match[3])}" if match else None
+
+
+def check_numbering(state: dict, source: str) -> list[str]:
+    """One numbering scheme: the title's own, N.M from the file name; headings two levels deep.
+
+    Fails on double numbers ("5.7. 3.2 SEGAN") in the page's headings or its sidebar entry, on
+    numbers that Sphinx adds (a `numbered:` toc), on a title whose number is not the file's, and
+    on headings deeper than ``MAX_HEADING_LEVEL``.
+    """
+    layout = state["layout"]
+    if layout is None:
+        return []  # no article: check_loaded reports it
+    problems = []
+    places = [("heading", h) for h in layout["headings"]] + [
+        ("sidebar entry", a) for a in layout["nav"]
+    ]
+    for where, item in places:
+        if _DOUBLE_NUMBER.match(item["text"]):
+            problems.append(f"double numbering in the {where} {item['text'][:80]!r}")
+        elif item["sphinx_number"]:
+            problems.append(
+                f"Sphinx numbers the {where} {item['text'][:80]!r}; numbers come from the "
+                "titles (no `numbered:` in _toc.yml)"
+            )
+    titles = [h["text"] for h in layout["headings"] if h["level"] == 1]
+    if len(titles) != 1:
+        problems.append(f"{len(titles)} titles (h1) instead of one: {titles[:3]}")
+    if titles:
+        found = _LEADING_NUMBER.match(titles[0])
+        found = found[1].rstrip(".") if found else None
+        want = expected_number(source)
+        if want is not None and found != want:
+            problems.append(f"the title {titles[0][:80]!r} should start with {want} ({source})")
+        elif want is None and found is not None:
+            problems.append(
+                f"the title {titles[0][:80]!r} is numbered, but {source} is not a "
+                "chapter page (front matter and appendices are unnumbered)"
+            )
+    for heading in layout["headings"]:
+        if heading["level"] > MAX_HEADING_LEVEL:
+            problems.append(
+                f"heading level {heading['level']} {heading['text'][:60]!r}: sections go at "
+                f"most {MAX_HEADING_LEVEL} levels deep (## in Markdown)"
+            )
+    return problems
+
+
+# A figure shown at less than this fraction of its width in pixels has its text shrunk to
+# unreadable sizes: draw it at most about 6.5 inches wide (companion.viz.FIGURE_WIDTH).
+MIN_FIGURE_SCALE = 0.75
+
+
+def check_widths(state: dict) -> list[str]:
+    """Nothing is wider than the text column: display equations, output lines, figures.
+
+    Reports every offending element, each with the heading of its section.
+    """
+    layout = state["layout"]
+    if layout is None:
+        return []
+    column = layout["column"]
+    problems = [
+        f"equation {eq['width']} px wide in a {column} px column (under {eq['near']!r}): "
+        f"{eq['tex']!r}; break it with aligned or split"
+        for eq in layout["equations"]
+    ]
+    problems += [
+        f"output {out['kind']} {out['width']} px wide in a {column} px column (under "
+        f"{out['near']!r}), a line of {out['chars']} characters: {out['line']!r}"
+        for out in layout["outputs"]
+    ]
+    for fig in layout["figures"]:
+        if fig["shown"] < MIN_FIGURE_SCALE * fig["natural"]:
+            problems.append(
+                f"figure {fig['src']} (under {fig['near']!r}) is {fig['natural']} px wide, shown "
+                f"at {fig['shown']} px ({fig['shown'] / fig['natural']:.0%}): its text shrinks; "
+                "draw it at most 6.5 in wide (companion.viz.FIGURE_WIDTH)"
+            )
+    return problems
+
+
+def check_page(state: dict, url: str, source: str, repo_root: Path = ROOT) -> list[str]:
+    """All the checks of one page; an empty list means the page is fine.
+
+    Args:
+        state: what :func:`inspect_page` saw.
+        url: the page's address.
+        source: its source file relative to the repository root, e.g. "book/notation.md".
+        repo_root: where the notebooks that Colab links open are looked up.
+    """
+    notebook = source if source.endswith(".ipynb") else None
     return [
         *check_loaded(state, url),
         *check_math(state),
         *check_no_errors_shown(state),
         *check_figures(state, notebook, repo_root),
         *check_colab_links(state, notebook, repo_root),
+        *check_offline(state),
         *check_console(state),
+        *check_numbering(state, source),
+        *check_widths(state),
     ]
 
 
@@ -449,7 +640,7 @@ def base_url(site):
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.docname)
 def test_toc_page_passes_the_browser_checks(browser, base_url, page):
     url = base_url + page.html
-    problems = check_page(inspect_page(browser, url), url, page.notebook)
+    problems = check_page(inspect_page(browser, url), url, page.source)
     assert not problems, f"{page.html} ({page.source}):\n  " + "\n  ".join(problems)
 
 
@@ -472,30 +663,39 @@ def test_notation_page_has_typeset_math(browser, base_url):
     )
 
 
-def _full_page_png(driver) -> bytes:
+def _full_page_png(driver, max_height: int = 8000) -> bytes:
+    """The page from its top, as tall as its content (at most ``max_height`` px), as a PNG.
+
+    The window is made as tall as the page for the shot: Chromium's `captureBeyondViewport` on
+    a page much taller than the window paints the fixed sidebar and the article misplaced.
+    """
     import base64
 
-    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000)}
-    shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot",
-        {"format": "png", "captureBeyondViewport": True, "clip": {**clip, "scale": 1}},
-    )
+    width = driver.execute_script("return window.innerWidth")
+    height = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]["height"]
+    metrics = {"width": width, "height": int(min(height, max_height)), "deviceScaleFactor": 1}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "mobile": False})
+    try:
+        driver.execute_script("window.scrollTo(0, 0)")
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     return base64.b64decode(shot["data"])
 
 
 @pytest.mark.slow
-def test_screenshots_of_the_intro_and_a_chapter(browser, base_url, site):
-    chapter = next((p for p in PAGES if p.notebook), None)
-    chapter = chapter or next(p for p in PAGES if p.docname == "book/notation")
+def test_screenshots_of_every_page(browser, base_url, site):
+    """One full-page PNG per toc page (its first 8000 px), e.g. book__intro.png, to look at."""
     out = site.parent / "screenshots"
     out.mkdir(exist_ok=True)
-    for name, page in (("intro", PAGES[0]), ("chapter", chapter)):
+    blank = []
+    for page in PAGES:
         inspect_page(browser, base_url + page.html)
         png = _full_page_png(browser)
-        assert png.startswith(b"\x89PNG") and len(png) > 10_000, f"blank screenshot of {page}"
-        (out / f"{name}.png").write_bytes(png)
-        (out / f"{name}.txt").write_text(f"{page.html} ({page.source})\n")
+        if not (png.startswith(b"\x89PNG") and len(png) > 10_000):
+            blank.append(page.html)
+        (out / f"{page.docname.replace('/', '__')}.png").write_bytes(png)
+    assert not blank, f"blank screenshots of {blank}"
 
 
 # --------------------------------------------------------------------------- the checks' checks
@@ -532,14 +732,46 @@ def _launch_button(notebook: str) -> str:
 
 
 def _badge(notebook: str) -> str:
+    """The badge line of a notebook's first cell as the site renders it: a text link."""
+    return f'<p><a class="reference external" href="{COLAB}{notebook}">Open in Colab</a></p>'
+
+
+def _image_badge(notebook: str) -> str:
+    """Colab's own badge, an image that only loads online."""
     return (
         f'<p><a class="reference external" href="{COLAB}{notebook}"><img alt="Open In Colab" '
         'src="https://colab.research.google.com/assets/colab-badge.svg" /></a></p>'
     )
 
 
+def _retitled(template: str, title: str) -> str:
+    """The page with its title (the h1's text) replaced by ``title`` (HTML)."""
+    page, count = re.subn(
+        r"<h1>[^<]*<a class=\"headerlink\"", f'<h1>{title}<a class="headerlink"', template, count=1
+    )
+    assert count == 1, 'the page template changed: <h1>Title<a class="headerlink" expected'
+    return page
+
+
+def _output(text: str) -> str:
+    """A cell's text output as myst-nb renders it."""
+    return (
+        '<div class="cell_output docutils container"><div class="output stream highlight-myst-ansi '
+        f'notranslate"><div class="highlight"><pre><span></span>{text}</pre></div></div></div>'
+    )
+
+
+def _section(heading: str, html: str) -> str:
+    slug = re.sub(r"\W+", "-", heading.lower())
+    return f'<section id="{slug}"><h2>{heading}</h2>{html}</section>'
+
+
+WIDE_SUM = " + ".join(f"x_{{{i}}}" for i in range(60))
+
+
 GOOD = "chapters/00_demo/00_01_demo.ipynb"
 BAD = "chapters/00_demo/00_02_bad.ipynb"
+LAYOUT = "chapters/00_demo/00_03_layout.ipynb"
 TRACEBACK_OUTPUT = (
     '<div class="cell_output docutils container"><div class="output traceback highlight-ipythontb '
     'notranslate"><div class="highlight"><pre>'
@@ -570,7 +802,27 @@ def crafted_site(site, tmp_path_factory):
     (repo / GOOD).write_text("{}")
     math_page = (site / "book" / "notation.html").read_text()
     text_page = (site / "book" / "setup.html").read_text()
+    (root / "_images" / "wide.png").write_bytes(_png(1400, 40))
     figure = '<div class="cell_output docutils container"><img src="../_images/figure.png"/></div>'
+    good_page = _retitled(math_page, "0.1 Demo")
+    narrow = _section(
+        "Narrow",
+        '<div class="math notranslate nohighlight">\\[x_1 + x_2\\]</div>'
+        + _output("a short line")
+        + '<div class="cell_output docutils container"><div class="output text_html"><table>'
+        "<tr><th>seed</th><th>MI</th></tr><tr><td>0</td><td>1.2</td></tr></table></div></div>",
+    )
+    wide_table = "".join(f"<th>column_{i}</th>" for i in range(40))
+    too_wide = _section(
+        "Too wide",
+        f'<div class="math notranslate nohighlight">\\[{WIDE_SUM}\\]</div>'
+        f'<div class="math notranslate nohighlight">\\[y = {WIDE_SUM}\\]</div>'
+        + _output("short\n" + "config(" + ", ".join(f"field_{i}={i}" for i in range(40)) + ")")
+        + '<div class="cell_output docutils container"><div class="output text_html"><table>'
+        f"<tr>{wide_table}</tr></table></div></div>"
+        + '<div class="cell_output docutils container"><img src="../_images/wide.png"/></div>'
+        + "<h3>A third level</h3>",
+    )
     pages = {
         # MathJax removed: no equation is typeset and the TeX delimiters show; a raw $$ block.
         "broken_math.html": _with(
@@ -586,15 +838,24 @@ def crafted_site(site, tmp_path_factory):
         # An executed notebook page whose figure is missing and whose links open another file.
         "bad_notebook.html": _with(
             math_page,
-            _badge("chapters/00_demo/00_09_other.ipynb")
+            _image_badge("chapters/00_demo/00_09_other.ipynb")
             + '<a href="https://colab.research.google.com/github/someone/fork/blob/main/x.ipynb">'
             "fork</a>"
             + _launch_button(GOOD)
             + '<div class="cell_output docutils container"><img src="../_images/gone.png"/></div>',
         ),
         # Executed and unexecuted pages of a healthy notebook.
-        "good_notebook.html": _with(math_page, _badge(GOOD) + _launch_button(GOOD) + figure),
-        "unexecuted_notebook.html": _with(math_page, _badge(GOOD) + _launch_button(GOOD)),
+        "good_notebook.html": _with(
+            good_page, _badge(GOOD) + _launch_button(GOOD) + figure + narrow
+        ),
+        "unexecuted_notebook.html": _with(good_page, _badge(GOOD) + _launch_button(GOOD)),
+        # Double numbers (Sphinx's and the title's), a deep heading, and what is too wide.
+        "layout.html": _with(
+            _retitled(math_page, '<span class="section-number">5.7. </span>3.2 Demo'),
+            _badge(LAYOUT) + too_wide,
+        ),
+        # A front-matter page that Sphinx numbers.
+        "numbered_front.html": _retitled(text_page, '<span class="section-number">1. </span>Setup'),
     }
     for name, html in pages.items():
         (root / "book" / name).write_text(html)
@@ -602,20 +863,20 @@ def crafted_site(site, tmp_path_factory):
         yield url, repo
 
 
-def _problems(browser, crafted_site, name: str, notebook: str | None) -> list[str]:
+def _problems(browser, crafted_site, name: str, source: str) -> list[str]:
     base, repo = crafted_site
     url = f"{base}book/{name}"
-    return check_page(inspect_page(browser, url), url, notebook, repo_root=repo)
+    return check_page(inspect_page(browser, url), url, source, repo_root=repo)
 
 
 @pytest.mark.slow
 def test_checks_report_a_broken_site(browser, crafted_site):
-    math = _problems(browser, crafted_site, "broken_math.html", None)
+    math = _problems(browser, crafted_site, "broken_math.html", "book/notation.md")
     assert any("not typeset" in p for p in math), math
     assert any("raw TeX '$$'" in p for p in math), math
     assert any("raw TeX '\\\\('" in p for p in math), math
 
-    errors = _problems(browser, crafted_site, "traceback.html", None)
+    errors = _problems(browser, crafted_site, "traceback.html", "book/setup.md")
     assert any("Python traceback" in p and "AssertionError" in p for p in errors), errors
     assert any("docutils error" in p and "fgure" in p for p in errors), errors
     assert any("browser console" in p and "boom" in p for p in errors), errors
@@ -628,6 +889,24 @@ def test_checks_report_a_broken_site(browser, crafted_site):
     assert any("no link to its own notebook" in p for p in notebook), notebook
     assert any("launch button opens" in p for p in notebook), notebook
     assert any("gone.png" in p and "404" in p for p in notebook), notebook
+    assert any("missing offline" in p and "colab-badge.svg" in p for p in notebook), notebook
+    assert any("should start with 0.2" in p for p in notebook), notebook  # titled "Notation"
+
+    layout = _problems(browser, crafted_site, "layout.html", LAYOUT)
+    assert any("double numbering in the heading '5.7. 3.2 Demo'" in p for p in layout), layout
+    assert any("should start with 0.3" in p for p in layout), layout
+    assert any("heading level 3 'A third level'" in p for p in layout), layout
+    wide = [p for p in layout if p.startswith("equation")]
+    assert len(wide) == 2 and all("under 'Too wide'" in p for p in wide), layout
+    assert any("'y = x_{0} + x_{1}" in p for p in wide), wide
+    assert any("output pre" in p and "'config(field_0=0" in p for p in layout), layout
+    assert any("output table" in p for p in layout), layout
+    assert any("wide.png" in p and "1400 px wide" in p for p in layout), layout
+    assert not any("figure.png" in p or "'Narrow'" in p for p in layout), layout
+
+    front = _problems(browser, crafted_site, "numbered_front.html", "book/setup.md")
+    assert any("Sphinx numbers the heading '1. Setup'" in p for p in front), front
+    assert any("is numbered, but book/setup.md is not a chapter page" in p for p in front), front
 
     missing_url = crafted_site[0] + "book/missing.html"
     missing = check_loaded(inspect_page(browser, missing_url), missing_url)

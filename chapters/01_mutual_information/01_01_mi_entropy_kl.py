@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 1.1 Entropy, KL divergence and mutual information
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/01_mutual_information/01_01_mi_entropy_kl.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/01_mutual_information/01_01_mi_entropy_kl.ipynb)
 #
 # **Learning goals**
 #

@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 1.2 Variational bounds on mutual information
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/01_mutual_information/01_02_variational_bounds.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/01_mutual_information/01_02_variational_bounds.ipynb)
 #
 # **Learning goals**
 #
@@ -78,7 +78,7 @@ print(PRESET, N_BATCHES)
 # $\mathbb{E}_p[\log p] \ge \mathbb{E}_p[\log q]$. Everything else is a choice
 # of $q$ plus, sometimes, one more elementary inequality.
 #
-# ### Step 1: Barber-Agakov (BA)
+# **Step 1: Barber-Agakov (BA).**
 #
 # Apply it to the posterior $p(x \mid y)$ and a variational $q(x \mid y)$:
 #
@@ -89,7 +89,7 @@ print(PRESET, N_BATCHES)
 # **Needs** $H(X)$ in closed form and a normalised $q$: fine for a latent code
 # with a known prior (InfoGAN, latent regression, chapter 4), hard for images.
 #
-# ### Step 2: unnormalised BA
+# **Step 2: unnormalised BA.**
 #
 # Choose an *energy-based* $q(x \mid y) = p(x)\, e^{T(x,y)} / Z(y)$ with
 # $Z(y) = \mathbb{E}_{p(x)}[e^{T(x,y)}]$. The $\log p(x)$ term cancels $H(X)$:
@@ -99,7 +99,7 @@ print(PRESET, N_BATCHES)
 # No entropy is needed any more, but $\log Z(y)$ is an expectation inside a
 # logarithm: intractable, and biased when estimated from a batch.
 #
-# ### Step 3: Donsker-Varadhan (DV)
+# **Step 3: Donsker-Varadhan (DV).**
 #
 # Jensen moves the $\log$ outside: $\mathbb{E}_y[\log Z(y)] \le \log \mathbb{E}_y[Z(y)]$, so
 #
@@ -109,7 +109,7 @@ print(PRESET, N_BATCHES)
 # puts a mean of exponentials inside a $\log$: the estimate and its gradient
 # are **biased** (Belghazi et al. {cite}`belghazi2018mine`).
 #
-# ### Step 4: MINE
+# **Step 4: MINE.**
 #
 # The gradient of the DV partition term is
 # $\nabla \log \mathbb{E}_q[e^T] = \mathbb{E}_q[e^T \nabla T] / \mathbb{E}_q[e^T]$.
@@ -117,7 +117,7 @@ print(PRESET, N_BATCHES)
 # exponential moving average across steps, which removes most of the bias of
 # the *gradient*; the reported value is still DV's.
 #
-# ### Step 5: Nguyen-Wainwright-Jordan (NWJ)
+# **Step 5: Nguyen-Wainwright-Jordan (NWJ).**
 #
 # Bound the logarithm by its tangent at $e$: $\log u \le u / e$ for all $u > 0$
 # (concavity). With $u = Z(y)$ in $I_{\mathrm{UBA}}$:
@@ -131,7 +131,7 @@ print(PRESET, N_BATCHES)
 # like $e^{I}$ (Song & Ermon {cite}`song2020understanding`, Thm. 2). Since
 # $\log u \le u/e$ termwise, **DV $\ge$ NWJ** on the same scores.
 #
-# ### Step 6: InfoNCE
+# **Step 6: InfoNCE.**
 #
 # Draw $K$ samples $x_1 \sim p(x \mid y)$ and $x_{2..K} \sim p(x)$; apply NWJ
 # to the *self-normalised* critic
@@ -148,7 +148,7 @@ print(PRESET, N_BATCHES)
 # variance, but it cannot report more than $\log K$ nats: with $K = N = 64$,
 # at most $4.16$.
 #
-# ### Step 7: Jensen-Shannon (the bound of seed paper 000)
+# **Step 7: Jensen-Shannon (the bound of seed paper 000).**
 #
 # Replace KL by another $f$-divergence. The $f$-GAN dual of the JSD
 # {cite}`nowozin2016f` is the binary cross-entropy that SEGAN maximises
@@ -166,14 +166,14 @@ print(PRESET, N_BATCHES)
 # the PMI, NWJ can read an MI out of it: $I_{\mathrm{NWJ}}(T + 1)$ (Poole et al.
 # {cite}`poole2019variational`, "JS"); that read-out inherits NWJ's variance.
 #
-# ### Step 8: SMILE
+# **Step 8: SMILE.**
 #
 # Song & Ermon {cite}`song2020understanding` clip the critic inside DV's
 # partition, $\log \mathbb{E}_q[e^{\mathrm{clip}(T, -\tau, \tau)}]$, and train
 # $T$ with the JSD objective: the variance is capped at the price of a bias
 # ($\tau = 5$ in their experiments).
 #
-# ### What each trades
+# ## What each bound trades
 #
 # | bound | needs | value | bias | variance | gradient |
 # |---|---|---|---|---|---|

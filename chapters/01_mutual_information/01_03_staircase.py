@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 1.3 The MI staircase: training the estimators
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/01_mutual_information/01_03_staircase.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/01_mutual_information/01_03_staircase.ipynb)
 #
 # **Learning goals**
 #
@@ -148,7 +148,7 @@ for name in ESTIMATORS:
     print(f"{name:<9}" + cells)
 
 # %% [markdown]
-# ### The full protocol, and what Poole et al. and Song & Ermon report
+# ## The full protocol, and what Poole et al. and Song & Ermon report
 #
 # `benchmarks/mi_staircase.py` runs the paper preset: 4000 steps per level,
 # separable critics. Its table (seed 0; bias and variance in nats and nats²

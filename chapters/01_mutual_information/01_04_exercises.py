@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 1.4 Exercises: write the NWJ and InfoNCE bounds
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/01_mutual_information/01_04_exercises.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/01_mutual_information/01_04_exercises.ipynb)
 #
 # **Learning goals**
 #

@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 2.1 The problem: a conditional GAN ignores its noise
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_01_pix2pix_noise.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_01_pix2pix_noise.ipynb)
 #
 # **Learning goals**
 #

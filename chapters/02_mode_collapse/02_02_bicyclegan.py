@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 2.2 BicycleGAN: two cycles between z and the image
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_02_bicyclegan.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_02_bicyclegan.ipynb)
 #
 # **Learning goals**
 #

@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 2.3 MSGAN: the mode-seeking regulariser
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_03_msgan.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_03_msgan.ipynb)
 #
 # **Learning goals**
 #
@@ -96,7 +96,7 @@ print(PRESET, STEPS)
 print(inspect.getsource(mode_seeking_ratio))
 
 # %% [markdown]
-# ### Why a ratio, and why its reciprocal
+# ## Why a ratio, and why its reciprocal
 #
 # - **The plain distance** $d_I(G(a, z_1), G(a, z_2))$ would reward making
 #   *every* pair of codes far apart, also two codes that are almost equal: the

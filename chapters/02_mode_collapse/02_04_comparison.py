@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 2.4 Three baselines on the same data
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_04_comparison.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_04_comparison.ipynb)
 #
 # **Learning goals**
 #

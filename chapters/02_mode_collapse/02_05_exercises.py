@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 2.5 Exercises: the terms of BicycleGAN and MSGAN by hand
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_05_exercises.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/02_mode_collapse/02_05_exercises.ipynb)
 #
 # **Learning goals**
 #

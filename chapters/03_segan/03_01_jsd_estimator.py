@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 3.1 The Jensen-Shannon estimator of mutual information
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/03_segan/03_01_jsd_estimator.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/03_segan/03_01_jsd_estimator.ipynb)
 #
 # SEGAN {cite}`zuo2020segan` makes a translator use its noise by maximizing an estimate of
 # $I(Z; G(a, Z))$. Its estimator is not the Donsker-Varadhan bound of MINE nor InfoNCE, but the

@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 3.2 SEGAN: maximizing the information a translation carries about its code
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/03_segan/03_02_segan_paired.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/03_segan/03_02_segan_paired.ipynb)
 #
 # Chapter 2 showed a conditional GAN with an L1 term ignoring its noise. SEGAN
 # {cite}`zuo2020segan` adds one network and one term: a statistics network $T$ estimates

@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 3.3 Unpaired SEGAN: diversity and disentanglement for free
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/03_segan/03_03_segan_unpaired.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/03_segan/03_03_segan_unpaired.ipynb)
 #
 # Without paired targets there is no L1 term to blame for ignoring the noise, yet a one-sided
 # unpaired translator ignores it too: the discriminator only asks that each output look like

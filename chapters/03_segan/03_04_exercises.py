@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 3.4 Exercises: SEGAN's estimator, its pairs and its joint step by hand
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/03_segan/03_04_exercises.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/03_segan/03_04_exercises.ipynb)
 #
 # **Learning goals**
 #

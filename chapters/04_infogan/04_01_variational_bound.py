@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 4.1 The variational (Barber-Agakov) bound
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/04_infogan/04_01_variational_bound.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/04_infogan/04_01_variational_bound.ipynb)
 #
 # **Learning goals**
 #

@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 4.2 InfoGAN on digits: a code that learns the digit class
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/04_infogan/04_02_infogan_digits.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/04_infogan/04_02_infogan_digits.ipynb)
 #
 # **Learning goals**
 #

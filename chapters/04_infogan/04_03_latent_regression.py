@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 4.3 Latent regression in a conditional generator (cLR-GAN)
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/04_infogan/04_03_latent_regression.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/04_infogan/04_03_latent_regression.ipynb)
 #
 # **Learning goals**
 #

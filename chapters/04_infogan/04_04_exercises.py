@@ -11,7 +11,7 @@
 # %% [markdown]
 # # 4.4 Exercises: the Laplace case and the BA bound by hand
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/04_infogan/04_04_exercises.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/04_infogan/04_04_exercises.ipynb)
 #
 # **Learning goals**
 #
