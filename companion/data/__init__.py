@@ -6,7 +6,9 @@ Every dataset returns dict samples with float32 images in [-1, 1]: translation d
 """
 
 from companion.data.api import (
+    DATA_ENV,
     SYNTHETIC,
+    dataset_root,
     is_unpaired,
     list_datasets,
     load_dataset,
@@ -33,6 +35,7 @@ from companion.data.torchvision_sets import TorchvisionImages
 from companion.data.wrappers import BiasedDataset, SingleDomain, biased, single_domain
 
 __all__ = [
+    "DATA_ENV",
     "KINDS",
     "PALETTES",
     "PALETTE_NAMES",
@@ -58,6 +61,7 @@ __all__ = [
     "check_dataset",
     "dataset_facts",
     "dataset_info",
+    "dataset_root",
     "describe_dataset",
     "expected_layout",
     "fetch",

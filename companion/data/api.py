@@ -12,7 +12,18 @@ from torch.utils.data import Dataset
 
 from companion.data.registry import REGISTRY, dataset_facts, dataset_info, expected_layout
 
-__all__ = ["SYNTHETIC", "is_unpaired", "list_datasets", "load_dataset", "save_sample_grid"]
+__all__ = [
+    "DATA_ENV",
+    "SYNTHETIC",
+    "dataset_root",
+    "is_unpaired",
+    "list_datasets",
+    "load_dataset",
+    "save_sample_grid",
+]
+
+DATA_ENV = "COMPANION_DATA"
+"""Environment variable naming the folder that holds the real datasets (``NAME/`` inside it)."""
 
 
 def _shapes(**kw: Any) -> Dataset:
@@ -85,6 +96,47 @@ def is_unpaired(name: str) -> bool:
         (True, False, True)
     """
     return dataset_facts(name).paired is False
+
+
+def dataset_root(name: str, root: str | os.PathLike | None = None) -> Path:
+    """The folder holding real dataset ``name`` (as ``ROOT/NAME``), or one clear error.
+
+    Where a chapter's ``paper`` branch looks: ``root`` if given; else ``$COMPANION_DATA``; else
+    the ``data/datasets`` folder of the repository the current folder is in (the setup page's
+    place for real data); else ``~/datasets``.
+
+    Returns:
+        The root to pass to :func:`load_dataset` as ``root=``.
+
+    Raises:
+        ValueError: for a name that is not a real dataset of the registry.
+        FileNotFoundError: when ``ROOT/NAME`` is missing; the one-line message names where it
+            looked and the fetch command.
+
+    Example:
+        >>> dataset_root("facades", "/nowhere")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: dataset 'facades' is not in /nowhere/facades; ...
+    """
+    info = dataset_info(name)
+    if root is None:
+        root = os.environ.get(DATA_ENV) or _repository_data() or Path.home() / "datasets"
+    root = Path(root).expanduser()
+    if not (root / name).is_dir():
+        raise FileNotFoundError(
+            f"dataset {name!r} is not in {root / name}; fetch it with `companion data fetch "
+            f"{name} --root {root}` (or set {DATA_ENV} to the folder holding {name}/); "
+            f"layout: {expected_layout(info.name, str(root))}"
+        )
+    return root
+
+
+def _repository_data() -> Path | None:
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "data").is_dir():
+            return folder / "data" / "datasets"
+    return None
 
 
 def _dataset_dir(name: str, root: str | os.PathLike) -> Path:

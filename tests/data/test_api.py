@@ -89,3 +89,15 @@ def test_is_unpaired_follows_the_layout():
     assert [is_unpaired(n) for n in ("facades", "maps", "shapes", "afhq")] == [False] * 4
     with pytest.raises(ValueError, match="unknown dataset 'facade'"):
         is_unpaired("facade")
+
+
+def test_dataset_root_finds_a_dataset_or_says_how_to_fetch_it(tmp_path, monkeypatch):
+    from companion.data import dataset_root
+
+    monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="companion data fetch facades --root"):
+        dataset_root("facades")
+    (tmp_path / "facades").mkdir()
+    assert dataset_root("facades") == tmp_path
+    with pytest.raises(ValueError, match="unknown real dataset 'shapes'"):
+        dataset_root("shapes")
