@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=None, help="PNG path, or a folder for samples.png (default: RUN)"
     )
     p.add_argument("--root", default=None, help="dataset root, for conditional methods")
+    p.add_argument("--split", default="test", help="split the inputs come from (default: test)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_sample)
 
@@ -129,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="metric names (default: those the method's data supports)",
     )
     p.add_argument("--root", default=None, help="dataset root for real datasets")
+    p.add_argument("--split", default="test", help="split to evaluate on (default: test)")
     p.add_argument("--out", default=None, help="JSON path (default: RUN/eval.json)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-inputs", type=int, default=100, help="test inputs (SEGAN: 100)")
@@ -297,7 +299,7 @@ def _sample(args: argparse.Namespace) -> int:
     else:
         cfg = method.cfg
         data = _load_data(
-            getattr(cfg, "dataset", "shapes"), cfg, root=args.root, seed=args.seed, split="test"
+            getattr(cfg, "dataset", "shapes"), cfg, root=args.root, seed=args.seed, split=args.split
         )
         # The data layer gives each sample in the direction the method trained on.
         a = torch.stack([data[i]["a"] for i in range(min(args.n, 8, len(data)))])
@@ -322,7 +324,7 @@ def _eval(args: argparse.Namespace) -> int:
     method = load_run(args.run)
     cfg = method.cfg
     data = _load_data(
-        getattr(cfg, "dataset", "shapes"), cfg, root=args.root, seed=args.seed, split="test"
+        getattr(cfg, "dataset", "shapes"), cfg, root=args.root, seed=args.seed, split=args.split
     )
     # Synthetic domains carry an oracle of their styles; real data gets the label-free metrics.
     has_oracle = method.conditional and getattr(data, "oracle", None) is not None
