@@ -16,6 +16,13 @@ time through G with E frozen, then D and D2) counts 261.0 GFLOP for its two imag
     python benchmarks/train_step.py                    # CPU, the machine's threads
     python benchmarks/train_step.py --device cuda --steps 20
     python benchmarks/train_step.py --methods pix2pix msgan --threads 2
+    python benchmarks/train_step.py --reference ~/src/BicycleGAN   # side by side, same run
+
+``--reference PATH`` also times the released BicycleGAN code (a local checkout of
+github.com/junyanz/BicycleGAN that the user fetched; nothing of it is copied here) on the same
+random images, batch and number of steps, in the same process right after ours, with its
+facades training options (``scripts/train_facades.sh``: BtoA, 256, nz 8, --use_dropout), and
+prints the ratio of our seconds per image to its.
 
 Prints a table and writes benchmarks/results/train_step.json (``train_step_<device>.json`` for a
 device other than cpu).
@@ -90,6 +97,60 @@ def time_method(name: str, steps: int, warmup: int, device: torch.device) -> dic
     }
 
 
+def time_reference(path: str, steps: int, warmup: int, device: torch.device) -> dict:
+    """Median seconds per image of the released BicycleGAN code's training step.
+
+    Runs ``optimize_parameters`` of a checkout at ``path`` with its facades options (the
+    released ``scripts/train_facades.sh``) on random 256x256 images, batch 2.
+    """
+    import sys
+
+    checkout = Path(path).expanduser().resolve()
+    if not (checkout / "models" / "bicycle_gan_model.py").is_file():
+        raise FileNotFoundError(
+            f"{checkout} is not a checkout of github.com/junyanz/BicycleGAN "
+            "(no models/bicycle_gan_model.py); clone it and pass its folder"
+        )
+    scratch = tempfile.mkdtemp()
+    argv, sys.argv = sys.argv, [
+        "train.py", "--dataroot", scratch, "--checkpoints_dir", scratch, "--name", "bench",
+        "--model", "bicycle_gan", "--direction", "BtoA", "--load_size", "256",
+        "--crop_size", "256", "--nz", "8", "--input_nc", "3", "--use_dropout",
+        "--display_id", "0", "--gpu_ids", "0" if device.type == "cuda" else "-1",
+    ]  # fmt: skip
+    sys.path.insert(0, str(checkout))
+    try:
+        import models  # the checkout's package
+        from options.train_options import TrainOptions
+
+        opt = TrainOptions().parse()
+        model = models.create_model(opt)
+        model.setup(opt)
+    finally:
+        sys.argv = argv
+        sys.path.remove(str(checkout))
+    g = torch.Generator().manual_seed(0)
+    n = opt.batch_size
+    batch = {
+        "A": torch.rand(n, 3, 256, 256, generator=g) * 2 - 1,
+        "B": torch.rand(n, 3, 256, 256, generator=g) * 2 - 1,
+        "A_paths": ["a"] * n,
+        "B_paths": ["b"] * n,
+    }
+    times = []
+    for i in range(warmup + steps):
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        start = time.perf_counter()
+        model.set_input(batch)
+        model.optimize_parameters()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        if i >= warmup:
+            times.append(time.perf_counter() - start)
+    return {"checkout": str(checkout), "batch_size": n, "s_per_image": statistics.median(times) / n}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", nargs="+", default=["pix2pix", "bicyclegan"])
@@ -97,6 +158,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps first")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument(
+        "--reference", default=None, help="a local checkout of the released BicycleGAN code"
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -119,8 +183,19 @@ def main() -> None:
             f"{fmt(r['gflop_per_image'], '.1f'):>11} {fmt(r['reference_s_per_image'], '.2f'):>11} "
             f"{fmt(r['reference_gflop_per_image'], '.1f'):>9}"
         )
+    reference = None
+    if args.reference:
+        reference = time_reference(args.reference, args.steps, args.warmup, device)
+        ours = next((r for r in rows if r["method"] == "bicyclegan"), None)
+        if ours is not None:
+            reference["ratio_ours_to_released"] = ours["s_per_image"] / reference["s_per_image"]
+        print(
+            f"released BicycleGAN code: {reference['s_per_image']:.3f} s/image"
+            + (f"; ours / released = {reference['ratio_ours_to_released']:.2f}" if ours else "")
+        )
     record = {
         "benchmark": "train_step",
+        "reference": reference,
         "device": str(device),
         "device_name": torch.cuda.get_device_name(device)
         if device.type == "cuda"

@@ -92,6 +92,15 @@ class Method(nn.Module):
         device = self.device if device is None else device
         return torch.randn(n, self.code_dim, device=device, generator=generator)
 
+    def example_batch(
+        self, n: int, *, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
+        """A random batch of ``n`` samples in the shapes ``training_step`` takes (CPU, [-1, 1]).
+
+        For benchmarks and tests that need a step without a dataset.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define example_batch()")
+
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """The optimizers by name ("G", "D", "E", "T", ...) that ``training_step`` steps."""
         raise NotImplementedError(f"{type(self).__name__} must define configure_optimizers()")

@@ -100,6 +100,13 @@ class DCGAN(Method):
     def code_dim(self) -> int:
         return self.cfg.z_dim
 
+    def example_batch(
+        self, n: int, *, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
+        cfg = self.cfg
+        x = torch.rand(n, cfg.channels, cfg.image_size, cfg.image_size, generator=generator)
+        return {cfg.image_key: x * 2 - 1}
+
     def training_step(self, batch: Any, step: int, opt: Stepper) -> dict[str, float]:
         cfg = self.cfg
         x_real = images_of(batch, cfg.image_key)  # (N, C, H, W) in [-1, 1]

@@ -192,6 +192,13 @@ class InfoGAN(Method):
         cfg = self.cfg
         return cfg.z_dim + cfg.n_categories + cfg.n_continuous
 
+    def example_batch(
+        self, n: int, *, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
+        cfg = self.cfg
+        x = torch.rand(n, cfg.channels, cfg.image_size, cfg.image_size, generator=generator)
+        return {cfg.image_key: x * 2 - 1}
+
     def sample_codes(
         self,
         n: int,

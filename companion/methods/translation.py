@@ -271,6 +271,15 @@ class TranslationMethod(Method):
             )
         return a, b
 
+    def example_batch(
+        self, n: int, *, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Random sources and targets at the config's size: ``{"a", "b"}``, (n, C, S, S) each."""
+        cfg, s = self.cfg, self.cfg.image_size
+        a = torch.rand(n, cfg.in_channels, s, s, generator=generator) * 2 - 1
+        b = torch.rand(n, cfg.out_channels, s, s, generator=generator) * 2 - 1
+        return {"a": a, "b": b}
+
     def pair(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """What D sees: ``cat(a, b)`` (N, C_a + C_b, H, W) if conditional, else ``b``."""
         return torch.cat([a, b], dim=1) if self.cfg.conditional_d else b
