@@ -26,6 +26,10 @@ cp benchmarks/results/train_step_cuda.json "$OUT/" 2>/dev/null
 step "pytest -m gpu"
 timeout 180 $PY -m pytest -q -m gpu tests -p no:cacheprovider 2>&1 | tail -30 | tee "$OUT/pytest_gpu.txt"
 
+step "evaluation at paper scale"
+timeout 240 $PY benchmarks/eval_paper.py --device cuda 2>&1 | tee "$OUT/eval_paper_cuda.txt"
+cp benchmarks/results/eval_paper_cuda.json "$OUT/" 2>/dev/null
+
 step "chapters at the gpu preset"
 COMPANION_PRESET=gpu timeout ${NOTEBOOK_BUDGET_S:-300} $PY -m pytest -q --nbval-lax \
     --nbval-cell-timeout=600 --durations=0 -p no:cacheprovider \

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from companion.metrics.classifiers import ClassifierResult, DomainClassifier
-from companion.metrics.fid import ImageFeatures
+from companion.metrics.fid import ImageFeatures, InceptionFeatures, extract_features
 from companion.metrics.sampling import method_code_dim, sample_translations
 from companion.metrics.suite import METRIC_CLASSES
 
@@ -120,6 +120,7 @@ class EvalContext:
         self.conditional = getattr(self.method, "conditional", hasattr(self.method, "translate"))
         self.device = _device(self.method)
         self._samples: dict[int, torch.Tensor] = {}
+        self._features: dict[tuple[int, str], torch.Tensor] = {}
 
     @functools.cached_property
     def real(self) -> torch.Tensor:
@@ -157,6 +158,22 @@ class EvalContext:
         with torch.random.fork_rng(devices="all" if torch.cuda.is_available() else []):
             torch.manual_seed(self.seed)
             return self.method.sample(self.cfg.n_inputs * self.cfg.samples_per_input).cpu()
+
+    def image_features(self) -> ImageFeatures:
+        """The FID/KID feature network: ``features`` if given, else Inception from local
+        weights (built once per evaluation, on the method's device)."""
+        if self.features is None:
+            self.features = InceptionFeatures(self.weights_path)
+        return self.features.to(self.device)
+
+    def features_of(self, extractor: Any, which: str, batch_size: int) -> torch.Tensor:
+        """Features (M, D) of the reference (``"real"``) or generated (``"fake"``) set, once per
+        extractor, so that FID and KID in the same features extract them once."""
+        key = (id(extractor), which)
+        if key not in self._features:
+            images = self.real if which == "real" else self.generated()
+            self._features[key] = extract_features(images, extractor, batch_size)
+        return self._features[key]
 
     def labels(self, key: str) -> torch.Tensor:
         """The inputs' classes (N,) int64, from factor ``key``."""

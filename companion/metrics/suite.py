@@ -24,7 +24,6 @@ import torch
 
 from companion.metrics.diversity import DIVERSITY_PROTOCOLS, DiversityMeter, pair_indices
 from companion.metrics.fid import (
-    InceptionFeatures,
     PixelFeatures,
     extract_features,
     fid_from_features,
@@ -131,13 +130,21 @@ class _FeatureDistance(Metric):
             if images is not None:
                 store.append(extract_features(images, self.extractor, self.batch_size))
 
+    def update_features(self, real: torch.Tensor, fake: torch.Tensor) -> None:
+        """Add already extracted features (M, D) of real and generated images."""
+        self.real.append(real)
+        self.fake.append(fake)
+
     def features(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
         f_real, f_fake = torch.cat(self.real), torch.cat(self.fake)
         info = {**self.extractor.describe(), "n_real": len(f_real), "n_fake": len(f_fake)}
         return f_real, f_fake, info
 
     def feed(self, ctx: Any) -> None:
-        self.update(real=ctx.real, fake=ctx.generated())
+        self.update_features(
+            ctx.features_of(self.extractor, "real", self.batch_size),
+            ctx.features_of(self.extractor, "fake", self.batch_size),
+        )
 
 
 @register_metric
@@ -149,8 +156,7 @@ class FID(_FeatureDistance):
 
     @classmethod
     def from_context(cls, ctx: Any) -> FID:
-        extractor = ctx.features or InceptionFeatures(ctx.weights_path)
-        return cls(extractor.to(ctx.device), ctx.cfg.batch_size)
+        return cls(ctx.image_features(), ctx.cfg.batch_size)
 
     def compute(self) -> dict[str, Any]:
         f_real, f_fake, info = self.features()
@@ -169,9 +175,10 @@ class KID(FID):
 
     @classmethod
     def from_context(cls, ctx: Any) -> KID:
-        extractor = (ctx.features or InceptionFeatures(ctx.weights_path)).to(ctx.device)
         cfg = ctx.cfg
-        return cls(extractor, cfg.batch_size, cfg.kid_subsets, cfg.kid_subset_size, ctx.seed)
+        return cls(
+            ctx.image_features(), cfg.batch_size, cfg.kid_subsets, cfg.kid_subset_size, ctx.seed
+        )
 
     def compute(self) -> dict[str, Any]:
         f_real, f_fake, info = self.features()

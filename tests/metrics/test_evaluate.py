@@ -135,3 +135,16 @@ def test_evaluate_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
     with pytest.raises(FileNotFoundError, match="weights-inception"):
         evaluate(CodeColour(), _data(), ["fid"], cfg=SMALL)
+
+
+def test_fid_and_kid_extract_each_set_once():
+    calls = []
+
+    class Counting(PixelFeatures):
+        def forward(self, x):
+            calls.append(len(x))
+            return super().forward(x)
+
+    record = evaluate(CodeColour(), _data(), ["fid", "kid"], cfg=SMALL, features=Counting(4))
+    assert record["metrics"]["fid"]["n_fake"] == 24
+    assert sum(calls) == 24 + 24  # 24 references and 24 translations, once each
