@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(pretrained weights from --weights or $COMPANION_WEIGHTS_DIR)",
     )
     p.add_argument("--weights", default=None, help="folder or file of pretrained weights")
+    p.add_argument(
+        "--feature-cache",
+        default="data/cache/features",
+        help="folder keeping the reference set's FID features between evaluations ('' for none)",
+    )
     p.set_defaults(func=_eval)
 
     p = sub.add_parser("list", help="list methods, datasets and presets")
@@ -335,6 +340,7 @@ def _eval(args: argparse.Namespace) -> int:
         n_inputs=min(args.n_inputs, len(data)),
         samples_per_input=args.samples_per_input,
         lpips_backend=args.lpips_backend,
+        feature_cache=args.feature_cache or None,
     )
     out = Path(args.out or Path(args.run) / "eval.json")
     result = evaluate(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -50,6 +51,10 @@ class EvalConfig:
         kid_subsets: KID subsets.
         kid_subset_size: KID subset size.
         batch_size: images per forward pass.
+        feature_cache: a folder where the reference set's FID/KID features are kept between
+            evaluations, keyed by the images' content and the feature network (None: no cache).
+            At paper scale the reference set's Inception features are the costliest part
+            after the translations themselves (benchmarks/eval_paper.py).
     """
 
     n_inputs: int = 100
@@ -65,6 +70,7 @@ class EvalConfig:
     kid_subsets: int = 100
     kid_subset_size: int = 1000
     batch_size: int = 64
+    feature_cache: str | None = None
 
     @classmethod
     def cpu(cls, n_inputs: int = 32) -> EvalConfig:
@@ -171,8 +177,13 @@ class EvalContext:
         extractor, so that FID and KID in the same features extract them once."""
         key = (id(extractor), which)
         if key not in self._features:
-            images = self.real if which == "real" else self.generated()
-            self._features[key] = extract_features(images, extractor, batch_size)
+            if which == "real" and self.cfg.feature_cache is not None:
+                self._features[key] = _cached_features(
+                    self.real, extractor, batch_size, Path(self.cfg.feature_cache)
+                )
+            else:
+                images = self.real if which == "real" else self.generated()
+                self._features[key] = extract_features(images, extractor, batch_size)
         return self._features[key]
 
     def labels(self, key: str) -> torch.Tensor:
@@ -261,6 +272,23 @@ def _device(method: Any) -> torch.device:
         for p in method.parameters():
             return p.device
     return torch.device("cpu")
+
+
+def _cached_features(
+    images: torch.Tensor, extractor: Any, batch_size: int, folder: Path
+) -> torch.Tensor:
+    """Features of ``images``, read from ``folder`` when this content and network were seen."""
+    digest = hashlib.sha256(images.detach().cpu().contiguous().numpy().tobytes())
+    digest.update(json.dumps(extractor.describe(), sort_keys=True).encode())
+    path = folder / f"features-{digest.hexdigest()[:24]}.pt"
+    if path.is_file():
+        return torch.load(path, weights_only=True)
+    features = extract_features(images, extractor, batch_size)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(features, tmp)
+    os.replace(tmp, path)
+    return features
 
 
 def _write_json(record: dict, path: Path) -> None:

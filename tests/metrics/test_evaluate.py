@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -148,3 +149,19 @@ def test_fid_and_kid_extract_each_set_once():
     record = evaluate(CodeColour(), _data(), ["fid", "kid"], cfg=SMALL, features=Counting(4))
     assert record["metrics"]["fid"]["n_fake"] == 24
     assert sum(calls) == 24 + 24  # 24 references and 24 translations, once each
+
+
+def test_reference_features_are_cached_on_disk(tmp_path):
+    calls = []
+
+    class Counting(PixelFeatures):
+        def forward(self, x):
+            calls.append(len(x))
+            return super().forward(x)
+
+    cfg = dataclasses.replace(SMALL, feature_cache=str(tmp_path))
+    first = evaluate(CodeColour(), _data(), ["fid"], cfg=cfg, features=Counting(4))
+    second = evaluate(CodeColour(), _data(), ["fid"], cfg=cfg, features=Counting(4))
+    assert first["metrics"]["fid"] == second["metrics"]["fid"]
+    assert calls == [24, 24, 24]  # references once, translations each time
+    assert len(list(tmp_path.glob("features-*.pt"))) == 1
