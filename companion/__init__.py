@@ -3,8 +3,8 @@
 The book's chapters import it; so can course assignments and paper-scale GPU runs.
 """
 
-from companion.config import PRESETS, PresetConfig, preset, seed_everything
+from companion.config import PRESETS, PresetConfig, preset, run_header, seed_everything
 
-__all__ = ["PRESETS", "PresetConfig", "preset", "seed_everything", "__version__"]
+__all__ = ["PRESETS", "PresetConfig", "preset", "run_header", "seed_everything", "__version__"]
 
 __version__ = "0.1.0"

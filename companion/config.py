@@ -32,6 +32,7 @@ import torch
 __all__ = [
     "PRESETS",
     "DatasetFacts",
+    "run_header",
     "PresetConfig",
     "RunConfig",
     "config_from_dict",
@@ -82,6 +83,36 @@ def preset(name: str | None = None) -> str:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r} (from {source}); choose one of {PRESETS}")
     return name
+
+
+def run_header(
+    preset_name: str, expected_s: Mapping[str, float] | None = None, **values: Any
+) -> str:
+    """The line a notebook prints first: preset, device, threads, versions, expected time.
+
+    Args:
+        preset_name: the preset the notebook runs (``companion.preset()``).
+        expected_s: seconds the notebook takes per preset as measured by the book (e.g.
+            ``{"cpu": 70}``: 2 idle CPU cores); the matching entry is shown.
+        **values: settings worth seeing in the header (steps, seeds, a changed weight).
+
+    Returns:
+        One line, e.g. ``"preset cpu | CPU, 2 threads | torch 2.4.1 | about 70 s | steps 400"``.
+
+    Example:
+        >>> run_header("cpu", {"cpu": 70}, steps=400).split(" | ")[0]
+        'preset cpu'
+    """
+    if torch.cuda.is_available():
+        device = f"GPU {torch.cuda.get_device_name(0)}"
+    else:
+        device = f"CPU, {torch.get_num_threads()} threads"
+    parts = [f"preset {preset_name}", device, f"torch {torch.__version__.split('+')[0]}"]
+    if expected_s and preset_name in expected_s:
+        where = {"cpu": "on 2 CPU cores", "gpu": "on a T4"}.get(preset_name, "")
+        parts.append(f"about {expected_s[preset_name]:.0f} s {where}".rstrip())
+    parts += [f"{k} {v}" for k, v in values.items()]
+    return " | ".join(parts)
 
 
 def seed_everything(seed: int) -> None:
