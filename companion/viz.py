@@ -311,7 +311,7 @@ def staircase_panels(
         if floor is not None and low < floor:
             low = floor
             ax.text(0.98, 0.03, "band continues below", transform=ax.transAxes, ha="right",
-                    fontsize=7, color="C0")  # fmt: skip
+                    fontsize=7, color="C0", backgroundcolor="white")  # fmt: skip
         pad = 0.05 * (high - low or 1.0)
         ax.set_ylim(low - pad, high + pad)
     grid.set_axis_labels("training step", "nats")

@@ -123,7 +123,8 @@ def infonce_lower_bound(scores: Tensor) -> Bound:
         (2.0794, 2.0794)
     """
     n = _check_square(scores)
-    estimate = math.log(n) + (scores.diagonal() - torch.logsumexp(scores, dim=1)).mean()
+    log_softmax = scores.diagonal() - torch.logsumexp(scores, dim=1)  # (N,)
+    estimate = math.log(n) + log_softmax.mean()
     return Bound(estimate, -estimate)
 
 

@@ -60,6 +60,7 @@ def test_table_has_one_row_per_estimator_and_level(smoke_result):
     assert row["mse"] == pytest.approx(row["bias"] ** 2 + row["variance"])
     series = smoke_result.estimates[row["estimator"]][10:20]
     assert row["mean"] == pytest.approx(series.mean().item())
+    assert row["median"] == pytest.approx(series.median().item())
 
 
 def test_bad_config_raises():
