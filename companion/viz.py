@@ -306,12 +306,21 @@ def staircase_panels(
         ax.plot(np.arange(steps), truth, c="k", lw=1, drawstyle="steps-post", label="true MI")
         if ceiling is not None:
             ax.axhline(ceiling, c="gray", ls=":", lw=1)
-        low = min(float(truth.min()), float(band[name].min()), ceiling or np.inf)
-        high = max(float(truth.max()), float(band[name].max()), ceiling or -np.inf)
+        lines = [float(truth.min()), float(truth.max())] + ([] if ceiling is None else [ceiling])
+        low = min(min(lines), float(band[name].min()))
+        high = max(max(lines), float(band[name].max()))
         if floor is not None and low < floor:
             low = floor
-            ax.text(0.98, 0.03, "band continues below", transform=ax.transAxes, ha="right",
-                    fontsize=7, color="C0", backgroundcolor="white")  # fmt: skip
+            ax.text(
+                0.98,
+                0.03,
+                "band continues below",
+                transform=ax.transAxes,
+                ha="right",
+                fontsize=7,
+                color="C0",
+                backgroundcolor="white",
+            )
         pad = 0.05 * (high - low or 1.0)
         ax.set_ylim(low - pad, high + pad)
     grid.set_axis_labels("training step", "nats")
