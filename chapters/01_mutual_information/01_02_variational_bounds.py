@@ -212,10 +212,10 @@ print(f"preset {PRESET}: {N_BATCHES} batches of {BATCH} pairs per level")
 #
 # | bound | needs | value | bias | variance | gradient |
 # |---|---|---|---|---|---|
-# | BA | $H(X)$, normalised $q$ | $\le I$ | $\mathbb{E}\,\mathrm{KL}(p \| q)$ | low | unbiased |
+# | BA | $H(X)$, normalised $q$ | $\le I$ | $\mathbb{E}\,\mathrm{KL}(p \,\Vert\, q)$ | low | unbiased |
 # | DV | critic | $\le I$ | batch log-partition | grows with $I$ | biased |
 # | MINE | critic + moving average | DV's | as DV | as DV | less biased |
-# | NWJ | critic | $\le I$ | unbiased | $\ge (e^{I}-1)/N^2$ | unbiased |
+# | NWJ | critic | $\le I$ | unbiased | $\sim e^{2I}/N^2$ here | unbiased |
 # | InfoNCE | $K$ negatives | $\le \min(I, \log K)$ | large if $I > \log K$ | low | unbiased |
 # | JSD | critic | $2\mathrm{JSD} - 2\log 2$ | (not in MI units) | low | stable |
 # | SMILE | critic, $\tau$ | clipped DV | grows as $\tau$ shrinks | capped | JSD's |

@@ -19,8 +19,9 @@
 #   critic for every bound of notebook 1.2 while the true MI climbs a
 #   staircase of 2, 4, 6, 8 and 10 nats;
 # - read the results as bias and variance, and recognise each bound's
-#   signature: InfoNCE's ceiling at $\log N$, NWJ's and MINE's exploding
-#   variance, the JSD read-out's bias, SMILE's compromise;
+#   signature: InfoNCE's ceiling at $\log N$, NWJ's and MINE's growing
+#   variance, the JSD read-out's rare catastrophic batches, SMILE's
+#   compromise, and what heavy tails do to each;
 # - connect them to the choice of seed paper 000 (SEGAN): a bounded,
 #   low-variance JSD objective, because it maximises MI rather than measuring it.
 
