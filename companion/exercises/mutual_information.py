@@ -183,9 +183,9 @@ def _check(
             f"Recall: {formula}"
         )
     _check_gradient(fn, fn_name, reference, cases[-1][1])
-    print(
-        f"{name}: correct on {len(cases)} score matrices (max error {max(errors):.1e}), "
-        "and differentiable"
+    print(  # two short lines, so that a notebook's output fits its column
+        f"{name}: correct on {len(cases)} score matrices (max error {max(errors):.1e})\n"
+        "  and differentiable"
     )
 
 

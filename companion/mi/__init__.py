@@ -1,8 +1,13 @@
-"""Mutual-information estimation: variational bounds, critics and Gaussians with known MI.
+"""Mutual-information estimation: variational bounds, critics and samplers with known MI.
 
 ``bounds`` holds the estimators (each a function of critic scores returning a ``Bound``),
-``critics`` the networks T(x, y), ``gaussian`` the closed-form test bed and ``staircase`` the
-Poole et al. (2019) benchmark built from them.
+``critics`` the networks T(x, y), ``gaussian`` and ``samplers`` the closed-form test beds,
+``staircase`` the Poole et al. (2019) benchmark built from them, and ``estimation`` the
+one-call :func:`estimate` for two arrays::
+
+    from companion import mi
+    result = mi.estimate(x, y, bound="infonce", steps=1000)  # x, y: (N, D) arrays
+    print(f"I(X; Y) >= {result.nats:.2f} nats")
 """
 
 from companion.mi.bounds import (
@@ -20,11 +25,14 @@ from companion.mi.bounds import (
 )
 from companion.mi.critics import (
     ConcatCritic,
+    ConvEncoder,
+    EncoderCritic,
     GaussianPosteriorCritic,
     SeparableCritic,
     gaussian_optimal_critic,
     mlp,
 )
+from companion.mi.estimation import BOUNDS, MIEstimate, estimate
 from companion.mi.gaussian import (
     gaussian_entropy,
     gaussian_mi,
@@ -33,6 +41,7 @@ from companion.mi.gaussian import (
     rho_from_mi,
     sample_correlated_gaussian,
 )
+from companion.mi.samplers import GaussianPairs, PairSampler, cube
 from companion.mi.staircase import (
     ESTIMATORS,
     StaircaseConfig,
@@ -54,11 +63,17 @@ from companion.mi.variational import (
 )
 
 __all__ = [
+    "BOUNDS",
     "ESTIMATORS",
     "MINE",
     "Bound",
     "ConcatCritic",
+    "ConvEncoder",
+    "EncoderCritic",
+    "GaussianPairs",
     "GaussianPosteriorCritic",
+    "MIEstimate",
+    "PairSampler",
     "SeparableCritic",
     "StaircaseConfig",
     "StaircaseResult",
@@ -66,9 +81,11 @@ __all__ = [
     "ba_lower_bound",
     "categorical_ba_lower_bound",
     "categorical_log_likelihood",
+    "cube",
     "discrete_ba_lower_bound",
     "discrete_mi",
     "dv_lower_bound",
+    "estimate",
     "gaussian_ba_lower_bound",
     "gaussian_entropy",
     "gaussian_log_likelihood",

@@ -6,12 +6,19 @@ the N(N - 1) off-diagonal entries stand in for the product of marginals p(x) p(y
 layout of Poole et al. (2019), "On Variational Bounds of Mutual Information" (arXiv:1905.06922),
 whose Sec. 2 derives every bound below from one inequality.
 
-Each function returns a :class:`Bound`: ``estimate`` is the value of the bound in nats, and
-``loss`` is the scalar a critic minimizes. For most bounds ``loss = -estimate``; where an
-estimator takes its gradient from a different objective (MINE's moving-average correction,
-SMILE and the JSD read-out take JSD gradients) the loss has the value ``-estimate`` but the
-gradient of that other objective (a straight-through ``detach`` trick), so logged losses stay
-comparable.
+Every function returns the same type, a :class:`Bound`:
+
+- ``estimate``: the bound's value in nats. For every function except :func:`jsd_lower_bound`
+  it is a lower bound on I(X; Y) (in expectation over batches). :func:`jsd_lower_bound` is the
+  f-GAN objective of SEGAN's Eq. (5): its value bounds ``2 JSD(p(x,y) || p(x)p(y)) - 2 log 2``,
+  which lies in ``[-2 log 2, 0]`` and grows with the dependence but is **not** I;
+  :func:`jsd_nwj_lower_bound` reads I in nats out of a critic trained with it.
+- ``loss``: the scalar a critic minimizes. Its value is always ``-estimate``; where an
+  estimator takes its gradient from a different objective (MINE's moving-average correction,
+  SMILE and the JSD read-out take JSD gradients) the loss carries the gradient of that other
+  objective (a straight-through ``detach`` trick), so logged losses stay comparable.
+- ``state``: None, except for :func:`mine_lower_bound`, whose moving average of the partition
+  is carried from one step to the next (or use the :class:`MINE` module, which stores it).
 
 SEGAN (seed paper 000, Eq. (5)) uses one negative per positive instead of a full matrix, so
 :func:`jsd_lower_bound` also accepts ``(scores_joint, scores_marginal)`` vectors; build them
@@ -45,15 +52,20 @@ LOG4 = math.log(4.0)
 
 
 class Bound(NamedTuple):
-    """A bound's value and the loss a critic minimizes to tighten it.
+    """A bound's value, the loss a critic minimizes to tighten it, and any state to carry.
 
     Attributes:
-        estimate: () float tensor, the bound in nats (differentiable where the bound is).
+        estimate: () float tensor in nats (differentiable where the bound is); a lower bound on
+            I(X; Y) for every bound here except :func:`jsd_lower_bound` (see the module
+            docstring).
         loss: () float tensor to minimize; its value is ``-estimate`` for every bound here.
+        state: None, or for :func:`mine_lower_bound` the () detached log of the moving-average
+            partition, to pass to the next step's call.
     """
 
     estimate: Tensor
     loss: Tensor
+    state: Tensor | None = None
 
 
 def _check_square(scores: Tensor, name: str = "scores") -> int:
@@ -111,7 +123,8 @@ def infonce_lower_bound(scores: Tensor) -> Bound:
         (2.0794, 2.0794)
     """
     n = _check_square(scores)
-    estimate = math.log(n) + (scores.diagonal() - torch.logsumexp(scores, dim=1)).mean()
+    log_softmax = scores.diagonal() - torch.logsumexp(scores, dim=1)  # (N,)
+    estimate = math.log(n) + log_softmax.mean()
     return Bound(estimate, -estimate)
 
 
@@ -172,7 +185,7 @@ def dv_lower_bound(scores: Tensor) -> Bound:
 
 def mine_lower_bound(
     scores: Tensor, log_ema_partition: Tensor | None, decay: float = 0.99
-) -> tuple[Bound, Tensor]:
+) -> Bound:
     """DV bound with MINE's moving-average gradient correction (Belghazi et al. 2018, Sec. 3.2).
 
     The gradient of ``log E_q[exp(T)]`` is ``E_q[exp(T) grad T] / E_q[exp(T)]``; the minibatch
@@ -188,15 +201,17 @@ def mine_lower_bound(
             common). ``decay = 0`` recovers the plain DV gradient.
 
     Returns:
-        ``(bound, new_log_ema_partition)``; the new EMA is detached, store it for the next step.
+        :class:`Bound` in nats whose ``state`` is the new (detached) log moving-average
+        partition; pass it as ``log_ema_partition`` on the next step.
 
     Raises:
         ValueError: if decay is outside [0, 1) or scores is not square.
 
     Example:
-        >>> b, log_ema = mine_lower_bound(torch.ones(4, 4), None)
-        >>> round(b.estimate.item(), 4), round(log_ema.item(), 4)
+        >>> b = mine_lower_bound(torch.ones(4, 4), None)
+        >>> round(b.estimate.item(), 4), round(b.state.item(), 4)
         (0.0, 1.0)
+        >>> b = mine_lower_bound(torch.ones(4, 4), b.state)  # the next step
     """
     _check_square(scores)
     if not 0.0 <= decay < 1.0:
@@ -215,7 +230,7 @@ def mine_lower_bound(
     surrogate = joint - torch.exp(log_partition - new_log_ema)
     estimate = joint - log_partition
     loss = -_straight_through(estimate, surrogate)
-    return Bound(estimate, loss), new_log_ema
+    return Bound(estimate, loss, new_log_ema)
 
 
 class MINE(torch.nn.Module):
@@ -246,8 +261,8 @@ class MINE(torch.nn.Module):
         """Bound for this step's (N, N) scores; updates the moving average in place."""
         state = self.log_ema_partition
         previous = None if torch.isnan(state) else state
-        bound, new_state = mine_lower_bound(scores, previous, self.decay)
-        self.log_ema_partition = new_state.to(state)
+        bound = mine_lower_bound(scores, previous, self.decay)
+        self.log_ema_partition = bound.state.to(state)
         return bound
 
     def extra_repr(self) -> str:

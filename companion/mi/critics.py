@@ -8,6 +8,10 @@ layers of 256 units, embedding 32):
 - :class:`ConcatCritic`: ``T(x, y) = f([x, y])``; N * M network passes, but it can represent
   any function of the pair (SEGAN's statistics network is of this kind, with images).
 
+For images (or a mix of images and vectors), :class:`EncoderCritic` embeds each side with its
+own encoder (:class:`ConvEncoder` for images, an MLP for vectors) and scores the embeddings
+separably or through a concatenating head.
+
 Plus :class:`GaussianPosteriorCritic` (``log q(x | y)`` for the Barber-Agakov bound) and
 :func:`gaussian_optimal_critic`, the pointwise MI of the correlated Gaussian (the best critic).
 """
@@ -23,6 +27,8 @@ from companion.mi.gaussian import gaussian_pmi
 
 __all__ = [
     "ConcatCritic",
+    "ConvEncoder",
+    "EncoderCritic",
     "EnsembleLinear",
     "GaussianPosteriorCritic",
     "SeparableCritic",
@@ -220,6 +226,89 @@ class ConcatCritic(nn.Module):
         """Aligned pairs only: (N, dim_x), (N, dim_y) -> (N,) (or (num_critics, N))."""
         _check_xy(x, y, self.dim_x, self.dim_y)
         return self.f(torch.cat([x, y], dim=-1)).squeeze(-1)
+
+
+class ConvEncoder(nn.Module):
+    """A small convolutional encoder for critics on images: (N, C, H, W) -> (N, embed).
+
+    Two stride-2 3x3 convolutions (32 and 64 channels, ReLU), average-pooled to 4 x 4, then a
+    ReLU MLP with one hidden layer: a DCGAN-style trunk small enough to train on a CPU, the
+    image counterpart of Poole et al.'s MLP embedding.
+
+    Args:
+        channels: C, the input channels.
+        embed: output features.
+        hidden: width of the MLP's hidden layer.
+
+    Example:
+        >>> ConvEncoder(1, embed=8, hidden=16)(torch.zeros(3, 1, 28, 28)).shape
+        torch.Size([3, 8])
+    """
+
+    def __init__(self, channels: int, embed: int = 32, hidden: int = 256) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, 32, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),  # (N, 64 * 4 * 4)
+            nn.Linear(64 * 16, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, embed),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(N, C, H, W) float -> (N, embed)."""
+        return self.net(x)
+
+
+class EncoderCritic(nn.Module):
+    """``T(x, y)`` on embeddings ``f(x)``, ``g(y)``: separable ``f . g`` or concatenated.
+
+    Args:
+        encoder_x: maps a batch of x (N, ...) to (N, K).
+        encoder_y: maps a batch of y (M, ...) to (M, K).
+        combine: ``"separable"`` (``T = f(x) . g(y)``, all N * M scores from N + M encoder
+            passes) or ``"concat"`` (``T = head([f(x), g(y)])``, an MLP on all N * M pairs).
+        embed: K, the embedding size of both encoders.
+        hidden: hidden width of the concatenating head.
+
+    Raises:
+        ValueError: if combine is neither "separable" nor "concat".
+
+    Example:
+        >>> critic = EncoderCritic(ConvEncoder(1, 8, 16), mlp(2, 16, 8), embed=8)
+        >>> critic(torch.zeros(5, 1, 8, 8), torch.zeros(4, 2)).shape
+        torch.Size([5, 4])
+    """
+
+    def __init__(
+        self,
+        encoder_x: nn.Module,
+        encoder_y: nn.Module,
+        combine: str = "separable",
+        embed: int = 32,
+        hidden: int = 256,
+    ) -> None:
+        super().__init__()
+        if combine not in ("separable", "concat"):
+            raise ValueError(f"combine must be 'separable' or 'concat', got {combine!r}")
+        self.encoder_x, self.encoder_y, self.combine = encoder_x, encoder_y, combine
+        self.head = mlp(2 * embed, hidden, 1) if combine == "concat" else None
+
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        """Scores on all pairs: x (N, ...), y (M, ...) -> (N, M)."""
+        f, g = self.encoder_x(x), self.encoder_y(y)  # (N, K), (M, K)
+        if self.head is None:
+            return f @ g.T  # (N, M)
+        n, m, k = f.shape[0], g.shape[0], f.shape[1]
+        pairs = torch.cat([f.unsqueeze(1).expand(n, m, k), g.unsqueeze(0).expand(n, m, k)], -1)
+        return self.head(pairs.reshape(n * m, 2 * k)).reshape(n, m)  # (N * M, 2K) -> (N, M)
+
+    def extra_repr(self) -> str:
+        return f"combine={self.combine!r}"
 
 
 class GaussianPosteriorCritic(nn.Module):

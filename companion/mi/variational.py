@@ -103,7 +103,7 @@ def gaussian_log_likelihood(
     The variance is floored at ``min_std ** 2`` (``log_var`` is clamped, so below the floor the
     gradient stops): a continuous code read back exactly would otherwise let ``sigma -> 0`` and the
     log-likelihood, hence the bound, grow without limit (the true MI of a continuous code and a
-    deterministic function of it is infinite; digest 001, Step 11(c)).
+    deterministic function of it is infinite).
 
     Args:
         c: (N, D) float, the codes that were drawn.

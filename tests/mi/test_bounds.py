@@ -7,6 +7,7 @@ import torch
 
 from companion.mi import (
     MINE,
+    Bound,
     ba_lower_bound,
     dv_lower_bound,
     gaussian_mi,
@@ -120,7 +121,7 @@ def test_smile_and_jsd_readout_take_the_jsd_gradient(fn):
 
 def test_mine_with_zero_decay_has_the_dv_gradient():
     scores = random_scores(4)
-    got = _grad(lambda s: mine_lower_bound(s, torch.tensor(3.0), decay=0.0)[0].loss, scores)
+    got = _grad(lambda s: mine_lower_bound(s, torch.tensor(3.0), decay=0.0).loss, scores)
     want = _grad(lambda s: dv_lower_bound(s).loss, scores)
     torch.testing.assert_close(got, want)
 
@@ -128,12 +129,13 @@ def test_mine_with_zero_decay_has_the_dv_gradient():
 def test_mine_gradient_divides_by_the_moving_average():
     scores = random_scores(5, n=4, scale=1.0)
     log_ema, decay = torch.tensor(0.7, dtype=torch.float64), 0.9
-    bound, new_log_ema = mine_lower_bound(scores, log_ema, decay)
+    bound = mine_lower_bound(scores, log_ema, decay)
+    new_log_ema = bound.state
     off = ~torch.eye(4, dtype=torch.bool)
     batch_partition = scores[off].exp().mean()
     expected_ema = decay * math.exp(0.7) + (1 - decay) * batch_partition.item()
     assert new_log_ema.exp().item() == pytest.approx(expected_ema)
-    grad = _grad(lambda s: mine_lower_bound(s, log_ema, decay)[0].loss, scores)
+    grad = _grad(lambda s: mine_lower_bound(s, log_ema, decay).loss, scores)
     want = torch.zeros(4, 4, dtype=torch.float64)
     want[~off] = -1.0 / 4  # d(-joint mean)/dT_ii
     want[off] = scores[off].exp() / (12 * expected_ema)  # E_q[exp(T) dT] / EMA
@@ -228,3 +230,45 @@ def test_bad_arguments_raise_clear_errors():
         shuffle_pairs(torch.zeros(3), torch.zeros(4))
     with pytest.raises(ValueError, match="at least 2 samples"):
         shuffle_pairs(torch.zeros(1), torch.zeros(1))
+
+
+def test_every_bound_returns_the_same_type():
+    scores = random_scores(6, n=6, scale=1.0)
+    log_q = torch.full((6,), -1.0, dtype=torch.float64)
+    bounds = [
+        infonce_lower_bound(scores),
+        nwj_lower_bound(scores),
+        dv_lower_bound(scores),
+        mine_lower_bound(scores, None),
+        jsd_lower_bound(scores),
+        jsd_lower_bound(scores.diagonal(), scores[0, 1:]),
+        jsd_nwj_lower_bound(scores),
+        smile_lower_bound(scores),
+        ba_lower_bound(log_q, 2.0),
+        MINE()(scores),
+    ]
+    for bound in bounds:
+        assert type(bound) is Bound
+        assert bound.estimate.shape == () and bound.loss.shape == ()
+    stateful = [b for b in bounds if b.state is not None]
+    assert len(stateful) == 2  # the two MINE calls, and only those
+
+
+def test_mine_state_chains_from_step_to_step():
+    scores = torch.zeros(4, 4, dtype=torch.float64)
+    first = mine_lower_bound(scores, None, decay=0.5)  # EMA starts at the batch partition, 1
+    second = mine_lower_bound(scores + 2.0, first.state, decay=0.5)
+    expected = math.log(0.5 * 1.0 + 0.5 * math.exp(2.0))
+    assert second.state.item() == pytest.approx(expected)
+    assert not second.state.requires_grad
+
+
+def test_jsd_bound_is_not_in_mi_units_but_its_readout_is():
+    # Optimal critic at I = 4 nats in 20 dimensions: the JSD objective stays in
+    # [-2 log 2, 0] while the NWJ read-out of the same critic is close to 4 nats.
+    rho = rho_from_mi(4.0, 20)
+    x, y = sample_correlated_gaussian(256, 20, rho, torch.Generator().manual_seed(0))
+    pmi = gaussian_optimal_critic(x.double(), y.double(), rho)
+    jsd = jsd_lower_bound(pmi).estimate.item()
+    assert -2 * math.log(2) < jsd < 0
+    assert jsd_nwj_lower_bound(pmi).estimate.item() == pytest.approx(4.0, abs=0.5)
