@@ -3,7 +3,8 @@
 Prints one row per notebook (the sum of its cells, kernel start included) and one for the unit
 tests, and flags a notebook over 90 s and unit tests over 8 minutes (the budget of DESIGN.md:
 ten chapters in 45 minutes of CI). A flag is not a failure: the machines are noisy, and the
-lead re-measures on an idle machine. The exit status is 0 unless the file cannot be read.
+lead re-measures on an idle machine. The last line repeats pytest's counts. The exit status is 0
+unless the file cannot be read.
 
 Usage::
 
@@ -47,6 +48,20 @@ def read_times(path: Path) -> tuple[dict[str, float], dict[str, float], float]:
     return dict(notebooks), dict(units), session
 
 
+def read_counts(path: Path) -> tuple[int, int, int]:
+    """``(passed, failed, skipped)`` over the file's test cases; errors count as failed."""
+    passed = failed = skipped = 0
+    for case in ET.parse(path).getroot().iter("testcase"):
+        outcomes = {child.tag for child in case}
+        if outcomes & {"failure", "error"}:
+            failed += 1
+        elif "skipped" in outcomes:
+            skipped += 1
+        else:
+            passed += 1
+    return passed, failed, skipped
+
+
 def format_table(notebooks: dict[str, float], units: dict[str, float], session: float) -> str:
     """The table CI prints last: notebooks in book order, then unit tests, then totals."""
     rows = ["", "== test-suite budget (seconds; a flag is not a failure) =="]
@@ -82,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"budget_table: no JUnit XML at {args.junit}; run `make test` first", file=sys.stderr)
         return 1
     print(format_table(*read_times(args.junit)))
+    # pytest's own closing line is above the table; repeat the counts as the log's last line.
+    passed, failed, skipped = read_counts(args.junit)
+    print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
     return 0
 
 

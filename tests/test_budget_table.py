@@ -13,12 +13,13 @@ _spec.loader.exec_module(budget_table)
 JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests">
 <testsuite name="pytest" errors="0" failures="0" skipped="0" tests="6" time="700.5">
 <testcase classname="tests.test_config" name="test_a" time="300.0" />
-<testcase classname="tests.mi.test_bounds" name="test_b" time="181.0" />
+<testcase classname="tests.mi.test_bounds" name="test_b" time="181.0">
+<skipped message="no GPU"/></testcase>
 <testcase classname="chapters.02_mode_collapse.02_02_bicyclegan.ipynb" name="Cell 0" time="4.0" />
 <testcase classname="chapters.02_mode_collapse.02_02_bicyclegan.ipynb" name="Cell 1" time="87.0" />
 <testcase classname="chapters.01_mutual_information.01_01_mi_entropy_kl.ipynb" name="Cell 0"
  time="12.5" />
-<testcase classname="book.datasets.ipynb" name="Cell 0" time="3.0" />
+<testcase classname="book.datasets.ipynb" name="Cell 0" time="3.0"><failure message="x"/></testcase>
 </testsuite></testsuites>"""
 
 
@@ -39,7 +40,8 @@ def test_sums_cells_per_notebook_and_flags_the_budget(tmp_path, capsys):
     assert len(flagged) == 2
     assert flagged[0].startswith("02_mode_collapse/02_02_bicyclegan") and "OVER 90 s" in flagged[0]
     assert flagged[1].startswith("unit tests (2 modules)") and "481.0  OVER 8 min" in flagged[1]
-    assert rows[-1] == "1 notebook(s) over 90 s; unit tests over 8 min"
+    assert rows[-2] == "1 notebook(s) over 90 s; unit tests over 8 min"
+    assert rows[-1] == "tests: 4 passed, 1 failed, 1 skipped"
 
 
 def test_within_budget_flags_nothing(tmp_path, capsys):
@@ -47,7 +49,7 @@ def test_within_budget_flags_nothing(tmp_path, capsys):
     path.write_text(JUNIT.replace('time="87.0"', 'time="86.0"').replace("181.0", "180.0"))
     assert budget_table.main([str(path)]) == 0
     out = capsys.readouterr().out
-    assert "OVER" not in out and out.splitlines()[-1].startswith("0 notebook(s) over 90 s")
+    assert "OVER" not in out and out.splitlines()[-2].startswith("0 notebook(s) over 90 s")
 
 
 def test_missing_file_says_what_to_run(tmp_path, capsys):
