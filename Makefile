@@ -11,6 +11,8 @@ STAMP := $(VENV)/.installed
 # The chapters prove their claims on the cpu preset; export it so kernels inherit it.
 export COMPANION_PRESET ?= cpu
 export PYTHONHASHSEED := 0
+# One cache (oracle classifiers, ...) for every notebook, wherever its kernel runs.
+export COMPANION_CACHE_DIR ?= $(CURDIR)/data/cache
 # `make test` writes its JUnit XML here; .ci/budget_table.py turns it into the budget table.
 REPORTS := .ci/reports
 # `make student STUDENT_COLAB=github/ORG/REPO/blob/main/student`: the copies' Colab badges.
