@@ -2,6 +2,7 @@
 #   make test   unit tests, then every chapter notebook on its cpu preset (nbval)
 #   make book   execute every chapter on its cpu preset and build the website
 #   make lint   ruff;  make bench   the benchmark tables;  make book-check   browser test of the site
+#   make student   copies of the chapters without their solution cells, in student/ (for courses)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -10,9 +11,16 @@ STAMP := $(VENV)/.installed
 # The chapters prove their claims on the cpu preset; export it so kernels inherit it.
 export COMPANION_PRESET ?= cpu
 export PYTHONHASHSEED := 0
+# One cache (oracle classifiers, ...) for every notebook, wherever its kernel runs.
+export COMPANION_CACHE_DIR ?= $(CURDIR)/data/cache
+# `make test` writes its JUnit XML here; .ci/budget_table.py turns it into the budget table.
+REPORTS := .ci/reports
+# `make student STUDENT_COLAB=github/ORG/REPO/blob/main/student`: the copies' Colab badges.
+STUDENT ?= student
+STUDENT_COLAB ?=
 NOTEBOOKS = $(shell find chapters book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -not -path '*/_build/*' 2>/dev/null | sort)
 
-.PHONY: install test unit notebooks book book-check lint bench clean
+.PHONY: install test unit notebooks book book-check lint bench student clean
 
 install: $(STAMP)
 
@@ -22,8 +30,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[book,test,dev]'
 	@touch $(STAMP)
 
+# The budget table is printed whether or not the tests pass; the exit status is pytest's.
 test: $(STAMP)
-	$(PY) -m pytest -q tests $(NOTEBOOKS) --nbval-lax --nbval-cell-timeout=300 -p no:cacheprovider
+	@mkdir -p $(REPORTS)
+	status=0; $(PY) -m pytest -q tests $(NOTEBOOKS) --nbval-lax --nbval-cell-timeout=300 \
+		-p no:cacheprovider --junitxml=$(REPORTS)/junit.xml || status=$$?; \
+	$(PY) .ci/budget_table.py $(REPORTS)/junit.xml; exit $$status
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests
@@ -39,11 +51,14 @@ book-check: $(STAMP)
 	$(PY) -m pytest -q tests/test_site.py --site book/_build/html
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check companion tests benchmarks chapters
-	$(VENV)/bin/ruff format --check companion tests benchmarks
+	$(VENV)/bin/ruff check companion tests benchmarks chapters .ci
+	$(VENV)/bin/ruff format --check companion tests benchmarks .ci
 
 bench: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
+student: $(STAMP)
+	$(PY) .ci/student.py --out $(STUDENT) $(if $(STUDENT_COLAB),--colab-base $(STUDENT_COLAB))
+
 clean:
-	rm -rf book/_build .pytest_cache .ruff_cache
+	rm -rf book/_build .pytest_cache .ruff_cache $(REPORTS) dist build
