@@ -121,9 +121,6 @@ def _reference_line(ax: Any, value: float, text: str | None, xmin: float = 0.0, 
         )
 
 
-# --------------------------------------------------------------------------- results across seeds
-
-
 def curves(
     history: Sequence[Mapping[str, float]],
     keys: Sequence[str] | None = None,
