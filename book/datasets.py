@@ -18,9 +18,14 @@
 import subprocess
 import sys
 
-COMPANION_URL = "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+COMPANION_URL = (
+    "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+)
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", COMPANION_URL], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
+        check=True,
+    )
 
 # %% [markdown]
 # Every experiment in this book runs on data whose ground truth is known. The synthetic domains

@@ -28,9 +28,14 @@
 import subprocess
 import sys
 
-COMPANION_URL = "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+COMPANION_URL = (
+    "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+)
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", COMPANION_URL], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
+        check=True,
+    )
 
 # %%
 import inspect
@@ -270,7 +275,7 @@ for k, mi in enumerate(LEVELS):
 
 
 # %% [markdown]
-# ### NWJ's variance, exactly
+# **NWJ's variance, exactly.**
 #
 # With the optimal critic the NWJ estimate of a batch is
 # $\frac1N\sum_i (1 + \mathrm{PMI}_{ii})
