@@ -51,8 +51,8 @@ book-check: $(STAMP)
 	$(PY) -m pytest -q tests/test_site.py --site book/_build/html
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check companion tests benchmarks chapters .ci
-	$(VENV)/bin/ruff format --check companion tests benchmarks .ci
+	$(VENV)/bin/ruff check companion tests benchmarks chapters .ci tools
+	$(VENV)/bin/ruff format --check companion tests benchmarks .ci tools
 
 bench: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
@@ -62,3 +62,12 @@ student: $(STAMP)
 
 clean:
 	rm -rf book/_build .pytest_cache .ruff_cache $(REPORTS) dist build
+
+# make mutation [MUTATION_MODULES="companion/losses.py companion/mi"]: mutation score per module
+# (mutmut; modules and their tests in tools/mutation.cfg) into benchmarks/results/mutation.json.
+# Minutes per module on 2 cores, so not part of `make test`: run it when you change a module.
+MUTATION_MODULES ?=
+MUTATION_JOBS ?= 1
+.PHONY: mutation
+mutation: $(STAMP)
+	$(PY) tools/mutation.py $(MUTATION_MODULES) --jobs $(MUTATION_JOBS)

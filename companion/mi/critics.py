@@ -102,7 +102,11 @@ def mlp(
         >>> mlp(3, 16, 2, num_critics=4)(torch.zeros(5, 3)).shape
         torch.Size([4, 5, 2])
     """
-    if min(dim_in, hidden, dim_out) < 1 or layers < 0 or (num_critics or 1) < 1:
+    if (
+        min(dim_in, hidden, dim_out) < 1
+        or layers < 0
+        or (num_critics is not None and num_critics < 1)
+    ):
         raise ValueError(
             f"mlp sizes must be positive and layers >= 0, got dim_in={dim_in}, "
             f"hidden={hidden}, dim_out={dim_out}, layers={layers}, num_critics={num_critics}"

@@ -140,6 +140,16 @@ def test_errors():
         label_accuracy(torch.zeros(3), torch.zeros(2))
 
 
+def test_label_range_check_is_exact_at_both_ends():
+    """Labels 0 and n_styles - 1 are valid; -1 and n_styles are not (an off-by-one fails)."""
+    assert mode_coverage(torch.tensor([[0, 7]]), n_styles=8) == 2.0
+    with pytest.raises(ValueError, match=r"lie in \[0, 8\), got min 0 max 8"):
+        mode_coverage(torch.tensor([[0, 8]]), n_styles=8)
+    with pytest.raises(ValueError, match=r"lie in \[0, 8\), got min -1 max 7"):
+        mode_coverage(torch.tensor([[-1, 7]]), n_styles=8)
+    assert mode_coverage(torch.tensor([[-1, 9]])) == 2.0  # no n_styles: no range to check
+
+
 def test_style_consistency_chance_matches_the_analytic_null():
     # Three inputs, each showing styles 0, 1, 2 under three codes: after shuffling, a column's
     # three labels are all equal with probability 1/9, all distinct with 2/9, else two agree:
@@ -211,3 +221,74 @@ def test_style_transfer_errors():
         style_transfer(torch.zeros(2, 3, dtype=torch.long), torch.zeros(2))
     with pytest.raises(ValueError, match="need M >= 2"):
         style_transfer_chance(torch.zeros(2, 1, dtype=torch.long), torch.zeros(1))
+
+
+# Edges the tests above left open (found by `make mutation` on companion/metrics/oracle.py).
+
+
+def test_labels_may_be_any_integers():
+    """Style and nuisance labels are names: -1 or 5 count the same as 0 or 1."""
+    styles = torch.tensor([[-1, 4], [-1, 5], [2, 4]])
+    assert style_consistency(styles) == pytest.approx((2 / 3 + 2 / 3) / 2)
+    assert style_consistency(styles) == style_consistency(styles + 10)
+    nuisance = torch.tensor([-1, 0] * 50)
+    assert nuisance_leakage(nuisance[:, None].float(), nuisance) == 1.0
+
+
+def _noisy_codes(n=60, seed=0):
+    """Codes that predict the style about 70% of the time: the split changes the accuracy."""
+    g = torch.Generator().manual_seed(seed)
+    styles = torch.arange(3).repeat(n // 3)
+    codes = torch.nn.functional.one_hot(styles, 3).float() + 0.8 * torch.randn(n, 3, generator=g)
+    return codes, styles
+
+
+def test_probes_are_reproducible_and_take_their_seed():
+    codes, styles = _noisy_codes()
+    by_seed = {s: probe_accuracy(codes, styles, seed=s) for s in range(4)}
+    assert len(set(by_seed.values())) > 1  # the split matters here
+    assert probe_accuracy(codes, styles) == by_seed[0]  # default seed 0, same split every time
+    assert probe_accuracy(codes, styles, seed=2) == by_seed[2]
+    for s in (0, 2, 3):
+        assert style_recovery(codes, styles, seed=s) == by_seed[s]
+    assert style_recovery(codes, styles) == by_seed[0]
+    nuisance = styles % 2
+    leak = {s: nuisance_leakage(codes, nuisance, seed=s) for s in range(4)}
+    assert len(set(leak.values())) > 1
+    assert nuisance_leakage(codes, nuisance) == leak[0]
+    chance = (nuisance == 0).double().mean().item()
+    expected = max(0.0, (probe_accuracy(codes, nuisance, seed=3) - chance) / (1 - chance))
+    assert leak[3] == pytest.approx(expected)
+
+
+def test_probe_needs_one_test_and_two_training_samples():
+    codes, styles = torch.eye(3), torch.tensor([0, 1, 0])
+    assert 0.0 <= probe_accuracy(codes, styles) <= 1.0  # 1 held out, 2 to train on
+    for n in (1, 2):  # nothing held out, or a single training sample
+        with pytest.raises(ValueError, match=f"need more samples for a probe, got {n}"):
+            probe_accuracy(codes[:n], styles[:n])
+    with pytest.raises(ValueError, match="need more samples for a probe, got 3"):
+        probe_accuracy(codes, styles, test_fraction=0.1)  # rounds to 0 held out
+
+
+def test_probe_with_one_training_class_predicts_that_class():
+    codes = torch.randn(20, 2, generator=torch.Generator().manual_seed(0))
+    assert probe_accuracy(codes, torch.full((20,), 4)) == 1.0
+    # a nuisance with one value carries nothing, and is not divided by 1 - chance = 0
+    assert nuisance_leakage(codes, torch.full((20,), 1)) == 0.0
+
+
+def test_chance_levels_defaults_and_smallest_inputs():
+    styles = torch.tensor([[0, 1, 2, 0], [1, 1, 0, 2], [2, 0, 1, 1]])
+    chance = style_consistency_chance(styles)
+    assert chance == style_consistency_chance(styles, 200, 0)  # 200 shuffles of seed 0
+    assert chance == style_consistency_chance(styles)  # reproducible
+    assert chance != style_consistency_chance(styles, 200, 1)
+    assert chance != style_consistency_chance(styles, 201, 0)
+    one = style_consistency_chance(styles, n_permutations=1)
+    assert 1 / 3 <= one <= 1.0
+    # two references are enough: code 0's outputs (0, 0) never show reference 1's style,
+    # code 1's outputs (1, 0) show reference 0's style half the time
+    assert style_transfer_chance(torch.tensor([[0, 1], [0, 0]]), torch.tensor([0, 1])) == 0.25
+    with pytest.raises(ValueError, match="need M >= 2 columns"):
+        style_transfer_chance(torch.tensor([[0], [1]]), torch.tensor([0]))

@@ -1,0 +1,214 @@
+"""The trainer's checkpoint promise: a write that dies midway leaves the previous one loadable.
+
+``save_checkpoint`` writes to a temporary file and renames it over the old checkpoint only once
+the write is complete. These tests make the write fail partway (``torch.save`` writes half its
+bytes, then raises; ``fsync`` raises) and check that the previous checkpoint is intact, loads
+with ``weights_only`` and resumes ``fit`` to the same weights as a run that never failed.
+"""
+
+import dataclasses
+import io
+import os
+
+import pytest
+import torch
+from torch.utils.data import TensorDataset
+
+from companion.config import PresetConfig
+from companion.train import Stepper, fit, load_checkpoint, save_checkpoint
+
+
+class _DiskFull(OSError):
+    pass
+
+
+def _dying_save(real_save, after_bytes: int | None = None):
+    """A ``torch.save`` that writes the first bytes of the real payload to ``f``, then raises."""
+
+    def save(obj, f, *args, **kwargs):
+        buffer = io.BytesIO()
+        real_save(obj, buffer, *args, **kwargs)
+        payload = buffer.getvalue()
+        f.write(payload[: len(payload) // 2 if after_bytes is None else after_bytes])
+        raise _DiskFull("no space left on device (simulated)")
+
+    return save
+
+
+def _state(seed: int) -> dict:
+    g = torch.Generator().manual_seed(seed)
+    return {"step": seed, "weights": {"w": torch.randn(64, 64, generator=g)}, "history": [seed]}
+
+
+def _assert_state_equal(loaded: dict, expected: dict) -> None:
+    assert loaded["step"] == expected["step"]
+    assert loaded["history"] == expected["history"]
+    assert torch.equal(loaded["weights"]["w"], expected["weights"]["w"])
+
+
+@pytest.mark.parametrize("after_bytes", [None, 0, 1])
+def test_interrupted_write_leaves_the_previous_checkpoint_loadable(
+    tmp_path, monkeypatch, after_bytes
+):
+    path = tmp_path / "run" / "checkpoint.pt"
+    first = _state(1)
+    assert save_checkpoint(path, first) == path
+    size = path.stat().st_size
+
+    monkeypatch.setattr(torch, "save", _dying_save(torch.save, after_bytes))
+    with pytest.raises(_DiskFull):
+        save_checkpoint(path, _state(2))
+    monkeypatch.undo()
+
+    assert path.stat().st_size == size
+    _assert_state_equal(load_checkpoint(path), first)
+    _assert_state_equal(load_checkpoint(path.parent), first)  # a run folder works too
+    # the failed write's leftovers do not stop the next save
+    second = _state(3)
+    save_checkpoint(path, second)
+    _assert_state_equal(load_checkpoint(path), second)
+
+
+def test_a_failing_fsync_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "checkpoint.pt"
+    first = _state(1)
+    save_checkpoint(path, first)
+
+    def fsync(fd):
+        raise _DiskFull("fsync failed (simulated)")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(_DiskFull):
+        save_checkpoint(path, _state(2))
+    monkeypatch.undo()
+    _assert_state_equal(load_checkpoint(path), first)
+
+
+def test_the_first_write_failing_leaves_no_checkpoint(tmp_path, monkeypatch):
+    """A half-written file never takes the checkpoint's name: ``fit`` would try to resume it."""
+    monkeypatch.setattr(torch, "save", _dying_save(torch.save))
+    with pytest.raises(_DiskFull):
+        save_checkpoint(tmp_path / "checkpoint.pt", _state(1))
+    monkeypatch.undo()
+    assert not (tmp_path / "checkpoint.pt").exists()
+    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+        load_checkpoint(tmp_path)
+
+
+def test_a_checkpoint_is_written_whole_before_it_replaces_the_old_one(tmp_path, monkeypatch):
+    """At the moment of the rename the new file holds every byte and has been fsynced."""
+    path = tmp_path / "checkpoint.pt"
+    save_checkpoint(path, _state(1))
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append("fsync")
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append("replace")
+        assert os.fspath(dst) == os.fspath(path)
+        assert os.fspath(src) != os.fspath(path)
+        _assert_state_equal(torch.load(src, weights_only=True), _state(2))  # complete already
+        _assert_state_equal(torch.load(dst, weights_only=True), _state(1))  # old one untouched
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    save_checkpoint(path, _state(2))
+    assert events == ["fsync", "replace"]
+    _assert_state_equal(load_checkpoint(path), _state(2))
+
+
+# The same promise inside fit: a run whose checkpoint write dies resumes from the previous one.
+
+
+@dataclasses.dataclass(frozen=True)
+class _TinyConfig(PresetConfig):
+    batch_size: int = 4
+    lr: float = 0.05
+
+
+class _Tiny(torch.nn.Module):
+    """The smallest thing ``fit`` trains: a linear map fit by SGD with momentum.
+
+    Momentum makes the optimizer state matter, and the noise drawn in ``training_step`` makes
+    the saved random generators matter: a resume that lost either would not reach the same
+    weights.
+    """
+
+    name = "tiny"
+
+    def __init__(self, cfg: _TinyConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.net = torch.nn.Linear(3, 1)
+
+    def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"G": torch.optim.SGD(self.net.parameters(), lr=self.cfg.lr, momentum=0.9)}
+
+    def training_step(self, batch, step, opt):
+        (x,) = batch
+        noise = 0.1 * torch.randn(len(x), 1, device=x.device)
+        loss = (self.net(x) - x.sum(1, keepdim=True) - noise).pow(2).mean()
+        opt.step("G", loss)
+        return {"loss/g": loss.item()}
+
+
+def _data() -> TensorDataset:
+    return TensorDataset(torch.randn(16, 3, generator=torch.Generator().manual_seed(0)))
+
+
+def _fresh() -> _Tiny:
+    torch.manual_seed(0)
+    return _Tiny(_TinyConfig())
+
+
+def test_fit_resumes_from_the_checkpoint_before_a_failed_write(tmp_path, monkeypatch):
+    straight = _fresh()
+    fit(straight, _data(), 6, tmp_path / "straight", ckpt_every=2, log_every=1)
+
+    real_save, writes = torch.save, []
+
+    def save_dying_on_the_third_write(obj, f, *args, **kwargs):
+        writes.append(obj["step"])
+        if len(writes) == 3:
+            return _dying_save(real_save)(obj, f, *args, **kwargs)
+        return real_save(obj, f, *args, **kwargs)
+
+    broken = _fresh()
+    monkeypatch.setattr(torch, "save", save_dying_on_the_third_write)
+    with pytest.raises(_DiskFull):
+        fit(broken, _data(), 6, tmp_path / "broken", ckpt_every=2, log_every=1)
+    monkeypatch.undo()
+    assert writes == [2, 4, 6]
+
+    state = load_checkpoint(tmp_path / "broken")
+    assert state["step"] == 4  # the last complete checkpoint
+    assert [r["step"] for r in state["history"]] == [1, 2, 3, 4]
+    resumed = _fresh()
+    history = fit(resumed, _data(), 6, tmp_path / "broken", ckpt_every=2, log_every=1)
+    assert history == load_checkpoint(tmp_path / "straight")["history"]
+    for key, value in straight.state_dict().items():
+        assert torch.equal(resumed.state_dict()[key], value), key
+
+
+def test_stepper_state_round_trips_through_a_checkpoint(tmp_path):
+    """Optimizer moments survive save/load: the next update is the same as without saving."""
+    torch.manual_seed(0)
+    net = torch.nn.Linear(4, 2)
+    x = torch.randn(8, 4)
+    stepper = Stepper({"G": torch.optim.Adam(net.parameters(), lr=0.1)})
+    for _ in range(3):
+        stepper.step("G", net(x).pow(2).mean())
+    save_checkpoint(tmp_path / "c.pt", {"net": net.state_dict(), "stepper": stepper.state_dict()})
+
+    state = load_checkpoint(tmp_path / "c.pt")
+    copy = torch.nn.Linear(4, 2)
+    copy.load_state_dict(state["net"])
+    restored = Stepper({"G": torch.optim.Adam(copy.parameters(), lr=0.1)})
+    restored.load_state_dict(state["stepper"])
+    stepper.step("G", net(x).pow(2).mean())
+    restored.step("G", copy(x).pow(2).mean())
+    assert torch.equal(net.weight, copy.weight) and torch.equal(net.bias, copy.bias)
