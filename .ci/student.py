@@ -28,9 +28,10 @@ from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocess
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_TAG = "solution"
+# The chapters carry a text link, "[Open in Colab](...)"; the older image badge is still matched.
 BADGE = re.compile(
-    r"\[!\[Open In Colab\]\(https://colab\.research\.google\.com/assets/colab-badge\.svg\)\]"
-    r"\(https://colab\.research\.google\.com/[^)]+\.ipynb\)\n*"
+    r"\[(?:Open in Colab|!\[Open In Colab\]\(https://colab\.research\.google\.com/assets/"
+    r"colab-badge\.svg\))\]\(https://colab\.research\.google\.com/[^)]+\.ipynb\)\n*"
 )
 
 

@@ -86,18 +86,25 @@ def preset(name: str | None = None) -> str:
 
 
 def run_header(
-    preset_name: str, expected_s: Mapping[str, float] | None = None, **values: Any
+    preset_name: str,
+    expected_s: Mapping[str, float] | None = None,
+    *,
+    width: int = 79,
+    **values: Any,
 ) -> str:
-    """The line a notebook prints first: preset, device, threads, versions, expected time.
+    """What a notebook prints first: preset, device, threads, torch, expected time, settings.
 
     Args:
         preset_name: the preset the notebook runs (``companion.preset()``).
         expected_s: seconds the notebook takes per preset as measured by the book (e.g.
             ``{"cpu": 70}``: 2 idle CPU cores); the matching entry is shown.
+        width: the longest line; fields are packed greedily and a field is never split. The
+            default fits the book's text column, where a longer output line would scroll.
         **values: settings worth seeing in the header (steps, seeds, a changed weight).
 
     Returns:
-        One line, e.g. ``"preset cpu | CPU, 2 threads | torch 2.4.1 | about 70 s | steps 400"``.
+        The fields joined by ``" | "``, over as many lines as ``width`` needs, e.g.
+        ``"preset cpu | CPU, 2 threads | torch 2.4.1 | about 70 s on 2 CPU cores | steps 400"``.
 
     Example:
         >>> run_header("cpu", {"cpu": 70}, steps=400).split(" | ")[0]
@@ -112,7 +119,13 @@ def run_header(
         where = {"cpu": "on 2 CPU cores", "gpu": "on a T4"}.get(preset_name, "")
         parts.append(f"about {expected_s[preset_name]:.0f} s {where}".rstrip())
     parts += [f"{k} {v}" for k, v in values.items()]
-    return " | ".join(parts)
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " | " + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
 
 
 def seed_everything(seed: int) -> None:

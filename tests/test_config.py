@@ -10,6 +10,7 @@ from companion.config import (
     load_config,
     parse_overrides,
     preset,
+    run_header,
     save_config,
     seed_everything,
 )
@@ -138,3 +139,25 @@ def test_for_dataset_applies_the_facts_settings_for_its_key():
     assert Keyed().for_dataset(facts) == Keyed(dataset="b", weight=2.0)
     with pytest.raises(TypeError, match="takes a DatasetFacts"):
         Keyed().for_dataset("b")
+
+
+def test_run_header_names_preset_device_time_and_values():
+    header = run_header("cpu", {"cpu": 70, "gpu": 9}, steps=400, lambda_l1=10)
+    fields = header.replace("\n", " | ").split(" | ")
+    assert fields[0] == "preset cpu"
+    assert fields[2].startswith("torch ")
+    assert "about 70 s on 2 CPU cores" in fields and "steps 400" in fields
+    assert fields[-1] == "lambda_l1 10"
+    assert not any("about 9" in f for f in fields)  # only the running preset's time
+    assert "about" not in run_header("paper", {"cpu": 70})
+
+
+def test_run_header_packs_fields_into_lines_of_at_most_width():
+    values = {f"setting_{i}": i for i in range(12)}
+    header = run_header("cpu", **values)
+    lines = header.split("\n")
+    assert len(lines) > 1 and all(len(line) <= 79 for line in lines)
+    # Greedy: the next line's first field would not have fitted on the line before.
+    for before, after in zip(lines, lines[1:]):
+        assert len(before) + 3 + len(after.split(" | ")[0]) > 79
+    assert header.replace("\n", " | ") == run_header("cpu", width=10_000, **values)

@@ -58,8 +58,8 @@ PRESET = companion.preset()
 companion.seed_everything(0)
 SEED = 0
 # Monte Carlo sample size; everything else here is exact.
-N_SAMPLES = {"smoke": 2_000, "cpu": 20_000, "paper": 200_000}[PRESET]
-print(f"preset {PRESET}: {N_SAMPLES} Monte Carlo pairs per correlation")
+N_SAMPLES = {"smoke": 2_000, "cpu": 20_000, "gpu": 200_000, "paper": 200_000}[PRESET]
+print(companion.run_header(PRESET, {"cpu": 6}, monte_carlo_pairs=N_SAMPLES))
 
 # %% [markdown]
 # ## Entropy and KL divergence

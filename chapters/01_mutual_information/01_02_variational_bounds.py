@@ -66,8 +66,8 @@ SEED = 0
 DIM, BATCH = 20, 64  # Poole et al.'s test bed: D = 20, batch N = 64
 LEVELS = (2.0, 4.0, 6.0, 8.0, 10.0)  # true MI in nats
 # batches drawn per MI level (no training in this notebook)
-N_BATCHES = {"smoke": 20, "cpu": 300, "paper": 2_000}[PRESET]
-print(f"preset {PRESET}: {N_BATCHES} batches of {BATCH} pairs per level")
+N_BATCHES = {"smoke": 20, "cpu": 300, "gpu": 2_000, "paper": 2_000}[PRESET]
+print(companion.run_header(PRESET, {"cpu": 5}, batches=N_BATCHES, batch=BATCH))
 
 # %% [markdown]
 # ## The setting

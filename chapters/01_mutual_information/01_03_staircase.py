@@ -69,14 +69,14 @@ if PRESET != "paper":
     # busy machine thread contention slows them several-fold.
     torch.set_num_threads(1)
 # Steps per MI level: Poole et al. train 4000 per level (the paper preset).
-STEPS = {"smoke": 40, "cpu": 400, "paper": 4000}[PRESET]
+STEPS = {"smoke": 40, "cpu": 400, "gpu": 2000, "paper": 4000}[PRESET]
 CFG = StaircaseConfig.paper().with_overrides(
     {"steps_per_level": STEPS, "seed": SEED}
 )
 SHOWN = ["dim", "levels", "steps_per_level", "batch_size", "lr", "critic"]
 SHOWN += ["hidden", "embed", "smile_tau", "mine_decay", "seed"]
 sns.set_theme(style="whitegrid", context="notebook", font_scale=0.85)
-print(f"preset {PRESET}")
+print(companion.run_header(PRESET, {"cpu": 41}, steps_per_level=STEPS))
 print(
     pd.DataFrame(
         {

@@ -59,8 +59,8 @@ companion.seed_everything(0)
 SEED = 0
 DIM, BATCH = 20, 64
 # batches per MI level for the last experiment
-N_BATCHES = {"smoke": 10, "cpu": 100, "paper": 1_000}[PRESET]
-print(f"preset {PRESET}: {N_BATCHES} batches per MI level")
+N_BATCHES = {"smoke": 10, "cpu": 100, "gpu": 1_000, "paper": 1_000}[PRESET]
+print(companion.run_header(PRESET, {"cpu": 3}, batches=N_BATCHES))
 
 # %% [markdown]
 # ## The conventions
