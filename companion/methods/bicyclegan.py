@@ -32,6 +32,7 @@ from companion.losses import kl_to_standard_normal, latent_regression_l1, recons
 from companion.methods.base import register_method
 from companion.methods.translation import (
     SHAPES_32,
+    SHAPES_SMOKE,
     GeneratorTerm,
     TranslationConfig,
     TranslationMethod,
@@ -96,9 +97,7 @@ class BicycleGANConfig(TranslationConfig):
 
     @classmethod
     def smoke(cls) -> BicycleGANConfig:
-        return dataclasses.replace(
-            cls.cpu(), num_downs=2, ngf=8, ndf=8, d_layers=1, nef=8, encoder_blocks=2, batch_size=4
-        )
+        return dataclasses.replace(cls.cpu(), **SHAPES_SMOKE, nef=8, encoder_blocks=2)
 
 
 def forward_with_frozen_parameters(module: nn.Module, *args: Any) -> Any:

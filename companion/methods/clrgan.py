@@ -25,6 +25,7 @@ from companion.losses import latent_regression_l1, reconstruction_l1
 from companion.methods.base import register_method
 from companion.methods.translation import (
     SHAPES_32,
+    SHAPES_SMOKE,
     GeneratorTerm,
     TranslationConfig,
     TranslationMethod,
@@ -55,9 +56,7 @@ class CLRGANConfig(TranslationConfig):
 
     @classmethod
     def smoke(cls) -> CLRGANConfig:
-        return dataclasses.replace(
-            cls.cpu(), num_downs=2, ngf=8, ndf=8, d_layers=1, nef=8, encoder_blocks=2, batch_size=4
-        )
+        return dataclasses.replace(cls.cpu(), **SHAPES_SMOKE, nef=8, encoder_blocks=2)
 
 
 def latent_regression_bound(z_rec: torch.Tensor, z: torch.Tensor) -> torch.Tensor:

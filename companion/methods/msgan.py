@@ -28,6 +28,7 @@ from companion.losses import mode_seeking_ratio, reconstruction_l1
 from companion.methods.base import register_method
 from companion.methods.translation import (
     SHAPES_32,
+    SHAPES_SMOKE,
     GeneratorTerm,
     TranslationConfig,
     TranslationMethod,
@@ -78,7 +79,7 @@ class MSGANConfig(TranslationConfig):
 
     @classmethod
     def smoke(cls) -> MSGANConfig:
-        return dataclasses.replace(cls.cpu(), num_downs=2, ngf=8, ndf=8, d_layers=1, batch_size=4)
+        return dataclasses.replace(cls.cpu(), **SHAPES_SMOKE)
 
 
 @register_method

@@ -22,6 +22,7 @@ from companion.losses import reconstruction_l1
 from companion.methods.base import register_method
 from companion.methods.translation import (
     SHAPES_32,
+    SHAPES_SMOKE,
     TranslationConfig,
     TranslationMethod,
     Translations,
@@ -49,7 +50,7 @@ class Pix2PixConfig(TranslationConfig):
 
     @classmethod
     def smoke(cls) -> Pix2PixConfig:
-        return dataclasses.replace(cls.cpu(), num_downs=2, ngf=8, ndf=8, d_layers=1, batch_size=4)
+        return dataclasses.replace(cls.cpu(), **SHAPES_SMOKE)
 
 
 @register_method

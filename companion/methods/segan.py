@@ -38,6 +38,7 @@ from companion.losses import reconstruction_l1, scale_gradient
 from companion.methods.base import register_method
 from companion.methods.translation import (
     SHAPES_32,
+    SHAPES_SMOKE,
     GeneratorTerm,
     TranslationConfig,
     TranslationMethod,
@@ -98,16 +99,7 @@ class SEGANConfig(TranslationConfig):
 
     @classmethod
     def smoke(cls) -> SEGANConfig:
-        return dataclasses.replace(
-            cls.cpu(),
-            num_downs=2,
-            ngf=8,
-            ndf=8,
-            d_layers=1,
-            t_widths=(4, 8),
-            t_fc_width=16,
-            batch_size=4,
-        )
+        return dataclasses.replace(cls.cpu(), **SHAPES_SMOKE, t_widths=(4, 8), t_fc_width=16)
 
     def for_dataset(self, facts: DatasetFacts) -> SEGANConfig:
         """The paper's settings for a dataset (Sec. 4.6 and 4.7), on this preset.

@@ -70,6 +70,11 @@ the papers' 2e-4, which at batch 16 reaches in 250-300 steps what 2e-4 reached i
 (coverage of MSGAN vs pix2pix + noise, 3 seeds each)."""
 
 
+SHAPES_SMOKE: dict[str, Any] = dict(num_downs=2, ngf=8, ndf=8, d_layers=1, batch_size=4)
+"""What every family member's ``smoke`` preset shrinks on top of its ``cpu`` preset: the least
+network that still runs every code path (two U-Net levels, one D layer, batch 4)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class TranslationConfig(PresetConfig):
     """Fields every conditional translation method reads; defaults are BicycleGAN's settings.

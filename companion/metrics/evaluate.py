@@ -213,25 +213,40 @@ def evaluate(
     """Evaluate a translation method (``translate``) or a generator (``sample``) on a dataset.
 
     Args:
-        method: a :class:`~companion.methods.base.Method` (or any object with ``translate(a, z)``
-            and ``code_dim``, or ``sample(n)``).
+        method: a Method, or any object with ``translate(a, z)`` and ``code_dim``, or ``sample(n)``.
         data: the test set; a synthetic one carries its ``oracle`` for the oracle metrics.
         metrics: names from :data:`METRICS`.
         cfg: sample counts and protocols (default :class:`EvalConfig`).
         seed: seed of every metric's codes and of NDB's k-means.
         out_path: write the record there as JSON (atomically) if given.
-        **resources: ``oracle``, ``features``, ``classifier``, ``label_key``, ``weights_path``
-            (see :class:`EvalContext`).
+        **resources: :class:`EvalContext`'s ``oracle``, ``features``, ``classifier``, and so on.
 
     Returns:
-        A JSON-able dict with keys ``metrics`` (name -> record with ``value``, protocol,
-        backend and counts), ``seed``, ``method`` and ``config``.
+        JSON-able: ``metrics`` (name -> record: ``value``, protocol, backend, counts), ``seed``,
+        ``method`` and ``config``.
 
     Raises:
-        ValueError: for an unknown metric, or one whose requirement (an oracle, a classifier,
-            a label key, a translating method) is missing.
+        ValueError: an unknown metric, or a metric's missing requirement (an oracle, a
+            classifier, a label key, a translating method); TypeError: an unknown resource.
     """
-    cfg = cfg or EvalConfig()
+    ctx = _context(method, data, metrics, cfg or EvalConfig(), seed, resources)
+    built = {name: METRIC_CLASSES[name].from_context(ctx) for name in metrics}  # checks first
+    results = {}
+    for name, metric in built.items():
+        metric.feed(ctx)
+        results[name] = metric.compute()
+    record = {"metrics": results, "seed": seed, "method": type(method).__name__}
+    record["config"] = dataclasses.asdict(ctx.cfg)
+    if out_path is not None:
+        _write_json(record, Path(out_path))
+    return record
+
+
+def _context(
+    method: Any, data: Sequence[dict], metrics: Sequence[str], cfg: EvalConfig, seed: int,
+    resources: dict[str, Any],
+) -> EvalContext:  # fmt: skip
+    """The shared context of one evaluation, after checking the request names what exists."""
     valid = {f.name for f in dataclasses.fields(EvalContext)} - {"method", "data", "cfg", "seed"}
     if set(resources) - valid:
         raise TypeError(
@@ -248,16 +263,7 @@ def evaluate(
             f"metrics {per_input} need a method with translate(a, z); "
             f"{type(method).__name__} has none"
         )
-    built = {name: METRIC_CLASSES[name].from_context(ctx) for name in metrics}
-    results = {}
-    for name, metric in built.items():
-        metric.feed(ctx)
-        results[name] = metric.compute()
-    record = {"metrics": results, "seed": seed, "method": type(method).__name__}
-    record["config"] = dataclasses.asdict(cfg)
-    if out_path is not None:
-        _write_json(record, Path(out_path))
-    return record
+    return ctx
 
 
 def _stack(data: Sequence[dict], key: str, n: int) -> torch.Tensor:
