@@ -8,6 +8,8 @@
 """
 
 import dataclasses
+import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -127,6 +129,14 @@ def test_codes_follow_the_contract(method_name):
 # Parameter sums after 5 steps at the cpu preset, seed 0, one thread, 256 samples of the
 # method's dataset: recorded before the methods wing was refactored (issue: one translation
 # base, dataset facts in the data layer); the refactored code reproduces them bit for bit.
+#
+# They are float32 sums after five Adam steps, and Adam moves every weight by about the learning
+# rate whatever the size of its gradient, so where a gradient is near zero the last bits of the
+# CPU's kernels decide the sign of the step. Another kind of CPU therefore gives other sums (an
+# AMD EPYC with AVX2 differs by up to 2.3e-4 in the absolute sum, 0.05 in the sum), while one
+# kind gives the same sums on every run. So the sums are recorded per kind of CPU and a run must
+# match its kind's to 1e-6; dropping a whole loss term (bicyclegan vs bicyclegan_ms: 1.8 in the
+# absolute sum) is far outside that. A kind with no record skips, saying so.
 CHECKSUMS = {
     "dcgan": ("shapes", 424.8529702472979, 12161.668868952049),
     "pix2pix": ("shapes", 0.29660446203661195, 2205.255637396053),
@@ -139,11 +149,42 @@ CHECKSUMS = {
     "infogan": ("digits", 1470.279699281332, 11612.042691257506),
 }
 
+# The first table was recorded on the Intel machines the suite was written on; this one on the
+# second kind it runs on (AMD EPYC, AVX2). (vendor, torch's CPU capability) -> sums.
+CHECKSUMS_BY_CPU = {
+    ("AuthenticAMD", "AVX2"): {
+        "bicyclegan": (-7.6508189205991926, 2133.594747423951),
+        "bicyclegan_ms": (-14.456191304627794, 2134.8611257661437),
+        "clrgan": (1.7234706049094015, 2729.067665257385),
+        "dcgan": (424.85038834928037, 12161.669426131357),
+        "infogan": (1470.287736077301, 11612.048453324427),
+        "msgan": (-3.9911903616130076, 2206.5484836413407),
+        "pix2pix": (0.08063615441778893, 2205.2637489387275),
+        "segan": (7.640332680787196, 4457.107876795653),
+        "segan_unpaired": (9.147713164627476, 4456.944045102791),
+    }
+}
+
+
+def _cpu_kind() -> tuple[str, str]:
+    vendor = ""
+    if Path("/proc/cpuinfo").exists():
+        found = re.search(r"vendor_id\s*:\s*(\S+)", Path("/proc/cpuinfo").read_text())
+        vendor = found.group(1) if found else ""
+    return vendor, torch.backends.cpu.get_cpu_capability()
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CHECKSUMS))
 def test_cpu_preset_checksums_after_five_steps(case):
     data_name, expected_sum, expected_abs = CHECKSUMS[case]
+    kind = _cpu_kind()
+    if kind in CHECKSUMS_BY_CPU:
+        if case not in CHECKSUMS_BY_CPU[kind]:
+            pytest.skip(f"no parameter sums of {case} recorded for CPU kind {kind}")
+        expected_sum, expected_abs = CHECKSUMS_BY_CPU[kind][case]
+    elif expected_sum is None:
+        pytest.skip(f"{case}'s parameter sums are recorded only for {list(CHECKSUMS_BY_CPU)}")
     cls = get_method(case.split("_")[0])
     cfg = cls.Config.cpu().for_dataset(dataset_facts(data_name))
     data = load_dataset(data_name, resolution=getattr(cfg, "image_size", 32), size=256, seed=0)
@@ -158,5 +199,5 @@ def test_cpu_preset_checksums_after_five_steps(case):
         torch.set_num_threads(threads)
     total = sum(p.double().sum().item() for p in method.parameters())
     total_abs = sum(p.double().abs().sum().item() for p in method.parameters())
-    assert total_abs == pytest.approx(expected_abs, rel=1e-6)
-    assert total == pytest.approx(expected_sum, abs=1e-3)
+    assert total_abs == pytest.approx(expected_abs, rel=1e-6), f"CPU kind {kind}"
+    assert total == pytest.approx(expected_sum, abs=1e-3), f"CPU kind {kind}"
