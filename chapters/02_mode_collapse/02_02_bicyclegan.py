@@ -63,13 +63,18 @@ from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig
 from companion.metrics import (
     EvalConfig,
     evaluate,
+    precision,
+    sample_translations,
+    style_consistency,
+    style_consistency_chance,
     style_transfer,
     style_transfer_chance,
+    styles_of_samples,
     transferred_styles,
 )
 from companion.nets import reparameterize
 from companion.train import fit
-from companion.viz import diversity_panels
+from companion.viz import diversity_panels, grid, show
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -545,6 +550,49 @@ print(f"style transfer: {transfer:.2f}, its chance level {transfer_chance:.2f}")
 # %%
 diversity_panels(trained, torch.stack([shapes_test[i]["a"] for i in range(5)]))
 plt.show()
+
+# %% [markdown]
+# ## Reading the code: synchronized codes and interpolation
+#
+# SEGAN's paper shows two such figures for its own model: the same code for every input
+# (its Fig. 6) and outputs along a line between two codes (its Fig. 7). They ask two
+# questions of any trained model. **Does a code mean the same thing for every input?**
+# Below, every row is translated with the same six codes, in the same order: if a code meant
+# one colour, each column would be one colour. *Style consistency* counts it (the share of
+# inputs that get a code's most common style, over 32 inputs and 20 shared codes), next to
+# its chance level (each input's styles shuffled among the codes). **Is the code space
+# smooth?** Along the straight line between two codes, $z_t = (1 - t) z_0 + t z_1$, the
+# output should move from one style to another; the share of valid outputs (precision, the
+# oracle's judgement of a correct target: the mask in one palette colour) says whether the
+# way between them passes through off-palette colours.
+
+# %%
+sync_gen = torch.Generator().manual_seed(SEED + 7)
+shared_codes = torch.randn(6, cfg.z_dim, generator=sync_gen)
+diversity_panels(
+    {"BicycleGAN, shared codes": bicycle}, a_in[:5], codes=shared_codes, size=4.5
+)  # fmt: skip
+plt.show()
+sync_codes = torch.randn(20, cfg.z_dim, generator=sync_gen)
+sync_styles = styles_of_samples(
+    sample_translations(bicycle, a_in, codes=sync_codes), shapes_test.style_of
+)
+print(
+    f"style consistency {style_consistency(sync_styles):.2f}, "
+    f"chance {style_consistency_chance(sync_styles):.2f}"
+)
+
+# %%
+ends = torch.randn(2, cfg.z_dim, generator=sync_gen)
+ts = torch.linspace(0, 1, 9)
+path = (1 - ts[:, None]) * ends[0] + ts[:, None] * ends[1]  # (9, D)
+with torch.no_grad():
+    rows = [bicycle.translate(a_in[i : i + 1].expand(len(ts), -1, -1, -1), path) for i in range(4)]
+show(grid(rows), "z from z_0 (left) to z_1 (right), four inputs", size=6)
+plt.show()
+on_path = sample_translations(bicycle, a_in, codes=path)  # (N, 9, 3, H, W)
+print(f"precision along the path: {precision(on_path, a_in):.2f}")
+print(f"precision at the two ends: {precision(on_path[:, [0, -1]], a_in):.2f}")
 
 # %% [markdown]
 # Measured at this preset (400 steps) on five seeds:
