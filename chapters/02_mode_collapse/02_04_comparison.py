@@ -157,10 +157,12 @@ for name, model in models.items():
     table[name] = {m: record[m]["value"] for m in metrics}
 
 a_eval = torch.stack([test[i]["a"] for i in range(N_INPUTS)])
-for name, model in models.items():  # 20 outputs per input, judged by the oracle
-    samples = sample_translations(model, a_eval, 20, generator=torch.Generator().manual_seed(SEED))
-    table[name]["precision"] = precision(samples, a_eval)
-    table[name]["content_iou"] = content_iou(samples, a_eval)
+for name, model in models.items():  # 20 outputs per input, judged by the shapes oracle
+    gen = torch.Generator().manual_seed(SEED)
+    samples = sample_translations(model, a_eval, 20, generator=gen)
+    judged = PRESET != "paper"  # real data have no oracle
+    table[name]["precision"] = precision(samples, a_eval) if judged else float("nan")
+    table[name]["content_iou"] = content_iou(samples, a_eval) if judged else float("nan")
 
 frame = pd.DataFrame(table).T[
     ["mode_coverage", "diversity", "precision", "content_iou", "domain_fid", "ndb"]
@@ -224,14 +226,38 @@ for quoted in paper_tables:
 #
 # 1. MSGAN covers at least half a style per input more than pix2pix + noise, and its outputs
 #    are at least 3 times as diverse;
-# 2. its domain FID is not higher than pix2pix + noise's: in this feature space the spread of
-#    styles outweighs the off-palette colours the mode-seeking term causes;
-# 3. BicycleGAN's domain FID is not higher than pix2pix + noise's either (a margin of 0).
+# 2. the toy's version of the paper's finding, that diversity costs BicycleGAN and MSGAN some
+#    quality: at this budget almost none of MSGAN's outputs is a valid target (precision at
+#    most 0.1), and it keeps the input's shape worse than pix2pix + noise (content IoU at
+#    least 0.1 lower).
 #
-# We measured, on seeds 0, 1 and 2 at this preset: styles per input 3.7, 3.5 and 6.3 for MSGAN
-# against 1.0, 2.9 and 1.2 for pix2pix + noise, and diversity 0.113, 0.110 and 0.095 against
-# 0.001, 0.019 and 0.001. Domain FID: MSGAN 43, 45 and 24, BicycleGAN 93, 97 and 108, pix2pix
-# + noise 175, 130 and 153.
+# Measured on three seeds at this preset (32 inputs, 20 outputs each; these runs used one CPU
+# thread, and a run on two threads, as above, differs in its details):
+#
+# | seed | model | styles per input | precision | content IoU |
+# |---|---|---|---|---|
+# | 0 | pix2pix + noise | 1.00 | 0.78 | 0.71 |
+# | 0 | BicycleGAN | 3.00 | 0.45 | 0.86 |
+# | 0 | MSGAN | 3.38 | 0.01 | 0.56 |
+# | 1 | pix2pix + noise | 1.00 | 0.44 | 0.89 |
+# | 1 | BicycleGAN | 3.34 | 0.04 | 0.78 |
+# | 1 | MSGAN | 3.69 | 0.00 | 0.51 |
+# | 2 | pix2pix + noise | 1.34 | 0.03 | 0.86 |
+# | 2 | BicycleGAN | 2.94 | 0.54 | 0.83 |
+# | 2 | MSGAN | 6.31 | 0.00 | 0.52 |
+#
+# The margins: MSGAN's coverage gain was 2.4 to 5.0 styles here, and 0.6 in the smallest case
+# of earlier two-thread runs (0.1 above the threshold of 0.5); its diversity was 0.095-0.113
+# against 0.001-0.019, at least 5.8 times; its precision at most 0.013 (0.09 below 0.1); its
+# IoU gap 0.15, 0.38 and 0.34 (0.05 above 0.1).
+#
+# What the table also shows, and the checks do not claim: pix2pix + noise's precision swings
+# from 0.78 to 0.03 with the seed. A collapsed generator is precise when its one colour is a
+# palette colour, and imprecise when it settles near the off-palette $L_1$ optimum of
+# Section 2.1 (the median box). BicycleGAN's precision swings as well (0.04-0.54). The domain
+# FID, which rewards spread, ranks MSGAN first on every seed; precision ranks it last: at this
+# budget the mode-seeking term buys its styles with colours that are no palette's, the
+# artifacts the SEGAN paper reports for MSGAN.
 #
 # BicycleGAN's coverage is *not* checked here: at 250 steps it covered 2.8, 2.8 and 2.0 styles
 # per input, more than the baseline on seeds 0 and 2 but not on seed 1, where pix2pix + noise
@@ -239,6 +265,19 @@ for quoted in paper_tables:
 # and 4.0 against 1.0, 2.3 and 1.2). Its `cpu` preset starts the encoder so that it can carry
 # a signal from step 0 (Section 2.2 explains why); with the released code's start, BicycleGAN
 # covered 1.0, 2.9 and 1.0 at this budget, its encoder collapsed on two seeds of three.
+#
+# ```{admonition} What differs from the papers, and why
+# - **Data and scale**: 32x32 `shapes` with 8 colour styles instead of 256x256 facades and
+#   maps, 250 steps of batch 16 per model instead of hundreds of epochs: three models in a CPU
+#   minute, and an oracle that judges every output exactly.
+# - **Networks**: a 3-level U-Net with $z$ at its input and one 2-layer PatchGAN for all three
+#   (the papers: 8 levels, $z$ at every layer for BicycleGAN, two PatchGANs); BicycleGAN's
+#   encoder starts with gain 1 and a log-variance bias of $-4$ (Section 2.2: with the code's
+#   start its encoder collapsed on two seeds of three at this budget).
+# - **Metrics**: LPIPS with a random trunk (the ImageNet weights are not downloaded), FID in
+#   the features of a style classifier instead of Inception's; precision and content IoU are
+#   the oracle's and appear in no paper.
+# ```
 #
 # ## Has BicycleGAN's encoder learned the style?
 #
@@ -278,11 +317,11 @@ if PRESET != "paper":
 
 # %%
 base, msgan = table["pix2pix + noise"], table["MSGAN"]
-if PRESET != "smoke":
+if PRESET in ("cpu", "gpu"):  # the shapes oracle judges validity; paper data have none
     assert msgan["mode_coverage"] >= base["mode_coverage"] + 0.5, (msgan, base)
     assert msgan["diversity"] >= 3 * base["diversity"], (msgan, base)
-    assert msgan["domain_fid"] <= base["domain_fid"], (msgan, base)
-    assert table["BicycleGAN"]["domain_fid"] <= base["domain_fid"], (table["BicycleGAN"], base)
+    assert msgan["precision"] <= 0.1, (msgan, base)
+    assert msgan["content_iou"] <= base["content_iou"] - 0.1, (msgan, base)
     print("claims hold")
 
 # %% [markdown]
@@ -303,12 +342,18 @@ if PRESET != "smoke":
 #   more slowly: its encoder has to learn the style before its generator can read it.
 # - Mode coverage and diversity measure the same thing from two sides: one counts styles with
 #   an oracle, the other measures distances between images. FID and NDB compare distributions,
-#   and so mix quality with spread.
+#   and so mix quality with spread; a FID in style features rewards spread outright.
+# - Quality needs its own measure. Precision (valid outputs) and content IoU (kept shapes)
+#   show what MSGAN's coverage costs at this budget: almost no output in a palette colour,
+#   and blurred shapes. On real data the SEGAN paper finds the same direction, a worse FID
+#   for BicycleGAN and MSGAN than for its baseline.
 # - Neither regulariser measures information. Chapter 3 adds a term that does: SEGAN maximises
 #   a bound on $I(Z; G(a, Z))$.
 #
 # ## References
 #
-# - BicycleGAN {cite}`zhu2017bicyclegan`: Table 1 (diversity and realism on real data).
+# - BicycleGAN {cite}`zhu2017bicyclegan`: realism (AMT) and diversity (LPIPS) on real data.
+# - Seed paper 000, SEGAN {cite}`zuo2020segan`: Sec. 4.6, Table 1.
+# - Kynkäänniemi et al. (2019), improved precision and recall for generative models.
 # - MSGAN {cite}`mao2019msgan`: Table 2 (pix2pix + noise vs MSGAN on facades and maps).
 # - NDB {cite}`richardson2018gans`.
