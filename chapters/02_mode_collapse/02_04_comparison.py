@@ -204,7 +204,7 @@ plt.show()
 # %%
 paper_tables = [quoted_table("seed000", f"Table 1 ({d})") for d in ("Facades", "Maps")]
 for quoted in paper_tables:
-    print(quoted.caption)
+    print(f"seed 000, {quoted.table}, mean ± std over the paper's runs:")
     print(quoted.frame().to_string(), "\n")
 for quoted in paper_tables:
     base_fid = quoted.value("FID", "SEGAN w/o MI")
