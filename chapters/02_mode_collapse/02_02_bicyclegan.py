@@ -595,6 +595,13 @@ print(f"precision along the path: {precision(on_path, a_in):.2f}")
 print(f"precision at the two ends: {precision(on_path[:, [0, -1]], a_in):.2f}")
 
 # %% [markdown]
+# In our run at this preset (seed 0) each column kept one colour across the inputs
+# (consistency 0.98 against a chance level of 0.46): the codes of BicycleGAN's prior mean
+# colours, shared by every shape. Along the line in our run the colour slid from yellow to
+# orange through intermediate shades, and 77 % of the outputs on the line were valid, against
+# 50 % at its two ends. That is one seed: no check rests on it.
+
+# %% [markdown]
 # Measured at this preset (400 steps) on five seeds:
 #
 # | seed | BicycleGAN styles | pix2pix + noise | margin | transfer | chance | excess |
