@@ -259,7 +259,7 @@ plt.show()
 #
 # Oracle *mode coverage*: for each of the test inputs, 20 random codes, the number of distinct
 # styles among the 20 outputs, averaged over inputs. The data themselves would give
-# $8\,(1 - (7/8)^{20}) \approx 7.6$. *Diversity*: the mean LPIPS distance between outputs of
+# $8\,(1 - (7/8)^{20}) \approx 7.45$. *Diversity*: the mean LPIPS distance between outputs of
 # the same input under the `bicyclegan` protocol (19 consecutive pairs of 20 samples); LPIPS
 # needs ImageNet-trained weights that this offline book does not download, so we use LPIPS's
 # architecture with a random trunk, `lpips-random-alex`, which ranks diversity but is not
@@ -295,7 +295,7 @@ print(f"mean |G(a, z1) - G(a, z2)| = {move_z:.4f}, mean |G(a, z) - b| = {error:.
 # ## Checks
 #
 # 1. The generator covers few styles: fewer than half of the 8 (at most 3.5 per input), where
-#    the data give 7.6.
+#    the data give 7.45.
 # 2. $z$ moves the output less than its error does: changing the code moves an output less
 #    than 0.4 times its distance to the target.
 # 3. The $L_1$ minimiser for eight equiprobable colours is a box that holds none of them.
