@@ -493,12 +493,19 @@ for label, overrides in [("code's start", code_start), ("cpu preset", [])]:
     print(f"{label}: spread of mu {spread_0:.1e}, sigma {sigma_0:.3f}, SNR {snr[label]:.1e}")
 
 # %% [markdown]
-# With the code's start, BicycleGAN at this preset (250 steps, seeds 0, 1
-# and 2) ended with codes spread 0.009, 0.39 and 0.004 and covered 1.0,
-# 2.9 and 1.0 styles per input, no more than pix2pix + noise. Trained
-# directly on the style labels, the same encoder needed 300 steps to reach
-# 0.78 accuracy at gain 0.02, and 25 steps at gain 1. Each change alone
-# still left one seed of three collapsed.
+# With the code's start, BicycleGAN at this preset (250 steps) ended as
+# follows:
+#
+# | seed | spread of the codes (prior: 1) | styles per input |
+# |---|---|---|
+# | 0 | 0.009 | 1.0 |
+# | 1 | 0.39 | 2.9 |
+# | 2 | 0.004 | 1.0 |
+#
+# no more than pix2pix + noise. Trained directly on the style labels, the
+# same encoder needed 300 steps to reach 0.78 accuracy at gain 0.02, and 25
+# steps at gain 1. Each change alone still left one seed of three
+# collapsed.
 #
 # Now train pix2pix + noise and BicycleGAN on the same data, with the same
 # generator, steps and batch, and count styles per input with the oracle
@@ -758,10 +765,15 @@ print("D2:", shared.D2, "| adv2 reaches D:", gradient_norm(shared.D) > 0)
 # noise. A small $\lambda_{\mathrm{KL}}$ (0.01) lets the code carry
 # information and keeps prior samples usable.
 #
-# **Solution 3.** We measured, on seeds 0, 1 and 2 (20 codes for each of
-# 32 inputs): 1.0, 3.0 and 1.0 styles per input, the spread of $E(b)$
-# 0.007, 0.32 and 0.003, and $\sigma$ still 0.90, 0.64 and 0.95 at step
-# 400. On two seeds of three the encoder never left the prior: $\sigma$
+# **Solution 3.** We measured at step 400 (20 codes for each of 32 inputs):
+#
+# | seed | styles per input | spread of $E(b)$ | mean $\sigma$ |
+# |---|---|---|---|
+# | 0 | 1.0 | 0.007 | 0.90 |
+# | 1 | 3.0 | 0.32 | 0.64 |
+# | 2 | 1.0 | 0.003 | 0.95 |
+#
+# On two seeds of three the encoder never left the prior: $\sigma$
 # stayed near 1, so the code stayed noise, and the spread of $\mu$ never
 # grew. On seed 1 it escaped: the spread of $\mu$ moved first (0.08 at
 # step 150, 0.41 at step 200, $\sigma$ still 0.89), and $\sigma$ followed

@@ -259,12 +259,12 @@ for quoted in paper_tables:
 # budget the mode-seeking term buys its styles with colours that are no palette's, the
 # artifacts the SEGAN paper reports for MSGAN.
 #
-# BicycleGAN's coverage is *not* checked here: at 250 steps it covered 2.8, 2.8 and 2.0 styles
-# per input, more than the baseline on seeds 0 and 2 but not on seed 1, where pix2pix + noise
-# itself kept 2.9. Section 2.2 trains both for 400 steps and checks the claim there (3.3, 3.0
-# and 4.0 against 1.0, 2.3 and 1.2). Its `cpu` preset starts the encoder so that it can carry
-# a signal from step 0 (Section 2.2 explains why); with the released code's start, BicycleGAN
-# covered 1.0, 2.9 and 1.0 at this budget, its encoder collapsed on two seeds of three.
+# BicycleGAN's coverage is *not* checked here. It led the baseline on all three seeds in the
+# table above, but in earlier two-thread runs at 250 steps pix2pix + noise itself kept 2.9
+# styles per input on seed 1, as many as BicycleGAN: the margin is not safe at this budget.
+# Section 2.2 trains both for 400 steps and checks the claim there. Its `cpu` preset starts
+# the encoder so that it can carry a signal from step 0 (Section 2.2 explains why); with the
+# released code's start its encoder collapsed on two seeds of three at this budget.
 #
 # ```{admonition} What differs from the papers, and why
 # - **Data and scale**: 32x32 `shapes` with 8 colour styles instead of 256x256 facades and
