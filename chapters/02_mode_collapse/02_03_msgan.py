@@ -56,11 +56,11 @@ SEED = 0
 companion.seed_everything(SEED)
 torch.set_num_threads(1)  # tiny MLPs: one thread is as fast as two
 # Training steps of each toy model (the toy is the same on every preset).
-STEPS = {"smoke": 100, "cpu": 1_000, "paper": 3_000}[PRESET]
+STEPS = {"smoke": 100, "cpu": 1_000, "gpu": 3_000, "paper": 3_000}[PRESET]
 BATCH, HIDDEN, LR = 256, 64, 2e-3
 LAMBDA_L1 = 10.0  # BicycleGAN Sec. 4 and the MSGAN code: lambda = 10
 LAMBDA_MS = 1.0  # MSGAN code: weight 1 of the mode-seeking term
-print(PRESET, STEPS)
+print(companion.run_header(PRESET, {"cpu": 40}, steps=STEPS, lambda_l1=LAMBDA_L1))
 
 # %% [markdown]
 # ## Mode collapse in a conditional generator
@@ -72,15 +72,18 @@ print(PRESET, STEPS)
 # *one* target $b$ paired with $a$, and the output that minimises
 # $\mathbb{E}_{b \sim p(b \mid a)} \lVert b - \hat b \rVert_1$ is a single
 # point (the conditional median), whatever $z$ is. The adversarial term
-# cannot object much: a discriminator judging one pair $(a, \hat b)$ at a time
-# sees a plausible pair (exercise 4 of {doc}`02_05_exercises`).
+# objects only as far as it learns which outputs are over-represented for
+# inputs like $a$, which a small discriminator trained alongside does poorly
+# ({doc}`02_01_pix2pix_noise`; exercise 4 of {doc}`02_05_exercises`).
 #
 # MSGAN {cite}`mao2019msgan` looks at collapse from the side of $z$ (Sec. 3.1,
 # Fig. 2): when a generator collapses, a large region of code space maps to
 # (almost) one output, so two *different* codes $z_1, z_2$ give nearly the
 # *same* image. That is a small value of
 #
-# $$r(a, z_1, z_2) = \frac{d_I\big(G(a, z_1),\, G(a, z_2)\big)}{d_z(z_1, z_2)},$$
+# $$
+# r(a, z_1, z_2) = \frac{d_I\big(G(a, z_1),\, G(a, z_2)\big)}{d_z(z_1, z_2)},
+# $$
 #
 # a finite-difference estimate of how fast $G$ moves with $z$ (a directional
 # derivative when $z_2 \to z_1$). Mode-seeking GAN maximises it (Eq. (3)):
@@ -274,27 +277,28 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# What the panels show (the numbers of the run above; the table under
-# **Checks** has three seeds):
+# What the panels show (their titles give this run's numbers; the table
+# under **Checks** has three seeds):
 #
 # - **L1 + noise** puts every output on the centre: $z$ is ignored (spread
-#   about 0) and no output is a correct target. This is the collapse of
-#   pix2pix with noise in its purest form.
+#   about 0) and no output is a correct target (coverage 0, on-mode 0). This
+#   is the collapse of pix2pix with noise in its purest form.
 # - **pix2pix + noise** is no better with $\lambda_1 = 10$: the
 #   discriminator's push towards the modes loses against the L1 pull to the
 #   median.
 # - **L1 + MS** spreads the outputs (spread well above 0) but has nothing
 #   that tells it *where* the data are: the outputs form a blob or a curve
-#   between the modes and land on only 2-3 of them.
+#   that passes by some of the modes, so an input's 64 outputs touch 2 to
+#   3.4 modes, and the share of outputs on a mode depends on where the
+#   curve happens to pass (0.13 to 0.37 on three seeds).
 # - **MSGAN** adds both: the discriminator says where the modes are and the
 #   mode-seeking term forbids one output per input, so most inputs get 6-7
-#   distinct correct outputs. But only about a third of its outputs land
-#   on a mode (no more than L1 + MS): the discriminator raises *coverage*,
-#   and the mode-seeking term keeps rewarding outputs between the modes.
-#   (Trained twice as long, MSGAN put about half of its outputs on modes
-#   in our runs.) This is the price the SEGAN paper {cite}`zuo2020segan`
-#   points at when it says MSGAN "sometimes produces images with
-#   artifacts".
+#   distinct correct outputs. But only about a third of its outputs land on
+#   a mode (0.33 to 0.36 on three seeds), not clearly more than L1 + MS:
+#   the discriminator raises *coverage*, and the mode-seeking term keeps
+#   rewarding outputs that differ, on a mode or not. This is the price the
+#   SEGAN paper {cite}`zuo2020segan` points at when it says MSGAN
+#   "sometimes produces images with artifacts".
 #
 # The regulariser is one line in the package's pix2pix step: the same
 # `training_step` draws a second code and adds the term when
@@ -303,21 +307,32 @@ plt.show()
 # place of the 8 modes) the chapter compares the methods at full scale.
 
 # %% [markdown]
+# ```{admonition} What differs from the paper, and why
+# - **Data and networks**: MSGAN's experiments translate images (facades, maps, ...) with
+#   pix2pix's or DRIT's networks; this section uses a 2-D toy with eight known modes per input
+#   and three-layer MLPs, so that modes are counted exactly and four models train in seconds.
+#   Section 2.4 runs MSGAN on images.
+# - **Same as the code**: mean absolute distances in the ratio, $\lambda_{\mathrm{ms}} = 1$,
+#   $\lambda_1 = 10$, LSGAN losses; the discriminator here is an MLP on the pair $(a, b)$.
+# ```
+#
 # ## Checks
 #
 # Measured on the `cpu` preset (1,000 steps) for three seeds:
 #
-# | seed | L1 + noise | L1 + MS | pix2pix + noise | MSGAN (coverage, on-mode) |
+# | seed | L1 + noise | L1 + MS (coverage, on-mode) | pix2pix + noise | MSGAN (coverage, on-mode) |
 # |---|---|---|---|---|
-# | 0 | 0.00 | 3.39 | 0.00 | 6.19, 0.36 |
-# | 1 | 0.00 | 2.48 | 0.00 | 6.09, 0.33 |
-# | 2 | 0.00 | 2.00 | 0.00 | 7.09, 0.36 |
+# | 0 | 0.00 | 3.39, 0.13 | 0.00 | 6.19, 0.36 |
+# | 1 | 0.00 | 2.48, 0.20 | 0.00 | 6.09, 0.33 |
+# | 2 | 0.00 | 2.00, 0.37 | 0.00 | 7.09, 0.36 |
 #
 # The spread of the two collapsed models was 0.013-0.018, that of the two
 # regularised ones 0.59-0.71. The thresholds below sit well inside these
 # ranges: collapse means at most 1 of 8 modes per input and a spread under
-# 0.05; MSGAN must cover at least 4.5 modes, and at least 1.5 more than the
-# same regulariser without a discriminator.
+# 0.05 (margins of 1 mode and 0.03); the regularised spreads must exceed 0.2
+# (margin 0.39); MSGAN must cover at least 4.5 modes (margin 1.6), and at
+# least 1.5 more than the same regulariser without a discriminator (the
+# measured gaps are 2.8, 3.6 and 5.1: margin 1.3).
 
 # %%
 cov = {name: s["coverage"] for name, s in stats.items()}
@@ -372,8 +387,8 @@ print(
 # - On a toy with 8 correct outputs per input, L1 + noise and pix2pix +
 #   noise ($\lambda_1 = 10$) give one output per input, at none of the
 #   modes; the regulariser alone spreads outputs without finding the modes;
-#   with the discriminator it covers 6-7 of 8, with many outputs still
-#   between the modes.
+#   with the discriminator it covers 6-7 of 8, with about two outputs in
+#   three still between the modes.
 # - It costs one more generator pass per step and no network. On a GPU,
 #   `COMPANION_PRESET=paper` (`MSGANConfig.paper()`) is pix2pix + noise on
 #   facades with $\lambda_{\mathrm{ms}} = 1$, batch 1, as in the released
