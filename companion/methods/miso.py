@@ -1,7 +1,7 @@
 """MISO: stochastic style codes and a mutual-information loss (MILO) for unpaired multimodal
 translation (Na, Yoo and Choo 2019, arXiv:1902.03938 v1; the book's seed paper 001).
 
-Two domains, both directions at once (Sec. 3, "a same loss is also trained simultaneously with
+Two domains, both directions at once (Sec. 3.6, "a same loss is also trained simultaneously with
 the two domains switched"). Style encoders ``E_A``, ``E_B`` give Gaussian posteriors
 ``q(z | x)``; a translator ``G_BA(b, z_a)`` turns a B image into an A image in the style
 ``z_a``. Each batch is split in halves, "different images for each phase" (Fig. 2):
@@ -22,8 +22,8 @@ Choices the paper leaves open (it gives no architecture and no hyper-parameters)
 - MILO sums over code dimensions, floors sigma at ``min_std`` and, by default, stops its
   gradient into ``z_a`` (``detach_target``): dropping ``H(z_a)`` from the bound assumes a fixed
   code distribution, and with the gradient the encoder is rewarded for shrinking its codes;
-- ``L_lat`` trains the translator only (``lat_updates_encoder``; DRIT and BicycleGAN do so);
-- weights adv 1, info 1, cyc 10, KL 0.01, lat 10 and Adam 1e-4, betas (0.5, 0.999), from DRIT.
+- ``L_lat`` trains the translator only (``lat_updates_encoder``), as in DRIT; DRIT's weights
+  (adv 1, info 1, cyc 10, KL 0.01, lat 10) and Adam (1e-4, betas (0.5, 0.999)).
 
 Baselines and ablations are switches, not copies: SRSO (``ifi_loss = "sr"``: MILO replaced by the
 self-reconstruction ``|G_BA(a, E_A(a)) - a|_1``), NycleGAN (``style_encoders = False``: CycleGAN
@@ -191,11 +191,7 @@ class MISO(TranslationMethod):
         return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
 
     def split(self, batch: Any) -> tuple[torch.Tensor, ...]:
-        """``(a1, b1, a2, b2)``: the IFI half and the FIF half of a batch.
-
-        Raises:
-            ValueError: for a batch that cannot be split into two non-empty equal halves.
-        """
+        """``(a1, b1, a2, b2)``: the IFI and FIF halves (ValueError for an odd or 0-size batch)."""
         a, b = self.unpack(batch)
         n = a.shape[0]
         if n < 2 or n % 2 or b.shape[0] != n:
