@@ -13,6 +13,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from companion.mi.variational import gaussian_log_likelihood
+
 __all__ = [
     "ADVERSARIAL_LOSSES",
     "d_hinge",
@@ -26,6 +28,7 @@ __all__ = [
     "gradient_penalty",
     "kl_to_standard_normal",
     "latent_regression_l1",
+    "milo_loss",
     "mode_seeking_ratio",
     "r1_penalty",
     "reconstruction_l1",
@@ -161,6 +164,42 @@ def latent_regression_l1(z_rec: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     encoder's output, so minimizing it maximizes the variational bound of Chapter 4.
     """
     return (z_rec - z).abs().mean()
+
+
+def milo_loss(
+    z: torch.Tensor,
+    mu_out: torch.Tensor,
+    logvar_out: torch.Tensor | float,
+    *,
+    min_std: float = 1e-2,
+    detach_target: bool = True,
+) -> torch.Tensor:
+    """MISO's MILO (Na et al. 2019, Eq. 5): ``-log N(z; mu_out, exp(logvar_out))``.
+
+    The Gaussian negative log-likelihood of a style code ``z`` under the posterior that a style
+    encoder reads from the image translated with ``z``: minus a Barber-Agakov bound on
+    ``I(z; G(b, z))`` up to the constant ``H(z)``. Summed over code dimensions (the vector's
+    log-likelihood), averaged over the batch; ``sigma`` is floored at ``min_std`` (the loss is
+    unbounded below otherwise). With ``detach_target`` no gradient reaches ``z`` through this
+    term: the derivation treats the code distribution as fixed, and a gradient through it would
+    reward shrinking the codes.
+
+    Args:
+        z: (N, D) the codes the images were translated with.
+        mu_out: (N, D) the encoder's means on the translated images.
+        logvar_out: (N, D) its log-variances, or a number (a fixed variance; 0 = unit).
+        min_std: floor on sigma, > 0.
+        detach_target: stop the gradient into ``z``.
+
+    Returns:
+        Scalar, in nats.
+
+    Example:
+        >>> round(milo_loss(torch.zeros(3, 2), torch.zeros(3, 2), 0.0).item(), 4)  # log 2 pi
+        1.8379
+    """
+    target = z.detach() if detach_target else z
+    return -gaussian_log_likelihood(target, mu_out, logvar_out, min_std=min_std).mean()
 
 
 def mode_seeking_ratio(

@@ -7,7 +7,8 @@ the wrong axis, the wrong bound) the message names the mistake instead of only p
 
 Modules follow the chapters: :mod:`~companion.exercises.mutual_information` (Chapter 1),
 :mod:`~companion.exercises.mode_collapse` (Chapter 2), :mod:`~companion.exercises.jsd_estimator`
-and :mod:`~companion.exercises.segan` (Chapter 3); the shared machinery is in ``_common``.
+and :mod:`~companion.exercises.segan` (Chapter 3), :mod:`~companion.exercises.miso`
+(Chapter 5); the shared machinery is in ``_common``.
 
 Example:
     >>> from companion.mi import infonce_lower_bound
@@ -16,6 +17,7 @@ Example:
 """
 
 from companion.exercises.jsd_estimator import check_jsd_bound_at_optimum, check_jsd_lower_bound
+from companion.exercises.miso import check_milo_loss, check_miso_routing, miso_routing
 from companion.exercises.mode_collapse import (
     check_kl_to_standard_normal,
     check_mode_seeking_ratio,
@@ -32,9 +34,12 @@ __all__ = [
     "check_jsd_bound_at_optimum",
     "check_jsd_lower_bound",
     "check_kl_to_standard_normal",
+    "check_milo_loss",
+    "check_miso_routing",
     "check_mode_seeking_ratio",
     "check_nwj_lower_bound",
     "check_reparameterize",
     "check_segan_jsd_loss",
     "check_segan_pairs",
+    "miso_routing",
 ]

@@ -29,6 +29,7 @@ TOGGLES = {
     "norm": ("instance", "batch"),
     "init_type": ("normal", "xavier"),
     "image_key": ("a", "x"),
+    "ifi_loss": ("milo", "sr"),  # MISO: MILO or SRSO's self-reconstruction
 }
 """Two valid values for fields where +1, x2 or `not` would not give one."""
 

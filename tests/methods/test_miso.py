@@ -1,0 +1,234 @@
+"""MISO and its MILO loss against known answers (seed paper 001, arXiv:1902.03938 v1).
+
+- MILO is the Gaussian negative log-likelihood of Eq. 5, summed over dimensions: its value,
+  its expectation for an uninformative posterior (``d/2 log 2 pi e``), and the floor on sigma;
+- the Barber-Agakov bound it stands for is tight on a linear-Gaussian channel (1.6094 nats) with
+  a learned sigma and loose (0.8009) with sigma fixed to 1;
+- which network each of MISO's terms reaches (the routing of Sec. 3 and our documented choices);
+- the switches for the paper's baselines (SRSO, NycleGAN) and the output shapes of each preset.
+"""
+
+import json
+import math
+
+import pytest
+import torch
+from torch.distributions import Normal
+
+from companion.cli import main
+from companion.losses import kl_to_standard_normal, milo_loss, reconstruction_l1
+from companion.methods.miso import MISO, MISOConfig, no_information_level
+from companion.stepper import Stepper
+
+GAINS = torch.tensor([0.0, 0.5, 1.0, 3.0])  # x_j = g_j z_j + n_j, unit noise
+ANALYTIC_MI = 0.5 * torch.log1p(GAINS**2).sum().item()  # 1.6094 nats
+
+
+def _batch(n=4, seed=0, size=32):
+    g = torch.Generator().manual_seed(seed)
+    return {k: torch.rand(n, 3, size, size, generator=g) * 2 - 1 for k in ("a", "b")}
+
+
+def _reached(model, loss, names=("G", "G_BA", "E_A", "E_B", "D", "D_A")):
+    grads = torch.autograd.grad(
+        loss, list(model.parameters()), retain_graph=True, allow_unused=True
+    )
+    by_param = {id(p): g for p, g in zip(model.parameters(), grads)}
+    return {
+        name
+        for name in names
+        if any(
+            by_param[id(p)] is not None and by_param[id(p)].abs().sum() > 0
+            for p in getattr(model, name).parameters()
+        )
+    }
+
+
+# -- the loss ---------------------------------------------------------------------------------
+
+
+def test_milo_is_the_gaussian_nll_summed_over_dimensions():
+    g = torch.Generator().manual_seed(0)
+    z, mu, logvar = (torch.randn(16, 8, generator=g) for _ in range(3))
+    expected = -Normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(-1).mean()
+    assert milo_loss(z, mu, logvar, min_std=1e-4).item() == pytest.approx(expected.item(), abs=1e-5)
+    unit = -Normal(mu, 1.0).log_prob(z).sum(-1).mean()  # fixed sigma: L2 latent regression
+    assert milo_loss(z, mu, 0.0).item() == pytest.approx(unit.item(), abs=1e-5)
+
+
+def test_milo_of_an_ignored_code_is_the_entropy_of_the_prior():
+    z = torch.randn(100_000, 8, generator=torch.Generator().manual_seed(0))
+    value = milo_loss(z, torch.zeros_like(z), torch.zeros_like(z)).item()
+    assert no_information_level(8) == pytest.approx(4 * math.log(2 * math.pi) + 4, abs=1e-9)
+    assert value == pytest.approx(11.3515, abs=0.05)
+
+
+def test_kl_closed_form_known_value():
+    kl = kl_to_standard_normal(torch.tensor([[0.5]]), torch.tensor([[math.log(0.25)]]))
+    assert kl.item() == pytest.approx(0.4431, abs=1e-4)
+
+
+def test_sigma_floor_bounds_milo_below():
+    z = torch.zeros(4, 3)
+    floor = math.exp(-5.0)
+    value = milo_loss(z, z, torch.full_like(z, -40.0), min_std=floor).item()
+    per_dim = 0.5 * math.log(2 * math.pi) - 5.0  # about -4.08
+    assert value == pytest.approx(3 * per_dim, abs=1e-5)
+    assert milo_loss(z, z, torch.full_like(z, -40.0), min_std=1e-12).item() < 3 * per_dim - 30
+
+
+def test_detached_target_sends_no_gradient_into_the_code():
+    z = torch.randn(4, 2, requires_grad=True)
+    mu = torch.zeros(4, 2, requires_grad=True)
+    milo_loss(z, mu, 0.0).backward()
+    assert z.grad is None and mu.grad.abs().sum() > 0
+    milo_loss(z, mu, 0.0, detach_target=False).backward()
+    assert z.grad is not None and z.grad.abs().sum() > 0
+
+
+def _fit_linear_posterior(learn_sigma, steps=600, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    weight = torch.zeros(4, requires_grad=True)
+    logvar = torch.zeros(4, requires_grad=True)
+    opt = torch.optim.Adam([weight, logvar] if learn_sigma else [weight], lr=3e-2)
+    for _ in range(steps):
+        z = torch.randn(1024, 4, generator=g)
+        x = GAINS * z + torch.randn(1024, 4, generator=g)
+        loss = milo_loss(z, weight * x, logvar.expand(1024, 4) if learn_sigma else 0.0)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    z = torch.randn(200_000, 4, generator=g)
+    x = GAINS * z + torch.randn(200_000, 4, generator=g)
+    with torch.no_grad():
+        final = milo_loss(z, weight * x, logvar.expand_as(z) if learn_sigma else 0.0)
+    return no_information_level(4) - final.item()
+
+
+def test_milo_bound_is_tight_on_the_linear_gaussian_channel_with_learned_sigma():
+    assert ANALYTIC_MI == pytest.approx(1.6094, abs=1e-4)
+    assert _fit_linear_posterior(True) == pytest.approx(ANALYTIC_MI, abs=0.05)
+
+
+def test_fixed_sigma_gives_a_loose_bound():
+    assert _fit_linear_posterior(False) == pytest.approx(0.8009, abs=0.05)
+
+
+# -- the method -------------------------------------------------------------------------------
+
+
+def _model(**overrides):
+    torch.manual_seed(0)
+    return MISO(MISOConfig.smoke().with_overrides(overrides))
+
+
+def test_each_term_reaches_the_networks_it_should():
+    model = _model()
+    a1, b1, a2, b2 = model.split(_batch())
+    torch.manual_seed(1)
+    ifi, fif = model.ifi(a1, b1), model.fif(a2, b2)
+    assert _reached(model, ifi["kl"]) == {"E_A", "E_B"}
+    # the random-style adversarial term: translators only, never the style encoders
+    rand = model.g_adversarial(model.D_A, [fif["a_rand"]])
+    assert _reached(model, rand, ("G", "G_BA", "E_A", "E_B")) == {"G_BA"}
+    # the encoded-style term reaches E_A through the reparameterised code
+    enc = model.g_adversarial(model.D_A, [ifi["a_enc"]])
+    assert _reached(model, enc, ("G", "G_BA", "E_A", "E_B")) == {"G_BA", "E_A"}
+    # L_lat trains the translators, not the encoders (lat_updates_encoder=False)
+    assert _reached(model, fif["lat"]) == {"G", "G_BA"}
+    # the cycle takes the style of the real image: it reaches both style encoders
+    assert {"E_A", "E_B", "G", "G_BA"} <= _reached(model, ifi["cyc"])
+    # D's loss trains discriminators only (fakes detached)
+    loss_d = model.d_adversarial(model.D_A, torch.cat([a1, a2]), [ifi["a_enc"], fif["a_rand"]])
+    assert _reached(model, loss_d) == {"D_A"}
+
+
+def test_lat_can_update_the_encoders_when_asked():
+    model = _model(lat_updates_encoder=True)
+    _, _, a2, b2 = model.split(_batch())
+    assert _reached(model, model.fif(a2, b2)["lat"]) == {"G", "G_BA", "E_A", "E_B"}
+
+
+def test_milo_term_is_the_nll_of_the_code_under_the_encoder_of_the_fake():
+    model = _model()
+    a, b = _batch()["a"][:2], _batch()["b"][:2]
+    z = torch.randn(2, model.cfg.z_dim)
+    fake = model.G_BA(b, z)
+    mu, logvar = model.E_A(fake)
+    logvar = logvar.clamp(min=2 * math.log(model.cfg.min_std))
+    expected = -Normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(-1).mean()
+    assert model.milo(model.E_A, fake, z).item() == pytest.approx(expected.item(), rel=1e-5)
+    assert _reached(model, model.milo(model.E_A, fake, z)) == {"E_A", "G_BA"}
+    assert a.shape == fake.shape
+
+
+@pytest.mark.parametrize(
+    "overrides, keys",
+    [
+        ({}, {"adv", "cyc", "info", "kl", "lat"}),
+        ({"ifi_loss": "sr"}, {"adv", "cyc", "sr", "kl", "lat"}),  # SRSO
+        ({"style_encoders": False}, {"adv", "cyc"}),  # NycleGAN
+    ],
+)
+def test_variants_log_their_terms(overrides, keys):
+    model = _model(**overrides)
+    log = model.training_step(_batch(), 0, Stepper(model.configure_optimizers()))
+    assert {k[len("loss/g_") :] for k in log if k.startswith("loss/g_")} == keys
+    assert all(math.isfinite(v) for v in log.values())
+    assert ("mi/milo" in log) == ("info" in keys)
+    assert (model.E_A is None) == (not model.cfg.style_encoders)
+
+
+def test_adversarial_switches_choose_the_fakes_d_judges():
+    model = _model(adv_rand=False)
+    a1, b1, a2, b2 = model.split(_batch())
+    ifi, fif = model.ifi(a1, b1), model.fif(a2, b2)
+    assert model.fakes(ifi, fif, "a") == [ifi["a_enc"]]
+    model = _model(adv_enc=False)
+    assert model.fakes(ifi, fif, "b") == [fif["b_rand"]]
+
+
+def test_sr_is_the_self_reconstruction_through_the_cross_domain_path():
+    model = _model(ifi_loss="sr")
+    a, b = _batch()["a"][:2], _batch()["b"][:2]
+    torch.manual_seed(3)
+    value = model.ifi(a, b)["info"]
+    torch.manual_seed(3)
+    mu_a, lv_a = model.E_A(a)
+    mu_b, lv_b = model.E_B(b)
+    z_a, z_b = model.reparameterize(mu_a, lv_a), model.reparameterize(mu_b, lv_b)
+    expected = reconstruction_l1(model.G_BA(a, z_a), a) + reconstruction_l1(model.G(b, z_b), b)
+    assert value.item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_odd_batches_and_bad_settings_are_refused():
+    model = _model()
+    with pytest.raises(ValueError, match="two phases"):
+        model.split(_batch(n=3))
+    with pytest.raises(ValueError, match="ifi_loss"):
+        _model(ifi_loss="l1")
+    with pytest.raises(ValueError):
+        _model(conditional_d=True)
+
+
+@pytest.mark.parametrize("preset, size", [("smoke", 32), ("cpu", 32), ("paper", 128)])
+def test_output_and_code_shapes_of_each_preset(preset, size):
+    torch.manual_seed(0)
+    model = MISO(MISOConfig.from_preset(preset)).eval()
+    x = torch.zeros(2, 3, size, size)
+    assert model.translate(x).shape == (2, 3, size, size)
+    assert model.encode(x).shape == (2, model.cfg.z_dim)
+    assert model.G_BA(x, model.sample_codes(2)).shape == (2, 3, size, size)
+
+
+@pytest.mark.slow
+def test_paper_preset_trains_a_step_at_128_on_the_unpaired_fixture(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "miso", "--preset", "paper", "--data", "cat2dog"]
+    args += ["--root", "tests/fixtures/datasets", "--steps", "1", "--batch-size", "2"]
+    code = main([*args, "--out", str(out), "--log-every", "1"])
+    assert code == 0, capsys.readouterr().err
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert config["image_size"] == 128 and config["dataset"] == "cat2dog"
+    history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+    assert len(history) == 1 and all(v == v for v in history[0].values())
