@@ -126,7 +126,7 @@ plt.show()
 # - **Precision** (higher): the share of outputs that are valid targets for their input,
 #   judged exactly by the oracle: the mask's shape filled with one palette colour (90 % of
 #   its pixels within 0.35 of it), the grey background untouched. It is quality alone, in the
-#   spirit of the precision of Kynkäänniemi et al. (2019): a generator that always
+#   spirit of the precision of {cite}`kynkaanniemi2019precision`: a generator that always
 #   paints red scores 1.
 # - **Content IoU** (higher): intersection over union of the output's foreground (pixels
 #   far from the background) with the input mask: is the input's shape kept?
@@ -354,6 +354,6 @@ if PRESET in ("cpu", "gpu"):  # the shapes oracle judges validity; paper data ha
 #
 # - BicycleGAN {cite}`zhu2017bicyclegan`: realism (AMT) and diversity (LPIPS) on real data.
 # - Seed paper 000, SEGAN {cite}`zuo2020segan`: Sec. 4.6, Table 1.
-# - Kynkäänniemi et al. (2019), improved precision and recall for generative models.
+# - Precision and recall for generative models {cite}`kynkaanniemi2019precision`.
 # - MSGAN {cite}`mao2019msgan`: Table 2 (pix2pix + noise vs MSGAN on facades and maps).
 # - NDB {cite}`richardson2018gans`.
