@@ -27,6 +27,8 @@ TOGGLES = {
     "norm": ("instance", "batch"),
     "init_type": ("normal", "xavier"),
     "image_key": ("a", "x"),
+    "mi_variant": ("min_noise", "max_source"),
+    "marginal": ("shuffle", "fresh"),
 }
 """Two valid values for fields where +1, x2 or `not` would not give one."""
 
