@@ -91,7 +91,7 @@ print(companion.run_header(PRESET, {"cpu": 45}, critic_steps=STEPS))
 # the GAN-only translator ("Ours") scores near chance:
 
 # %%
-quoted_table("seed002", "Table 1").frame()
+print(quoted_table("seed002", "Table 1").frame().to_string())
 
 # %% [markdown]
 # **An information budget.** Take discrete variables, so that entropies are finite, and a
@@ -285,7 +285,7 @@ table = pd.DataFrame(
         "DV estimate": {k: v[0] for k, v in results.items()},
     }
 ).round(3)
-table
+print(table.to_string())
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3))
