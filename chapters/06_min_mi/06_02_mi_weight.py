@@ -212,8 +212,7 @@ plt.show()
 # making it looser. The paper's claim that a large weight makes the translator neglect the
 # noise (its Fig. 8) is **not** reproduced at this budget, so nothing below asserts it.
 # Keeping $S$ strong (more $S$ steps per $T$ step, more capacity, no Lipschitz cap on the
-# noise side) is the remedy the analysis suggests; it is one of the exercises' questions,
-# not a result of this page.
+# noise side) is the remedy the analysis suggests; it is untested here.
 #
 # ```{admonition} What differs from the paper, and why
 # :class: note
