@@ -27,6 +27,7 @@ from companion.exercises.mutual_information import (
     check_infonce_lower_bound,
     check_nwj_lower_bound,
 )
+from companion.exercises.one_to_many import check_plugin_mi
 from companion.exercises.segan import check_segan_jsd_loss, check_segan_pairs
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "check_miso_routing",
     "check_mode_seeking_ratio",
     "check_nwj_lower_bound",
+    "check_plugin_mi",
     "check_reparameterize",
     "check_segan_jsd_loss",
     "check_segan_pairs",

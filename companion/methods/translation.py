@@ -247,8 +247,12 @@ class TranslationMethod(Method):
         self.terms = nn.ModuleList(terms)
         if any(t.extra_outputs for t in self.terms) and cfg.z_dim == 0:
             raise ValueError("a term that compares outputs of one input needs codes: set z_dim > 0")
-        self.G = build_generator(cfg)
+        self.G = self.build_generator(cfg)
         self.D = build_discriminator(cfg)
+
+    def build_generator(self, cfg: TranslationConfig) -> nn.Module:
+        """The generator: the family's U-Net or ResNet (a member with its own overrides this)."""
+        return build_generator(cfg)
 
     # -- what every member shares ------------------------------------------------------------
 

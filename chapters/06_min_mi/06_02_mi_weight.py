@@ -1,0 +1,257 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 6.2 Training with the MI penalty: what the weight does
+#
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/06_min_mi/06_02_mi_weight.ipynb)
+#
+# Section 6.1 measured the noise's share $I(\Xi; T(X, \Xi))$ of hand-built translators. Here
+# a translator learns: $T(x, \xi) = G([E(x), F(\xi)])$ against a discriminator on target images,
+# with and without the paper's penalty $\lambda \hat I_S(\Xi; T(X, \Xi))$, on the book's
+# MNIST-like $\to$ SVHN-like digits.
+#
+# **You will learn**
+# - how one training step plays three games: D against T, S against T, and T against both;
+# - to measure what the penalty did with a fresh probe critic, not with the $S$ that $T$
+#   trained against, and why the two disagree;
+# - what a large weight does to the outputs at this budget, and what it does not.
+
+# %%
+# Colab: install the companion package (does nothing elsewhere).
+import subprocess
+import sys
+
+COMPANION_URL = (
+    "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+)
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
+        check=True,
+    )
+
+# %%
+import inspect
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import torch
+
+import companion
+from companion.data import load_dataset
+from companion.methods.one_to_many import OneToMany, OneToManyConfig
+from companion.mi import (
+    ConvEncoder,
+    EncoderCritic,
+    dv_lower_bound,
+    mine_lower_bound,
+    mlp,
+)
+from companion.train import fit
+
+PRESET = companion.preset()
+companion.seed_everything(0)
+# The paper preset trains the paper's 32x32 networks on the same synthetic
+# digits (the real MNIST -> SVHN pair is not wired into the data layer).
+STEPS = {"smoke": 10, "cpu": 200, "gpu": 2000, "paper": 30_000}[PRESET]
+PROBE_STEPS = {"smoke": 5, "cpu": 300, "gpu": 1000, "paper": 1000}[PRESET]
+LAMBDAS = (0.0, 10.0)
+config_preset = "cpu" if PRESET == "smoke" else PRESET
+CFG = OneToManyConfig.from_preset(config_preset)
+print(
+    companion.run_header(
+        PRESET, {"cpu": 80}, steps=STEPS, lambdas=LAMBDAS, size=CFG.image_size
+    )
+)
+
+# %% [markdown]
+# ## One step, three games
+#
+# The method's `training_step` reads like the paper's algorithm: a discriminator step on
+# real targets against translations (non-saturating loss), a step of the statistics network
+# $S$ *up* the DV bound on the detached translations, then a translator step on the
+# adversarial loss plus $\lambda$ times the bound, which $T$ pushes *down*:
+
+# %%
+print(inspect.getsource(OneToMany.training_step))
+
+# %% [markdown]
+# The translator's term is `mi_term`: with `mi_variant="min_noise"` it is
+# $+\lambda \hat I_S(\Xi; Y')$, to be minimized; with `"max_source"` it is
+# $-\lambda \hat I_S(X; Y')$, the paper's other option. Its gradient is MINE's corrected one.
+#
+# ## Training with and without the penalty
+#
+# Sources are white digits on black; targets are house-number-like renders of *other*
+# digits (unpaired), with colours, a textured background and neighbouring digits.
+
+# %%
+size = CFG.image_size
+data = load_dataset("digits", resolution=size, size=4000, seed=0, paired=False)
+test = load_dataset(
+    "digits", split="test", resolution=size, size=1024, seed=0, paired=False
+).batch(range(1024))
+models, histories = {}, {}
+for lam in LAMBDAS:
+    companion.seed_everything(0)
+    model = OneToMany(CFG.with_overrides({"lambda_mi": lam}))
+    histories[lam] = fit(model, data, STEPS, seed=0, log_every=10)
+    models[lam] = model.eval()
+
+# %%
+gen = torch.Generator().manual_seed(0)
+sources = test["a"][:4]
+fig, axes = plt.subplots(8, 5, figsize=(4.5, 7.5))
+for block, lam in enumerate(LAMBDAS):
+    outs = [models[lam].translate(sources, generator=gen) for _ in range(4)]
+    for row in range(4):
+        r = block * 4 + row
+        axes[r, 0].imshow((sources[row, 0] + 1) / 2, cmap="gray")
+        for col in range(4):
+            axes[r, col + 1].imshow((outs[col][row].permute(1, 2, 0) + 1) / 2)
+    axes[block * 4, 0].set_title(f"x, lambda {lam:g}", fontsize=7, loc="left")
+for ax in axes.flat:
+    ax.set_xticks([])
+    ax.set_yticks([])
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Measuring the noise's share
+#
+# Two numbers per model. *Diversity*: the mean absolute pixel difference between
+# translations of the same source under different noise (images in $[-1, 1]$). *Probe MI*:
+# a fresh critic, the separable probe of Section 6.1, trained on pairs
+# $(\xi, T(x, \xi))$ of the frozen translator; its held-out DV bound. Beside them, the last
+# value of the training critic $S$.
+
+
+# %%
+def diversity(model, a, k=4):
+    """Mean |T(a, xi) - T(a, xi')| over k noise draws: (N, C, H, W) -> float."""
+    g = torch.Generator().manual_seed(0)
+    outs = torch.stack([model.translate(a, generator=g) for _ in range(k)])
+    pairs = (outs[:, None] - outs[None]).abs().mean(dim=(2, 3, 4, 5))
+    return pairs.sum().item() / (k * (k - 1))
+
+
+def probe_mi(model, seed=0, steps=PROBE_STEPS):
+    """Held-out DV bound of a fresh critic on (xi, T(x, xi)) of a frozen T."""
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    z_dim = model.cfg.z_dim
+    critic = EncoderCritic(
+        mlp(z_dim, 64, 32), ConvEncoder(3, embed=32, hidden=64), embed=32
+    )
+    opt = torch.optim.Adam(critic.parameters(), lr=3e-3)
+
+    def draw(n):
+        a = test["a"][torch.randint(len(test["a"]), (n,), generator=g)]
+        xi = torch.randn(n, z_dim, generator=g)
+        return xi, model.translate(a, xi)
+
+    state = None
+    for _ in range(steps):
+        bound = mine_lower_bound(critic(*draw(128)), state, 0.99)
+        state = bound.state
+        opt.zero_grad()
+        bound.loss.backward()
+        opt.step()
+    with torch.no_grad():
+        values = [dv_lower_bound(critic(*draw(256))).estimate for _ in range(4)]
+    return torch.stack(values).mean().item()
+
+
+summary = pd.DataFrame(
+    {
+        lam: {
+            "diversity": diversity(models[lam], test["a"][:64]),
+            "probe MI (nats)": probe_mi(models[lam]),
+            "training S (nats)": histories[lam][-1]["mi/dv"],
+        }
+        for lam in LAMBDAS
+    }
+).T.round(3)
+summary.index.name = "lambda"
+print(summary.to_string())
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 2.8))
+for lam in LAMBDAS:
+    steps = [h["step"] for h in histories[lam]]
+    ax.plot(steps, [h["mi/dv"] for h in histories[lam]], label=f"lambda {lam:g}")
+ax.set_xlabel("step")
+ax.set_ylabel("training S: DV (nats)")
+ax.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# **What this shows, and what it does not.** Over three seeds (0, 1, 2) at the `cpu`
+# preset the measurements were:
+#
+# | | $\lambda = 0$ | $\lambda = 10$ |
+# |---|---|---|
+# | training $S$ (nats) | 0.23 to 0.31 | 0.05 to 0.10 |
+# | probe MI (nats) | 2.06 to 3.06 | 2.52 to 2.89 |
+# | diversity | 0.29 to 0.32 | 0.26 to 0.29 |
+#
+# The penalty does what the game asks: the statistics network that $T$ trains against sees
+# far less dependence on the noise. But a fresh probe finds the noise's share about as
+# large as without the penalty, and the outputs are about as diverse. In 200 steps the
+# translator has learned to *hide* the noise from its spectrally normalised critic rather
+# than to stop using it: $T$ minimizes a lower bound, and a lower bound can be lowered by
+# making it looser. The paper's claim that a large weight makes the translator neglect the
+# noise (its Fig. 8) is **not** reproduced at this budget, so nothing below asserts it.
+# Keeping $S$ strong (more $S$ steps per $T$ step, more capacity, no Lipschitz cap on the
+# noise side) is the remedy the analysis suggests; it is untested here.
+#
+# ```{admonition} What differs from the paper, and why
+# :class: note
+# - Data: the book's synthetic MNIST-like $\to$ SVHN-like digits at 16x16 (`cpu`; 32x32 at
+#   `paper`), not MNIST and SVHN: nothing to download, and a run fits the budget.
+# - Networks: the paper's outline ($E$, $F$, $G$ without skips), at widths 32 (`cpu`); the
+#   discriminator is the book's PatchGAN with spectral normalisation, not a DCGAN
+#   discriminator. Noise size 8 and batch 64 are our choices (the paper gives neither).
+# - 200 steps at learning rate $2 \cdot 10^{-4}$ (the paper: $10^{-4}$, steps not given);
+#   $\lambda \in \{0, 10\}$ (the paper never gives $\lambda$).
+# - Transfer accuracy (Table 1's metric) is not measured here: at this budget the
+#   translations are not yet legible digits, so a classifier's verdict would measure the
+#   GAN's progress, not the penalty.
+# ```
+#
+# ## Checks
+#
+# The one claim the toy supports: the penalty lowers the training critic's estimate. Over
+# seeds 0 to 2 the ratio of the final $S$ estimate with $\lambda = 10$ to that with
+# $\lambda = 0$ was 0.16 to 0.43; the check requires below 0.7.
+
+# %%
+s_values = {lam: histories[lam][-1]["mi/dv"] for lam in LAMBDAS}
+if PRESET != "smoke":
+    assert s_values[10.0] < 0.7 * s_values[0.0], s_values
+print({lam: round(v, 3) for lam, v in s_values.items()})
+
+# %% [markdown]
+# ## Summary
+#
+# - One training step plays three games: D against T, S up the DV bound, T down it.
+# - The penalty lowers what the training critic sees; whether it lowers the noise's share
+#   must be checked with a fresh probe. At this budget it does not: the translator hides
+#   the dependence instead.
+# - A translator that minimizes a lower bound needs a critic it cannot easily fool.
+#
+# ## References
+#
+# - Seed paper 002 {cite}`anonymous2019onetomany`: Sec. 4.2 (architecture), Sec. 4.3
+#   (spectral normalisation), Sec. 4.4 (loss, learning rate), App. A and Fig. 8 (a large
+#   weight), Table 1.
+# - MINE {cite}`belghazi2018mine`.
