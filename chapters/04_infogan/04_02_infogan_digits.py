@@ -192,8 +192,8 @@ plt.show()
 #
 # A generator can raise the bound without drawing anything: if it writes
 # the code into a pixel pattern that $Q$ can read, the bound is just as high
-# and the images are noise. An earlier version of this chapter did exactly
-# that (see the box below). So we judge the samples with a network that has
+# and the images are noise. At this budget that is what happens with a
+# larger weight on the continuous codes (see the box below). So we judge the samples with a network that has
 # only seen real digits: a small classifier trained on real, labelled digits,
 # in whose features we ask whether each sample falls inside the real digits'
 # neighbourhoods (*precision*, Kynkäänniemi et al. 2019: inside the union of
@@ -312,20 +312,35 @@ plt.show()
 #
 # Measured on seeds 0, 1 and 2 of the `cpu` preset (800 steps):
 #
-# SEEDTABLE
+# | seed | categorical bound | precision | matched accuracy | $\rho(c_2, \text{slant})$ |
+# |---|---|---|---|---|
+# | 0 | 2.25 nats (98% of log 10) | 0.75 | 0.67 | +0.50 |
+# | 1 | 2.25 (98%) | 0.63 | 0.63 | +0.07 |
+# | 2 | 2.26 (98%) | 0.70 | 0.69 | +0.33 |
+#
+# Known answers of the same measures: held-out real digits have precision
+# 0.82 and pixel noise 0.15; the generator trained with
+# $\lambda_{\mathrm{cont}} = 1$ (seed 1) drew noise of precision 0.15 and
+# matched accuracy 0.21. Random labels match 0.144 +- 0.006 of the digits
+# (max of 200: 0.164).
 #
 # 1. The categorical bound is a bound: at most $\log 10$; and it comes
-#    close to it, at least 85% (seeds: 97-98%).
+#    close to it: at least 85% (all seeds 98%).
 # 2. The precision measure knows its answers: held-out real digits score at
-#    least 0.75 (measured REALP), pixel noise at most 0.3 (measured NOISEP).
-# 3. The samples are digits: precision at least PREC_MIN_TXT (seeds: PRECS; the
-#    generator trained with $\lambda_{\mathrm{cont}} = 1$ scored LAMP).
+#    least 0.75 (0.82), pixel noise at most 0.3 (0.15).
+# 3. The samples are digits: precision at least 0.45, 0.18 below the worst
+#    seed and 0.3 above noise.
 # 4. The categories align with digit classes: matched accuracy at least
-#    ACC_MIN_TXT (seeds: ACCS), against chance 0.14 +- 0.01 (max of 200 random
-#    labellings 0.17): the margin is more than 20 standard deviations.
-# 5. The pre-registered code moves its property: $|\rho(c_2, \text{slant})|$
-#    at least 0.15 (seeds: RHOS); a code that does not order slant gives
-#    $0 \pm 0.035$ (each sweep's $\rho$ of 9 values has variance $1/8$).
+#    0.45, 0.18 below the worst seed; chance is 0.144 +- 0.006, so every
+#    seed is more than 70 standard deviations above it.
+#
+# Not asserted: the pre-registered continuous code. $c_2$ made the slant
+# change in the same direction on all three seeds, clearly on two (+0.50,
+# +0.33) and barely on seed 1 (+0.07, two standard deviations of the
+# $0 \pm 0.035$ that a code which does not order slant gives: each sweep's
+# $\rho$ of 9 values has variance $1/8$). InfoGAN's clean rotation code
+# does not reproduce reliably at this budget; the heatmap shows what each
+# code does in this run.
 
 # %%
 cat_bound = final["eval/cat_bound"]
@@ -337,9 +352,8 @@ if PRESET == "cpu":  # thresholds measured at this preset
     assert cat_bound <= math.log(10) + 1e-6  # a bound on I(c_1; x) <= H(c_1)
     assert cat_bound >= 0.85 * math.log(10)
     assert judged["real test digits"] >= 0.75 and judged["pixel noise"] <= 0.3
-    assert judged["InfoGAN samples"] >= 0.3
+    assert judged["InfoGAN samples"] >= 0.45
     assert accuracy >= 0.45
-    assert abs(rho[PAIR]) >= 0.15
     print("checks hold")
 
 # %% [markdown]
@@ -349,21 +363,22 @@ if PRESET == "cpu":  # thresholds measured at this preset
 #   digits) instead of MNIST at 28x28, networks 2-8 times narrower
 #   (widths 32, FC 128, Q's FC 64), $z$ of 4 variables instead of 62, batch
 #   64, 800 steps instead of 50 epochs: the run takes about a minute on 2
-#   CPU cores. With 16 noise variables the categories matched the classes
-#   less well on the one seed we tried (0.31 against 0.42).
+#   CPU cores. The small $z$ is our choice for the small data set and was
+#   not compared with the paper's 62 at the final settings.
 # - **Kept from the paper**: $\lambda = 1$ for the category and 0.1 for
 #   the continuous codes, the learning rates (G $10^{-3}$, D and Q
 #   $2 \cdot 10^{-4}$), the architecture's layer pattern and the
-#   non-saturating loss. An earlier version of this preset used
-#   $\lambda_{\mathrm{cont}} = 1$: its samples were pixel noise (the code grid
-#   showed no digit on LAMSEEDS), while both bounds rose (the
-#   continuous one to about 2 nats): $G$ wrote the codes into noise that
-#   $Q$ could read and $D$ lost (the adversarial loss of $G$ rose from 0.77
-#   to 1.3). With the paper's 0.1 every seed draws digits.
+#   non-saturating loss. We also ran $\lambda_{\mathrm{cont}} = 1$: its samples were pixel noise (the code grid
+#   showed no digit on seeds 0 and 1; precision 0.15, like pixel noise),
+#   while both bounds rose (the continuous one to about 2 nats): $G$ wrote
+#   the codes into noise that $Q$ could read, and $D$ won (the adversarial
+#   loss of $G$ rose from 0.77 to 1.2-1.3). With the paper's 0.1 all three
+#   seeds draw digits.
 # - **$Q$'s variance** is learned with a floor of 0.05 (the paper's code
 #   fixes it to 1), so the continuous bound is finite.
 # - **Result that does not reach the paper's**: InfoGAN reports 5% error
-#   for $c_1$ on MNIST; here the matched accuracy is ACCS_SHORT.
+#   for $c_1$ on MNIST; here the matched accuracy is 0.63-0.69 after 800
+#   steps on 16x16 digits.
 # ```
 
 # %% [markdown]
@@ -397,11 +412,11 @@ print(cfg.with_overrides(["lambda_cat=0"]).lambda_cat,
 #   has seen only real data (here, precision in a digit classifier's
 #   features).
 # - On the `cpu` preset, with the paper's weights, the categorical bound
-#   reaches 97-98% of $\log 10$, the samples are digits, and the categories
-#   match digit classes on ACCS_SHORT of real test digits without a label in
+#   reaches 98% of $\log 10$, the samples are digits, and the categories
+#   match digit classes on 63-69% of real test digits without a label in
 #   training, far above chance (0.14) and below InfoGAN's 95% on MNIST
-#   after many epochs. The continuous codes change stroke properties only
-#   moderately.
+#   after many epochs. The continuous codes change stroke properties, but
+#   not reliably the one we fixed in advance.
 # - On a GPU, `COMPANION_PRESET=gpu` runs the same experiment for 3,000
 #   steps; `COMPANION_PRESET=paper` trains the paper's networks on MNIST
 #   (62 noise variables, lr 2e-4 for D and 1e-3 for G).
