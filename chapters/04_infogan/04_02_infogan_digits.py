@@ -193,7 +193,8 @@ plt.show()
 # A generator can raise the bound without drawing anything: if it writes
 # the code into a pixel pattern that $Q$ can read, the bound is just as high
 # and the images are noise. At this budget that is what happens with a
-# larger weight on the continuous codes (see the box below). So we judge the samples with a network that has
+# larger weight on the continuous codes (see the box below). So we judge
+# the samples with a network that has
 # only seen real digits: a small classifier trained on real, labelled digits,
 # in whose features we ask whether each sample falls inside the real digits'
 # neighbourhoods (*precision*, Kynkäänniemi et al. 2019: inside the union of
@@ -204,8 +205,8 @@ plt.show()
 
 # %%
 train_x, train_y, ids = first_images(data, 3_000)
-clf = train_classifier(train_x, train_y, 10, name=f"{cfg.dataset}-label-{cfg.image_size}",
-                       steps=400)
+clf = train_classifier(train_x, train_y, 10, steps=400,
+                       name=f"{cfg.dataset}-label-{cfg.image_size}")
 distinct = sorted({int(i): k for k, i in reversed(list(enumerate(ids)))}.values())
 with torch.no_grad():  # a repeated image would shrink its own ball to zero
     real_features = clf.model.features(train_x[distinct])
@@ -312,7 +313,7 @@ plt.show()
 #
 # Measured on seeds 0, 1 and 2 of the `cpu` preset (800 steps):
 #
-# | seed | categorical bound | precision | matched accuracy | $\rho(c_2, \text{slant})$ |
+# | seed | categorical bound | precision | matched acc. | $\rho(c_2, \text{slant})$ |
 # |---|---|---|---|---|
 # | 0 | 2.25 nats (98% of log 10) | 0.75 | 0.67 | +0.50 |
 # | 1 | 2.25 (98%) | 0.63 | 0.63 | +0.07 |
@@ -368,7 +369,8 @@ if PRESET == "cpu":  # thresholds measured at this preset
 # - **Kept from the paper**: $\lambda = 1$ for the category and 0.1 for
 #   the continuous codes, the learning rates (G $10^{-3}$, D and Q
 #   $2 \cdot 10^{-4}$), the architecture's layer pattern and the
-#   non-saturating loss. We also ran $\lambda_{\mathrm{cont}} = 1$: its samples were pixel noise (the code grid
+#   non-saturating loss. We also ran $\lambda_{\mathrm{cont}} = 1$: its
+#   samples were pixel noise (the code grid
 #   showed no digit on seeds 0 and 1; precision 0.15, like pixel noise),
 #   while both bounds rose (the continuous one to about 2 nats): $G$ wrote
 #   the codes into noise that $Q$ could read, and $D$ won (the adversarial
