@@ -135,8 +135,8 @@ CHECKSUMS = {
     "segan": ("shapes", 7.613490313218335, 4457.104867747701),
     "segan_unpaired": ("shapes_season", 9.176480838716543, 4456.993694039253),
     "bicyclegan_ms": ("shapes", -14.467144977527028, 2134.869027364407),  # was MSGAN on BicycleGAN
-    "clrgan": ("shapes", 1.5953903981096005, 2729.183139800218),
-    "infogan": ("digits", 1470.279699281332, 11612.042691257506),
+    "clrgan": ("shapes", 123.4647789232331, 28927.89201341177),  # encoder gain 1 (4.3)
+    "infogan": ("digits", 1470.8947312937098, 11612.282176825467),  # lambda_cont 0.1 (4.2)
 }
 
 
