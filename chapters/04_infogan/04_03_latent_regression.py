@@ -140,7 +140,9 @@ print(inspect.getsource(CLRGAN.training_step))
 # seed we ran (SEGAN w/o MI in Section 3.2).
 
 # %%
-data = load_dataset("shapes", resolution=clr_cfg.image_size, seed=SEED, background="grey")
+data = load_dataset(
+    "shapes", resolution=clr_cfg.image_size, seed=SEED, background="grey"
+)
 test = load_dataset(
     "shapes",
     split="test",
@@ -156,14 +158,16 @@ def coverage(method) -> float:
     """Distinct oracle styles among N_SAMPLES outputs per test input."""
     gen = torch.Generator().manual_seed(1)
     outs = torch.stack(
-        [method.translate(test_batch["a"], generator=gen) for _ in range(N_SAMPLES)], dim=1
+        [method.translate(test_batch["a"], generator=gen) for _ in range(N_SAMPLES)],
+        dim=1,
     )  # (N_INPUTS, N_SAMPLES, 3, H, W)
     styles = test.style_of(outs.flatten(0, 1)).reshape(N_INPUTS, N_SAMPLES)
     return mode_coverage(styles, test.num_styles)
 
 
 results, histories = {}, {}
-for name, model in [("cLR-GAN + L1", CLRGAN(clr_cfg)), ("SEGAN (JSD)", SEGAN(segan_cfg))]:
+models = [("cLR-GAN + L1", CLRGAN(clr_cfg)), ("SEGAN (JSD)", SEGAN(segan_cfg))]
+for name, model in models:
     companion.seed_everything(SEED)
     histories[name] = fit(model, data, STEPS, seed=SEED, log_every=max(STEPS // 10, 1))
     model.eval()
@@ -192,9 +196,10 @@ plt.show()
 
 # %% [markdown]
 # What you see: six test inputs (rows), each translated with eight codes.
-# SEGAN paints most inputs in several colours; cLR-GAN + L1 paints most of
-# them in one or two, with small changes of shade that the style oracle
-# does not count as a new style. The title gives the mean number of styles
+# Where a model kept its diversity (SEGAN on seeds 0 and 1) a row shows
+# several colours; cLR-GAN + L1 paints most rows in one or two, with small
+# changes of shade that the style oracle does not count as a new style.
+# The title gives the mean number of styles
 # per input over 32 inputs and 20 codes.
 
 # %% [markdown]
@@ -207,13 +212,20 @@ plt.show()
 # |---|---|---|---|---|
 # | 0 | 1.94 | 3.38 | 1.44 | -15.4 to -12.9 |
 # | 1 | 1.00 | 3.41 | 2.41 | -19.5 to -10.2 |
-# | 2 | S2CLR | S2SEG | S2DIFF | S2B0 to S2B1 |
+# | 2 | 1.34 | 1.00 | -0.34 | -15.1 to -11.6 |
+#
+# With BicycleGAN's encoder start (gain 0.02) cLR-GAN + L1 covered 1.00,
+# 2.94 and 1.00 styles on the same seeds, its bound rising from about
+# -0.2 to 0.2-0.35 nats.
 #
 # 1. Latent regression raises its bound on $I(Z; \hat B)$: by at least
-#    1 nat from the first log to the last (seeds: S2RISES).
-# 2. SEGAN's estimator buys more styles than latent regression: SEGAN's
-#    coverage exceeds cLR-GAN's by at least 0.5 style per input (seeds:
-#    S2DIFFS). A tie fails this check.
+#    1 nat from the first log to the last (seeds: +2.5, +9.3, +3.5).
+# 2. Latent regression leaves little variation: cLR-GAN + L1 covers at
+#    most 2.5 of the 8 styles per input (seeds: 1.00-1.94).
+#
+# Not asserted: that SEGAN covers more styles than cLR-GAN. It did on
+# seeds 0 and 1, by 1.4 and 2.4 styles per input, but on seed 2 SEGAN
+# itself collapsed to one style and cLR-GAN covered more.
 
 # %%
 cov_clr = results["cLR-GAN + L1"][1]
@@ -221,9 +233,10 @@ cov_segan = results["SEGAN (JSD)"][1]
 bound = [h["mi/latent_bound"] for h in histories["cLR-GAN + L1"]]
 print(f"coverage: cLR-GAN + L1 {cov_clr:.2f}, SEGAN {cov_segan:.2f}")
 print(f"latent bound: first log {bound[0]:.2f} nats, last {bound[-1]:.2f}")
+print(f"SEGAN - cLR-GAN: {cov_segan - cov_clr:+.2f} styles per input")
 if PRESET == "cpu":  # thresholds measured at this preset
     assert bound[-1] - bound[0] >= 1.0, "the latent bound did not rise"
-    assert cov_segan - cov_clr >= 0.5, (cov_clr, cov_segan)
+    assert cov_clr <= 2.5, cov_clr
     print("checks hold")
 
 # %% [markdown]
@@ -237,10 +250,15 @@ if PRESET == "cpu":  # thresholds measured at this preset
 # that its JSD estimator does. The toy tests that argument directly, with
 # the same networks, $L_1$ weight and encoder scale for both estimators.
 #
-# **At this budget, yes.** SEGAN covered more styles than cLR-GAN + L1 on
-# all three seeds, by 1.4 to S2MAXDIFF styles per input, and cLR-GAN kept one
-# style per input on seed 1. Starting the encoder at BicycleGAN's gain 0.02
-# instead of 1 did not help latent regression either (G002TEXT).
+# **Partly.** Latent regression left little variation on every seed: one
+# to two of the eight styles per input, with either encoder start. But the
+# comparison with SEGAN is not reliable at this budget: SEGAN covered more
+# styles on seeds 0 and 1 (3.4 against 1.9 and 1.0) and collapsed itself on
+# seed 2 (1.0 against 1.3). Three seeds cannot tell whether the JSD
+# estimator is the better one here; they show that both can fail, and that
+# latent regression failed more often. The encoder start changes which
+# seed escapes collapse (gain 0.02: 1.0, 2.9 and 1.0 styles; gain 1: 1.9,
+# 1.0 and 1.3), not the overall picture.
 #
 # The bound shows why it is no measure of diversity here. It starts far
 # below zero, because an encoder of unit scale first predicts codes of the
@@ -248,7 +266,7 @@ if PRESET == "cpu":  # thresholds measured at this preset
 # rises as $E$ learns the scale and whatever trace of $z$ it can read.
 # Under a strong $L_1$ term the cheapest trace is a small change the style
 # oracle does not count: exercise 3 adds Gaussian noise of 0.05 to the
-# outputs, and the bound falls by several nats (4 on seed 0, 10 on seed 1),
+# outputs, and the bound falls by 4 to 10 nats on seeds 0-2,
 # so a good part of what $E$ reads is detail of that size.
 #
 # One caveat: with nothing pulling outputs towards the median target (no
@@ -270,7 +288,8 @@ if PRESET == "cpu":  # thresholds measured at this preset
 # - **Encoder start at gain 1**, not BicycleGAN's 0.02: SEGAN's statistics
 #   network starts at PyTorch's default scale, and at gain 0.02 BicycleGAN
 #   stayed collapsed within the `cpu` budget (Chapter 2.2). With gain 0.02
-#   cLR-GAN covered G002SHORT styles per input on seeds 0-2.
+#   cLR-GAN covered 1.0, 2.9 and 1.0 styles per input on seeds 0-2, with
+#   gain 1 1.9, 1.0 and 1.3: the start matters per seed, not on average.
 # - **Coverage, not the paper's FID/LPIPS**: the oracle of `shapes` counts
 #   the styles per input exactly; real data have no such oracle, so this
 #   notebook has no `paper` run.
@@ -309,10 +328,11 @@ with torch.no_grad():
 # - cLR-GAN's latent loss is minus a Barber-Agakov bound on $I(Z; \hat B)$
 #   with a Laplace posterior, InfoGAN's bound for a conditional generator.
 # - On `shapes`, with the same networks, $L_1$ weight and encoder scale as
-#   SEGAN, it raised its bound but covered fewer styles than SEGAN on all
-#   three seeds: the toy supports the argument seed paper 000 builds on
-#   BicycleGAN's remark, at this budget. A bound on MI rewards codes hidden
-#   in detail as much as codes shown in style.
+#   SEGAN, it raised its bound but left one or two of eight styles per
+#   input on every seed: "less variation" reproduces. That SEGAN's
+#   estimator does better held on two seeds of three; on the third SEGAN
+#   collapsed too. A bound on MI rewards codes hidden in detail as much as
+#   codes shown in style.
 # - On a GPU, `COMPANION_PRESET=gpu` runs the same comparison for 1,000
 #   steps (not yet measured).
 #
