@@ -321,7 +321,7 @@ plt.show()
 #
 # Known answers of the same measures: held-out real digits have precision
 # 0.82 and pixel noise 0.15; the generator trained with
-# $\lambda_{\mathrm{cont}} = 1$ (seed 1) drew noise of precision 0.15 and
+# $\lambda_{\mathrm{cont}} = 1$ (seed 1) drew noise of precision about 0.15 and
 # matched accuracy 0.21. Random labels match 0.144 +- 0.006 of the digits
 # (max of 200: 0.164).
 #
@@ -335,9 +335,8 @@ plt.show()
 #    0.45, 0.18 below the worst seed; chance is 0.144 +- 0.006, so every
 #    seed is more than 70 standard deviations above it.
 #
-# Not asserted: the pre-registered continuous code. $c_2$ made the slant
-# change in the same direction on all three seeds, clearly on two (+0.50,
-# +0.33) and barely on seed 1 (+0.07, two standard deviations of the
+# Not asserted: the pre-registered continuous code. $c_2$ changed the
+# slant clearly on two seeds (+0.50, +0.33) and barely on seed 1 (+0.07, two standard deviations of the
 # $0 \pm 0.035$ that a code which does not order slant gives: each sweep's
 # $\rho$ of 9 values has variance $1/8$). InfoGAN's clean rotation code
 # does not reproduce reliably at this budget; the heatmap shows what each
@@ -371,7 +370,8 @@ if PRESET == "cpu":  # thresholds measured at this preset
 #   $2 \cdot 10^{-4}$), the architecture's layer pattern and the
 #   non-saturating loss. We also ran $\lambda_{\mathrm{cont}} = 1$: its
 #   samples were pixel noise (the code grid
-#   showed no digit on seeds 0 and 1; precision 0.15, like pixel noise),
+#   showed no digit on seeds 0 and 1; precision 0.15 on seed 1, like
+#   pixel noise),
 #   while both bounds rose (the continuous one to about 2 nats): $G$ wrote
 #   the codes into noise that $Q$ could read, and $D$ won (the adversarial
 #   loss of $G$ rose from 0.77 to 1.2-1.3). With the paper's 0.1 all three
