@@ -283,10 +283,11 @@ sns.heatmap(table, annot=True, fmt="+.2f", vmin=-1, vmax=1, cmap="vlag",
 ax.set_title("How each continuous code changes a stroke property")
 ax.set_xlabel("stroke property")
 ax.set_ylabel("code")
+ax.tick_params(axis="y", rotation=0)
 plt.show()
 PAIR = ("c_2", "slant")  # fixed before the runs (InfoGAN Fig. 2(c))
-print(f"pre-registered pair {PAIR}: mean Spearman {rho[PAIR]:+.2f} "
-      f"(a code that does not order the property: 0 +- 0.035)")
+print(f"pre-registered pair {PAIR}: mean Spearman {rho[PAIR]:+.2f}")
+print("a code that does not order the property: 0 +- 0.035")
 
 # %% [markdown]
 # The grid: rows are the 10 categories, columns $c_2$ from $-1$ to $1$; one
