@@ -59,10 +59,10 @@ from companion.mi.variational import (
 
 PRESET = companion.preset()
 companion.seed_everything(0)
-# Everything here is exact or a few thousand samples: the same on every preset.
-N_SAMPLES = {"smoke": 2_000, "cpu": 20_000, "paper": 200_000}[PRESET]
-Q_STEPS = {"smoke": 50, "cpu": 300, "paper": 1_000}[PRESET]
-print(PRESET, N_SAMPLES, Q_STEPS)
+# Everything here is exact or a few thousand samples: no data, any preset.
+N_SAMPLES = {"smoke": 2_000, "cpu": 20_000, "gpu": 200_000, "paper": 200_000}[PRESET]
+Q_STEPS = {"smoke": 50, "cpu": 300, "gpu": 1_000, "paper": 1_000}[PRESET]
+print(companion.run_header(PRESET, samples=N_SAMPLES, q_steps=Q_STEPS))
 
 # %% [markdown]
 # ## The idea

@@ -57,8 +57,8 @@ from companion.mi.variational import (
 
 PRESET = companion.preset()
 companion.seed_everything(0)
-N = {"smoke": 256, "cpu": 4_096, "paper": 65_536}[PRESET]
-print(PRESET, N)
+N = {"smoke": 256, "cpu": 4_096, "gpu": 65_536, "paper": 65_536}[PRESET]
+print(companion.run_header(PRESET, samples=N))
 
 # %% [markdown]
 # ## Exercise 1: derive the Laplace case

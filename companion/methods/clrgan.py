@@ -47,12 +47,22 @@ class CLRGANConfig(TranslationConfig):
     lambda_latent: float = 0.5  # BicycleGAN Sec. 4: lambda_latent = 0.5
     nef: int = 64  # BicycleGAN code: nef = 64
     encoder_blocks: int = 5  # resnet_256: 256 -> 8 before pooling
+    encoder_init_gain: float = 0.02  # BicycleGAN code: init_gain 0.02 for every network
     batch_size: int = 2  # BicycleGAN Sec. 4
 
     @classmethod
     def cpu(cls) -> CLRGANConfig:
-        """Shapes at 32x32: the pix2pix ``cpu`` networks plus BicycleGAN's ``cpu`` encoder."""
-        return dataclasses.replace(cls(), **SHAPES_32, nef=16, encoder_blocks=3)
+        """Shapes at 32x32: the pix2pix ``cpu`` networks plus BicycleGAN's ``cpu`` encoder.
+
+        The encoder starts with gain 1, as BicycleGAN's ``cpu`` preset does: at gain 0.02 its
+        output starts near 0 for every image, the latent loss gives G almost no gradient, and
+        BicycleGAN stayed collapsed within the ``cpu`` budget (Chapter 2.2). SEGAN's
+        statistics network, which Chapter 4.3 compares with, starts at PyTorch's default
+        scale, so the two estimators then start alike.
+        """
+        return dataclasses.replace(
+            cls(), **SHAPES_32, nef=16, encoder_blocks=3, encoder_init_gain=1.0
+        )
 
     @classmethod
     def smoke(cls) -> CLRGANConfig:
@@ -106,7 +116,7 @@ class CLRGAN(TranslationMethod):
         if cfg.z_dim <= 0:
             raise ValueError(f"cLR-GAN regresses a code: z_dim must be > 0, got {cfg.z_dim}")
         super().__init__(cfg, terms)  # G(a, z) and D, as in pix2pix
-        self.E = build_encoder(cfg, cfg.nef, cfg.encoder_blocks)
+        self.E = build_encoder(cfg, cfg.nef, cfg.encoder_blocks, gain=cfg.encoder_init_gain)
 
     def generator_parameters(self) -> list[nn.Parameter]:
         return [*self.G.parameters(), *self.E.parameters()]  # Eq. (9): G and E minimize together

@@ -42,6 +42,7 @@ from companion.metrics.lpips import (
     PerceptualDistance,
     build_lpips,
 )
+from companion.metrics.manifold import knn_precision
 from companion.metrics.ndb import (
     NDB,
     NDBResult,
@@ -136,6 +137,7 @@ __all__ = [
     "frechet_distance",
     "gaussian_statistics",
     "kid_from_features",
+    "knn_precision",
     "label_accuracy",
     "matched_accuracy",
     "method_code_dim",

@@ -38,3 +38,16 @@ def test_latent_regression_bound_known_answers():
 def test_needs_a_code():
     with pytest.raises(ValueError, match="z_dim must be > 0"):
         CLRGAN(CLRGANConfig.smoke().with_overrides(["z_dim=0"]))
+
+
+def test_encoder_start_follows_the_config():
+    """The paper's gain 0.02 gives an almost silent encoder; the cpu preset's gain 1 does not."""
+    b = load_dataset("shapes", resolution=32, size=8).batch(range(8))["b"]
+    spread = {}
+    for gain in (0.02, 1.0):
+        torch.manual_seed(0)
+        model = CLRGAN(CLRGANConfig.smoke().with_overrides([f"encoder_init_gain={gain}"]))
+        spread[gain] = model.encode(b).std(0).mean().item()  # how much E(b) varies over images
+    assert CLRGANConfig.paper().encoder_init_gain == 0.02
+    assert CLRGANConfig.cpu().encoder_init_gain == 1.0
+    assert spread[1.0] > 20 * spread[0.02]

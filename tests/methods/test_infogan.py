@@ -28,6 +28,8 @@ def test_presets_and_registry():
     )
     assert (paper.lr_g, paper.lr_d, paper.lambda_cat) == (1e-3, 2e-4, 1.0)
     assert InfoGANConfig.cpu().dataset == "digits"
+    # at lambda_cont = 1 the cpu run drew pixel noise; the paper's 0.1 draws digits (4.2)
+    assert InfoGANConfig.cpu().lambda_cont == paper.lambda_cont == 0.1
 
 
 def test_paper_networks_have_the_papers_shapes():
