@@ -34,9 +34,7 @@
 import subprocess
 import sys
 
-COMPANION_URL = (
-    "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
-)
+COMPANION_URL = "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
 if "google.colab" in sys.modules:
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
@@ -47,8 +45,10 @@ if "google.colab" in sys.modules:
 import inspect
 import math
 import os
+import textwrap
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import torch
 
 import companion
@@ -62,8 +62,9 @@ PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
 companion.seed_everything(SEED)
 # Training steps per model and evaluation sizes, by preset.
-STEPS = {"smoke": 20, "cpu": 200, "paper": 20_000}[PRESET]
-N_INPUTS = {"smoke": 8, "cpu": 32, "paper": 100}[PRESET]
+STEPS = {"smoke": 20, "cpu": 200, "gpu": 1_000, "paper": 20_000}[PRESET]
+N_INPUTS = {"smoke": 8, "cpu": 32, "gpu": 100, "paper": 100}[PRESET]
+EXPECTED_S = {"smoke": 15, "cpu": 85}
 DATASET = "summer2winter_yosemite" if PRESET == "paper" else "shapes_season"
 cfg = SEGANConfig.from_preset(PRESET).for_dataset(dataset_facts(DATASET))
 if PRESET != "paper":
@@ -75,11 +76,10 @@ if PRESET != "paper":
 else:  # Yosemite at 256x256 from a local folder (see the Setup page)
     data = load_dataset(DATASET, root="data/datasets", resolution=cfg.image_size)
     test = load_dataset(DATASET, root="data/datasets", split="test", resolution=cfg.image_size)
-print(
-    f"preset {PRESET}: {DATASET}, {STEPS} steps per model, batch "
-    f"{cfg.batch_size}, paired={cfg.paired}, lambda_L1 = {cfg.lambda_l1}, "
-    f"lambda_GC = {cfg.lambda_gc}, lambda_MI = {cfg.lambda_mi}"
+header = companion.run_header(
+    PRESET, EXPECTED_S, data=DATASET, steps=STEPS, batch=cfg.batch_size, lambda_GC=cfg.lambda_gc
 )
+print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
 
 # %% [markdown]
 # ## The data
@@ -112,7 +112,7 @@ plt.show()
 # The term rules out translations that move content around in a way rotation would reveal; it
 # says nothing about $z$. Nothing else does either: a generator that paints each input in one
 # cool style per input already satisfies both terms, so training finds it and $z$ goes unused,
-# exactly as in the paired case. SEGAN adds $-\lambda_{\mathrm{MI}} \hat I^{\mathrm{JSD}}$ with the
+# exactly as in the paired case. SEGAN adds $-\lambda_{\mathrm{MI}} \hat{I}^{\mathrm{JSD}}$ with the
 # pairs of Section 3.2 (two codes per input, both images from the same $a$).
 
 # %%
@@ -126,7 +126,7 @@ print(inspect.getsource(geometry_consistency_l1))
 # input it came from before it could decide; if $z$ paints every input blue, one glance at the
 # colour suffices. The generator helps $T$ (Eq. 6), so the cheapest way to raise the bound is a
 # code-to-style map shared by all inputs: style separated from content without any loss asking
-# for it. That is the paper's "disentanglement for free" (Sec. 4.5, Fig. 6).
+# for it. That is the paper's "disentanglement for free" (Sec. 3.3; shown in Sec. 4.7, Fig. 6).
 #
 # **Measuring it.** Draw $K$ codes, translate every input with each, and read the styles into an
 # $N \times K$ table. *Style consistency* is, per code (column), the fraction of inputs that got
@@ -155,7 +155,7 @@ baseline, hist_base = train(0.0)
 reference = {"$-2 \\log 2$": -2 * math.log(2), "0": 0.0}
 ax = curves(hist_mi, ["mi/jsd"], reference=reference, label="SEGAN")
 curves(hist_base, ["mi/jsd"], ax=ax, label="SEGAN w/o MI (probe)")
-ax.set_ylabel(r"$\hat I^{JSD}$ (nats)")
+ax.set_ylabel(r"$\hat{I}^{\mathrm{JSD}}$ (nats)")
 plt.show()
 
 # %% [markdown]
@@ -197,9 +197,7 @@ for name, model in [("SEGAN w/o MI", baseline), ("SEGAN", segan)]:
     row["final MI bound"] = (hist_mi if name == "SEGAN" else hist_base)[-1]["mi/jsd"]
     results[name] = row
 
-print(f"{'':<14}" + "".join(f"{k:>20}" for k in results["SEGAN"]))
-for name, row in results.items():
-    print(f"{name:<14}" + "".join(f"{v:>20.3f}" for v in row.values()))
+pd.DataFrame(results).T.round(3)
 
 # %% [markdown]
 # The paper's Table 2 (256x256; FID with Inception, LPIPS with AlexNet weights), mean ± std
@@ -271,5 +269,5 @@ if PRESET != "smoke":
 # - On `shapes_season` the term adds styles per input and lowers the domain FID, as in the
 #   paper's Table 2 against its ablation.
 #
-# **References.** SEGAN {cite}`zuo2020segan`: Sec. 4.5, Table 2, Fig. 6; GcGAN
+# **References.** SEGAN {cite}`zuo2020segan`: Secs. 3.3 and 4.7, Table 2, Fig. 6; GcGAN
 # {cite}`fu2019gcgan`: geometry consistency (Eq. 3).
