@@ -80,6 +80,7 @@ from companion.metrics.suite import (
     StyleConsistency,
     register_metric,
 )
+from companion.metrics.validity import content_iou, precision, valid_samples
 from companion.metrics.weights import (
     KNOWN_WEIGHTS,
     WEIGHTS_DIR_ENV,
@@ -125,6 +126,7 @@ __all__ = [
     "bin_jsd",
     "build_lpips",
     "classifier_cache_dir",
+    "content_iou",
     "different_bins",
     "diversity",
     "evaluate",
@@ -141,6 +143,7 @@ __all__ = [
     "nuisance_leakage",
     "pair_indices",
     "pairwise_diversity",
+    "precision",
     "probe_accuracy",
     "resolve_weights",
     "sample_codes",
@@ -157,5 +160,6 @@ __all__ = [
     "train_classifier",
     "train_factor_classifier",
     "transferred_styles",
+    "valid_samples",
     "weights_search_dirs",
 ]

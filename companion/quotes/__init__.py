@@ -3,7 +3,7 @@ here, so a misquote is fixed in one place and a test can compare the book agains
 
 One module per source paper (``seed000_segan``, ...) defines ``TABLES``, a list of
 :class:`QuotedTable`. Values are kept as the paper prints them (strings such as
-``"98.85 ± 0.72"``), with the table number, the section and the arXiv version they were read
+``"98.85 ± 1.21"``), with the table number, the section and the arXiv version they were read
 from; :meth:`QuotedTable.value` parses the number. Chapters show a table with
 :meth:`QuotedTable.frame` (a pandas DataFrame), never by retyping it.
 
@@ -38,7 +38,7 @@ class QuotedTable:
         table: the paper's own label, e.g. "Table 1" or "Table 2 (Yosemite half)".
         caption: what it reports (metric, dataset, direction), in a sentence.
         columns: the column headers.
-        rows: row label -> one string per column, as printed ("98.85 ± 0.72", "-", "0.1032").
+        rows: row label -> one string per column, as printed ("98.85 ± 1.21", "-", "0.1032").
         source: where it was read: citation, arXiv id and version, section.
     """
 
