@@ -77,7 +77,7 @@ print(PRESET, SEED, N_BATCHES, TOY_STEPS)
 # The statistics network returns logits $t = T(z, \hat b)$: `scores_joint`
 # $(N,)$ on positive pairs, `scores_marginal` $(M,)$ on negative pairs.
 # SEGAN's Eq. (5) is
-# $\hat I^{\mathrm{JSD}} = \mathbb{E}_P[\log\sigma(t)] +
+# $\hat{I}^{\mathrm{JSD}} = \mathbb{E}_P[\log\sigma(t)] +
 # \mathbb{E}_Q[\log(1 - \sigma(t))]$, each expectation a batch mean.
 #
 # 1. Show that $\log\sigma(t) = -\operatorname{sp}(-t)$ and
@@ -286,7 +286,7 @@ check_jsd_bound_at_optimum(my_jsd_bound_at_optimum)
 # with probability $1/K$, with $\log \frac{q}{p + q} = -\log(K + 1)$, and off
 # the diagonal $\log\frac{q}{q} = 0$. So
 #
-# $$ \sup_T \hat I^{\mathrm{JSD}} = \log\frac{K}{K + 1} - \frac{\log(K + 1)}{K},
+# $$ \sup_T \hat{I}^{\mathrm{JSD}} = \log\frac{K}{K + 1} - \frac{\log(K + 1)}{K},
 # \qquad I = \log K . $$
 #
 # For $K = 8$: $-0.392$ nats, far from $0$ although the code is read back
@@ -320,14 +320,14 @@ assert abs(jsd_eq12 - jsd_bound) < 1e-12 and abs(mi_pmi - discrete_mi(joint)) < 
 # %% [markdown]
 # ## Exercise 4: the generator helps the statistics network
 #
-# In Eq. (6) $G$ and $T$ both *ascend* $\hat I^{\mathrm{JSD}}$; Eq. (7) weighs
+# In Eq. (6) $G$ and $T$ both *ascend* $\hat{I}^{\mathrm{JSD}}$; Eq. (7) weighs
 # $G$'s share by $\lambda_{\mathrm{MI}}$. `companion` does it in one backward
 # pass: the images go through `scale_gradient(b_hat, lambda_mi)` (identity
 # forward, gradient times $\lambda_{\mathrm{MI}}$ backward) before $T$ sees
 # them.
 #
 # 1. Implement `my_segan_jsd_loss(T, b_hat_1, b_hat_2, z_1, lambda_mi)`: a
-#    0-d loss whose value is $-\hat I^{\mathrm{JSD}}$ on positives
+#    0-d loss whose value is $-\hat{I}^{\mathrm{JSD}}$ on positives
 #    $T(\hat b_1, z_1)$ and negatives $T(\hat b_2, z_1)$, and whose gradient
 #    is the bound's for $T$ and $\lambda_{\mathrm{MI}}$ times it for $G$,
 #    through both images. ($T$ is called as `T(b_hat, z)` and returns $(N,)$
