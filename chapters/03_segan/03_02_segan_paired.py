@@ -80,13 +80,13 @@ if PRESET != "paper":
         "shapes", split="test", resolution=cfg.image_size, seed=SEED, background="grey"
     )
 else:  # facades at 256x256 from a local folder (see the Setup page)
-    data = load_dataset(cfg.dataset, root="data/datasets", resolution=cfg.image_size)
-    test = load_dataset(
-        cfg.dataset,
-        root="data/datasets",
-        split="test",
-        resolution=cfg.image_size,
-    )
+    try:
+        data = load_dataset(cfg.dataset, root="data/datasets", resolution=cfg.image_size)
+        test = load_dataset(
+            cfg.dataset, root="data/datasets", split="test", resolution=cfg.image_size
+        )
+    except FileNotFoundError as missing:  # one message, no traceback
+        raise SystemExit(str(missing)) from None
 header = companion.run_header(
     PRESET, EXPECTED_S, steps=STEPS, batch=cfg.batch_size, lambda_L1=cfg.lambda_l1
 )
