@@ -30,7 +30,9 @@
 import subprocess
 import sys
 
-COMPANION_URL = "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+COMPANION_URL = (
+    "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+)
 if "google.colab" in sys.modules:
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
@@ -39,6 +41,7 @@ if "google.colab" in sys.modules:
 
 # %%
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import torch
@@ -62,7 +65,10 @@ SIZES = {
 }
 N_PAIRS, CRITIC_STEPS = SIZES[PRESET]
 EXPECTED_S = {"smoke": 5, "cpu": 10}
-print(companion.run_header(PRESET, EXPECTED_S, pairs=N_PAIRS, critic_steps=CRITIC_STEPS))
+header = companion.run_header(
+    PRESET, EXPECTED_S, pairs=N_PAIRS, critic_steps=CRITIC_STEPS
+)
+print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
 
 # %% [markdown]
 # ## The bound
@@ -147,21 +153,27 @@ print(inspect.getsource(jsd_lower_bound).split('"""')[-1])
 def pmi(z, b_hat, rho):
     """PMI of row-aligned pairs (z_i, b_hat_i), 1-D Gaussians: the optimal critic."""
     var = 1 - rho**2
-    return (-0.5 * math.log(var) - (b_hat - rho * z) ** 2 / (2 * var) + b_hat**2 / 2).squeeze(1)
+    return (
+        -0.5 * math.log(var) - (b_hat - rho * z) ** 2 / (2 * var) + b_hat**2 / 2
+    ).squeeze(1)
 
 
 gen = torch.Generator().manual_seed(0)
 levels = [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0]  # true I in nats
-rhos = [math.sqrt(1 - math.exp(-2 * level)) for level in levels]  # I = -log(1 - rho^2) / 2
+rhos = [
+    math.sqrt(1 - math.exp(-2 * level)) for level in levels
+]  # I = -log(1 - rho^2) / 2
 rows = []
 for rho in rhos:
     z, b_hat = sample_correlated_gaussian(N_PAIRS, 1, rho, gen)
-    b_other = b_hat.roll(1, dims=0)  # output of another code: a product-of-marginals pair
+    b_other = b_hat.roll(
+        1, dims=0
+    )  # output of another code: a product-of-marginals pair
     t_joint = pmi(z, b_hat, rho)  # (N,) PMI of matched pairs
     t_marg = pmi(z, b_other, rho)  # (N,) PMI of mismatched pairs
     bound = jsd_lower_bound(t_joint, t_marg).estimate.item()
     rows.append((rho, gaussian_mi(rho), bound))
-    print(f"rho {rho:7.5f}   I = {gaussian_mi(rho):5.2f} nats   sup_T I_JSD = {bound:7.4f}")
+    print(f"rho {rho:7.5f}  I = {gaussian_mi(rho):5.2f}  sup_T I_JSD = {bound:7.4f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 3.5))
@@ -174,7 +186,9 @@ ax.plot(
 ax.axhline(-2 * math.log(2), ls="--", c="gray", lw=1)
 ax.axhline(0, ls=":", c="gray", lw=1)
 right = max(r[1] for r in rows)
-ax.text(right, -2 * math.log(2) + 0.04, r"$-2\log 2$: independent", ha="right", color="gray")
+ax.text(
+    right, -2 * math.log(2) + 0.04, r"$-2\log 2$: independent", ha="right", color="gray"
+)
 ax.text(0, 0.02, "0: code recoverable", va="bottom", color="gray")
 ax.set_xlim(-0.2, right + 0.2)
 ax.set_ylim(-1.5, 0.15)
@@ -254,7 +268,9 @@ bounds = [r[2] for r in rows]
 print("bounds in order of increasing I:", [round(b, 3) for b in bounds])
 assert all(b2 > b1 for b1, b2 in zip(bounds, bounds[1:])), "not monotone in I"
 assert all(b <= 0 for b in bounds)
-assert abs(bounds[0] + 2 * math.log(2)) < 0.01, "independent variables should give -2 log 2"
+assert abs(bounds[0] + 2 * math.log(2)) < 0.01, (
+    "independent variables should give -2 log 2"
+)
 
 print(f"trained critic {trained:.4f} vs optimum {optimum:.4f}")
 if PRESET != "smoke":

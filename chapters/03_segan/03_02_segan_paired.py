@@ -32,7 +32,9 @@
 import subprocess
 import sys
 
-COMPANION_URL = "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+COMPANION_URL = (
+    "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+)
 if "google.colab" in sys.modules:
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
@@ -75,13 +77,17 @@ EXPECTED_S = {"smoke": 15, "cpu": 75}
 cfg = SEGANConfig.from_preset(PRESET)
 if PRESET != "paper":
     # A fixed grey background: given the mask, the style is the only thing left open.
-    data = load_dataset("shapes", resolution=cfg.image_size, seed=SEED, background="grey")
+    data = load_dataset(
+        "shapes", resolution=cfg.image_size, seed=SEED, background="grey"
+    )
     test = load_dataset(
         "shapes", split="test", resolution=cfg.image_size, seed=SEED, background="grey"
     )
 else:  # facades at 256x256 from a local folder (see the Setup page)
     try:
-        data = load_dataset(cfg.dataset, root="data/datasets", resolution=cfg.image_size)
+        data = load_dataset(
+            cfg.dataset, root="data/datasets", resolution=cfg.image_size
+        )
         test = load_dataset(
             cfg.dataset, root="data/datasets", split="test", resolution=cfg.image_size
         )
@@ -234,9 +240,13 @@ if PRESET != "paper":  # the oracle knows each input's mask and the valid colour
     gen = torch.Generator().manual_seed(SEED + 3)
     for name, model in [("SEGAN w/o MI", baseline), ("SEGAN", segan)]:
         with torch.no_grad():
-            outs = torch.stack([model.translate(a_eval, generator=gen) for _ in range(4)], 1)
+            outs = torch.stack(
+                [model.translate(a_eval, generator=gen) for _ in range(4)], 1
+            )
         valid = precision(outs, a_eval, test.palette_colors, tuple(test.textures))
-        results[name]["precision"] = valid  # (N, 4, 3, H, W) judged: share of valid outputs
+        results[name]["precision"] = (
+            valid  # (N, 4, 3, H, W) judged: share of valid outputs
+        )
         results[name]["content IoU"] = content_iou(outs, a_eval)
 
 pd.DataFrame(results).T.round(3)
@@ -276,13 +286,20 @@ FIVE = {  # method: (mean, std) of styles per input, diversity, domain FID, NDB
     "SEGAN w/o MI": [(1.00, 0.00), (0.000, 0.000), (216, 33), (20.0, 0.0)],
     "SEGAN": [(3.50, 0.49), (0.045, 0.017), (78, 22), (17.7, 2.3)],
 }
-panels = ["styles per input ↑ (of 8)", "diversity ↑", "domain FID ↓", "NDB ↓ (of 20 bins)"]
+panels = [
+    "styles per input ↑ (of 8)",
+    "diversity ↑",
+    "domain FID ↓",
+    "NDB ↓ (of 20 bins)",
+]
 fig, axes = plt.subplots(2, 2, figsize=(6.7, 4.4), sharey=True)
 palette = sns.color_palette("colorblind", len(FIVE))
 for j, (ax, title) in enumerate(zip(axes.flat, panels)):
     means = [FIVE[m][j][0] for m in FIVE]
     stds = [FIVE[m][j][1] for m in FIVE]
-    sns.barplot(x=means, y=list(FIVE), hue=list(FIVE), palette=palette, ax=ax, legend=False)
+    sns.barplot(
+        x=means, y=list(FIVE), hue=list(FIVE), palette=palette, ax=ax, legend=False
+    )
     ax.errorbar(means, range(len(FIVE)), xerr=stds, fmt="none", ecolor="black", lw=1)
     ax.set_title(title, fontsize=10)
     ax.set_xlim(left=0)
@@ -317,11 +334,12 @@ for half in ("Table 1 (Facades)", "Table 1 (Maps)"):
 #   256x256; the pix2pix `cpu` networks with $z$ at the input (the paper: BicycleGAN's U-Net
 #   with $z$ at every layer), a one-scale PatchGAN (two in the paper), a three-layer $T$
 #   (Table 3 has six); 250 steps per model.
-# - **$\lambda_{L_1} = 10$, not the paper's 3** (BicycleGAN's weight). With 3, SEGAN w/o MI
-#   did not collapse within 250 steps, so the comparison had nothing to show; the ablation
-#   table at the end of this section measures both weights.
+# - **$\lambda_{L_1} = 10$, not the paper's 3** (BicycleGAN's weight). When this preset was
+#   calibrated, SEGAN w/o MI with 3 did not collapse within 250 steps, so the comparison had
+#   nothing to show. `benchmarks/segan_ablations.py` reruns both weights, and the paper's
+#   other ablations, over three seeds.
 # - **Batch 32, as in the paper (Sec. 4.4), and needed here:** at batch 16 the MI term gave
-#   no more styles per input than $\lambda_{\mathrm{MI}} = 0$ (ablation table below).
+#   no more styles per input than $\lambda_{\mathrm{MI}} = 0$ in the same calibration.
 # - **Metrics.** Diversity uses LPIPS's architecture with a random trunk and the FID uses a
 #   style classifier's features: both rank models, neither is comparable with published
 #   values.
@@ -343,7 +361,7 @@ for half in ("Table 1 (Facades)", "Table 1 (Maps)"):
 # %%
 start, end = hist_mi[0]["mi/jsd"], hist_mi[-1]["mi/jsd"]
 base_end = hist_base[-1]["mi/jsd"]
-print(f"MI bound: first logged {start:.3f}, last {end:.3f}; baseline's last {base_end:.3f}")
+print(f"MI bound: first logged {start:.3f}, last {end:.3f}; baseline {base_end:.3f}")
 mi, base = results["SEGAN"], results["SEGAN w/o MI"]
 print(f"styles per input: {mi['mode_coverage']:.2f} vs {base['mode_coverage']:.2f}")
 print(f"diversity: {mi['diversity']:.3f} vs {base['diversity']:.3f}")

@@ -34,7 +34,9 @@
 import subprocess
 import sys
 
-COMPANION_URL = "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+COMPANION_URL = (
+    "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+)
 if "google.colab" in sys.modules:
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
@@ -78,18 +80,27 @@ DATASET = "summer2winter_yosemite" if PRESET == "paper" else "shapes_season"
 cfg = SEGANConfig.from_preset(PRESET).for_dataset(dataset_facts(DATASET))
 if PRESET != "paper":
     # Warm shapes (domain A) to cool shapes (domain B) on one grey background.
-    data = load_dataset(DATASET, resolution=cfg.image_size, seed=SEED, background="grey")
+    data = load_dataset(
+        DATASET, resolution=cfg.image_size, seed=SEED, background="grey"
+    )
     test = load_dataset(
         DATASET, split="test", resolution=cfg.image_size, seed=SEED, background="grey"
     )
 else:  # Yosemite at 256x256 from a local folder (see the Setup page)
     try:
         data = load_dataset(DATASET, root="data/datasets", resolution=cfg.image_size)
-        test = load_dataset(DATASET, root="data/datasets", split="test", resolution=cfg.image_size)
+        test = load_dataset(
+            DATASET, root="data/datasets", split="test", resolution=cfg.image_size
+        )
     except FileNotFoundError as missing:  # one message, no traceback
         raise SystemExit(str(missing)) from None
 header = companion.run_header(
-    PRESET, EXPECTED_S, data=DATASET, steps=STEPS, batch=cfg.batch_size, lambda_GC=cfg.lambda_gc
+    PRESET,
+    EXPECTED_S,
+    data=DATASET,
+    steps=STEPS,
+    batch=cfg.batch_size,
+    lambda_GC=cfg.lambda_gc,
 )
 print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
 
@@ -224,7 +235,9 @@ if PRESET != "paper":  # the oracle knows each input's shape mask and domain B's
     gen = torch.Generator().manual_seed(SEED + 3)
     for name, model in [("SEGAN w/o MI", baseline), ("SEGAN", segan)]:
         with torch.no_grad():  # (N, 4, 3, H, W): four random codes per input
-            outs = torch.stack([model.translate(batch["a"], generator=gen) for _ in range(4)], 1)
+            outs = torch.stack(
+                [model.translate(batch["a"], generator=gen) for _ in range(4)], 1
+            )
         results[name]["content IoU"] = content_iou(outs, masks)
         results[name]["precision"] = precision(outs, masks, colours, textures)
     unrelated_iou = content_iou(batch["b"], masks)  # a real B image of another shape
@@ -312,9 +325,12 @@ mi, base = results["SEGAN"], results["SEGAN w/o MI"]
 excess_mi = mi["style_consistency"] - mi["consistency chance"]
 excess_base = base["style_consistency"] - base["consistency chance"]
 print(f"MI bound: first logged {start:.3f}, last {end:.3f}")
-print(f"styles per input: {mi['mode_coverage']:.2f} vs {base['mode_coverage']:.2f} (of 4)")
+print(
+    f"styles per input: {mi['mode_coverage']:.2f} vs {base['mode_coverage']:.2f} (of 4)"
+)
 print(f"diversity: {mi['diversity']:.3f} vs {base['diversity']:.3f}")
-print(f"style consistency: {mi['style_consistency']:.3f} vs {base['style_consistency']:.3f}")
+consistency = (mi["style_consistency"], base["style_consistency"])
+print(f"style consistency: {consistency[0]:.3f} vs {consistency[1]:.3f}")
 print(f"consistency above chance: {excess_mi:.3f} vs {excess_base:.3f}")
 print(f"domain FID: {mi['domain_fid']:.1f} vs {base['domain_fid']:.1f}")
 if PRESET != "paper":
@@ -327,7 +343,9 @@ if PRESET not in ("smoke", "paper"):
     assert mi["diversity"] > base["diversity"]
     assert excess_mi >= excess_base + 0.1, "SEGAN's codes do not share their meaning"
     assert mi["content IoU"] >= 0.4, "SEGAN lost the input's position too"
-    assert mi["content IoU"] <= base["content IoU"] - 0.05, "the MI term no longer costs shape"
+    assert mi["content IoU"] <= base["content IoU"] - 0.05, (
+        "the MI term no longer costs shape"
+    )
 
 # %% [markdown]
 # ## Exercises
