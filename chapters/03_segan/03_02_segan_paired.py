@@ -403,7 +403,7 @@ if PRESET != "smoke":
     assert mi["diversity"] > base["diversity"]
     assert mi["domain_fid"] <= base["domain_fid"]
     assert mi["ndb"] <= base["ndb"] + 2
-    assert mi["precision"] <= base["precision"] - 0.2, "the term no longer costs validity"
+    assert mi["precision"] <= base["precision"] - 0.2, "precision not lower"
     assert kept >= 0.8, "the code is hidden in detail that noise of 0.05 erases"
 
 # %% [markdown]
