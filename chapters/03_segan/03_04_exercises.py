@@ -47,6 +47,7 @@ if "google.colab" in sys.modules:
 # %%
 import math
 import os
+import textwrap
 
 import torch
 import torch.nn.functional as F
@@ -67,9 +68,19 @@ companion.seed_everything(SEED)
 torch.set_num_threads(1)  # tiny tensors: one thread is as fast as two
 # Exercise 2: batches of 32 pairs for the spread of the estimate;
 # Exercise 4: joint steps of a toy G and T.
-N_BATCHES, TOY_STEPS = {"smoke": (200, 60), "cpu": (2_000, 300), "paper": (10_000, 1_000)}[PRESET]
+SIZES = {
+    "smoke": (200, 60),
+    "cpu": (2_000, 300),
+    "gpu": (10_000, 1_000),
+    "paper": (10_000, 1_000),
+}
+N_BATCHES, TOY_STEPS = SIZES[PRESET]
 LOG4 = 2 * math.log(2)  # -LOG4 is the bound of a critic that cannot tell pairs apart
-print(PRESET, SEED, N_BATCHES, TOY_STEPS)
+EXPECTED_S = {"smoke": 10, "cpu": 25}
+header = companion.run_header(
+    PRESET, EXPECTED_S, seed=SEED, batches=N_BATCHES, toy_steps=TOY_STEPS
+)
+print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
 
 # %% [markdown]
 # ## Exercise 1: Eq. (5) from the critic's logits
