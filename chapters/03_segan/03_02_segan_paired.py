@@ -339,8 +339,8 @@ for half in ("Table 1 (Facades)", "Table 1 (Maps)"):
     display(table.frame().T)
 
 # %% [markdown]
-# What transfers: SEGAN beats its own ablation on every column, as in the paper. What does not:
-# on the toy at a CPU budget MSGAN is ahead of SEGAN in styles and diversity (the paper has
+# What transfers: SEGAN beats its own ablation on all four of these measures, as in the
+# paper. What does not: on the toy at a CPU budget MSGAN is ahead of SEGAN in styles and diversity (the paper has
 # them level on LPIPS, with SEGAN's FID lower) and BicycleGAN has not left the collapsed
 # baseline (Section 2.4 discusses why). In the paper SEGAN w/o MI has a better FID than
 # BicycleGAN and MSGAN, which the authors put down to its larger batch (Sec. 4.6); on the toy

@@ -8,7 +8,9 @@ raise the bound is to make outputs depend on ``z``: the noise can no longer be i
 
 Chapter 3 checks the paper's claims on ``shapes``: the bound starts at ``-2 log 2`` and rises;
 with the MI term, mode coverage, LPIPS diversity and style consistency are higher than for the
-same model with ``lambda_mi = 0`` ("SEGAN w/o MI"), at similar quality.
+same model with ``lambda_mi = 0`` ("SEGAN w/o MI"). The paper's "without loss of quality" does
+not hold at the ``cpu`` budget: fewer outputs are valid targets and less of the input's shape
+is kept (the oracle's precision and content IoU, Sections 3.2 and 3.3).
 
 Pair construction (App. D; the appendix is terse, this is our reading): two codes per input,
 two outputs ``b_hat_1 = G(a, z_1)`` and ``b_hat_2 = G(a, z_2)``; positives ``(z_1, b_hat_1)``,
