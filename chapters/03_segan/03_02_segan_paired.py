@@ -249,7 +249,7 @@ if PRESET != "paper":  # the oracle knows each input's mask and the valid colour
         )
         results[name]["content IoU"] = content_iou(outs, a_eval)
 
-pd.DataFrame(results).T.round(3)
+pd.DataFrame(results).round(3)  # measures as rows, models as columns
 
 # %% [markdown]
 # **Is the code hidden in detail?** The bound counts any trace of $z$ that $T$ can read, visible

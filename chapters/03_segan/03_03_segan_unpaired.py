@@ -246,7 +246,7 @@ if PRESET != "paper":  # the oracle knows each input's shape mask and domain B's
     unrelated_iou = content_iou(batch["b"], masks)  # a real B image of another shape
     print(f"content IoU of an unrelated domain-B image: {unrelated_iou:.2f}")
 
-pd.DataFrame(results).T.round(3)
+pd.DataFrame(results).round(3)  # measures as rows, models as columns
 
 # %% [markdown]
 # The paper's Table 2 (Sec. 4.7): Yosemite winter → summer and cat → dog at 256x256, FID
