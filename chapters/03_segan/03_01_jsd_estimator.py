@@ -64,7 +64,7 @@ SIZES = {
     "paper": (200_000, 3_000),
 }
 N_PAIRS, CRITIC_STEPS = SIZES[PRESET]
-EXPECTED_S = {"smoke": 10, "cpu": 15}
+EXPECTED_S = {"smoke": 10, "cpu": 10}
 header = companion.run_header(
     PRESET, EXPECTED_S, pairs=N_PAIRS, critic_steps=CRITIC_STEPS
 )
