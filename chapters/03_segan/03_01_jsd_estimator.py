@@ -41,6 +41,7 @@ if "google.colab" in sys.modules:
 
 # %%
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import torch
@@ -56,9 +57,18 @@ from companion.mi import (
 PRESET = companion.preset()
 companion.seed_everything(0)
 # Monte Carlo pairs for the closed-form curve, and training steps for the learned critic.
-SIZES = {"smoke": (2_000, 50), "cpu": (20_000, 600), "paper": (200_000, 3_000)}
+SIZES = {
+    "smoke": (2_000, 50),
+    "cpu": (20_000, 600),
+    "gpu": (200_000, 3_000),
+    "paper": (200_000, 3_000),
+}
 N_PAIRS, CRITIC_STEPS = SIZES[PRESET]
-print(f"preset {PRESET}: {N_PAIRS} pairs, {CRITIC_STEPS} critic steps")
+EXPECTED_S = {"smoke": 10, "cpu": 10}
+header = companion.run_header(
+    PRESET, EXPECTED_S, pairs=N_PAIRS, critic_steps=CRITIC_STEPS
+)
+print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
 
 # %% [markdown]
 # ## The bound
@@ -70,13 +80,16 @@ print(f"preset {PRESET}: {N_PAIRS} pairs, {CRITIC_STEPS} critic steps")
 # classifier with the matched pairs labelled 1 and the mismatched ones 0:
 #
 # $$
-# \hat I^{\mathrm{JSD}}(T) = \mathbb{E}_{P}\big[\log \sigma(T(z, \hat b))\big]
-#   + \mathbb{E}_{Q}\big[\log\big(1 - \sigma(T(z', \hat b))\big)\big]
-#   = -\mathbb{E}_{P}[\operatorname{sp}(-T)] - \mathbb{E}_{Q}[\operatorname{sp}(T)].
+# \begin{aligned}
+# \hat{I}^{\mathrm{JSD}}(T)
+#   &= \mathbb{E}_{P}\big[\log \sigma(T(z, \hat b))\big]
+#      + \mathbb{E}_{Q}\big[\log\big(1 - \sigma(T(z', \hat b))\big)\big] \\
+#   &= -\mathbb{E}_{P}[\operatorname{sp}(-T)] - \mathbb{E}_{Q}[\operatorname{sp}(T)].
+# \end{aligned}
 # $$
 #
 # It is a *sum* of two means, one over positives and one over negatives. (A single binary
-# cross-entropy averaged over the $2N$ logits is half of $-\hat I^{\mathrm{JSD}}$: an easy way to
+# cross-entropy averaged over the $2N$ logits is half of $-\hat{I}^{\mathrm{JSD}}$: an easy way to
 # halve $\lambda_{\mathrm{MI}}$ by accident.)
 #
 # **Step 1: the best critic.** For a fixed pair with densities $p$ under $P$ and $q$ under $Q$, the
@@ -88,16 +101,18 @@ print(f"preset {PRESET}: {N_PAIRS} pairs, {CRITIC_STEPS} critic steps")
 # **Step 2: the value there.** With $M = \tfrac12 (P + Q)$,
 #
 # $$
-# \sup_T \hat I^{\mathrm{JSD}} = \mathbb{E}_P\Big[\log \frac{p}{p + q}\Big]
-#   + \mathbb{E}_Q\Big[\log \frac{q}{p + q}\Big]
-#   = \mathrm{KL}(P \,\|\, M) + \mathrm{KL}(Q \,\|\, M) - 2 \log 2
-#   = 2\,\mathrm{JSD}(P \,\|\, Q) - 2 \log 2 .
+# \begin{aligned}
+# \sup_T \hat{I}^{\mathrm{JSD}}
+#   &= \mathbb{E}_P\Big[\log \frac{p}{p + q}\Big] + \mathbb{E}_Q\Big[\log \frac{q}{p + q}\Big] \\
+#   &= \mathrm{KL}(P \,\|\, M) + \mathrm{KL}(Q \,\|\, M) - 2 \log 2 \\
+#   &= 2\,\mathrm{JSD}(P \,\|\, Q) - 2 \log 2 .
+# \end{aligned}
 # $$
 #
 # **Step 3: the range.** $0 \le \mathrm{JSD} \le \log 2$, so the supremum lies in $[-2\log 2, 0]$:
 # $-2 \log 2 \approx -1.386$ when $Z$ and $\hat B$ are independent ($P = Q$, and the best critic is
 # $T \equiv 0$, a coin flip), and $0$ when matched and mismatched pairs never overlap, i.e. when
-# $z$ can be recovered from $\hat b$. Every term is a log-probability, so $\hat I^{\mathrm{JSD}}(T)
+# $z$ can be recovered from $\hat b$. Every term is a log-probability, so $\hat{I}^{\mathrm{JSD}}(T)
 # \le 0$ for *any* critic.
 #
 # **Step 4: its relation to $I$.** Writing $r = e^{\mathrm{PMI}}$ and using
@@ -105,8 +120,10 @@ print(f"preset {PRESET}: {N_PAIRS} pairs, {CRITIC_STEPS} critic steps")
 # {cite}`hjelm2019learning`),
 #
 # $$
-# \mathrm{JSD}(P \,\|\, Q) = \log 2 + \tfrac12\, \mathbb{E}_P\big[f(r)\big], \qquad
-# f(r) = \log r - \big(1 + \tfrac1r\big) \log(1 + r),
+# \begin{aligned}
+# \mathrm{JSD}(P \,\|\, Q) &= \log 2 + \tfrac12\, \mathbb{E}_P\big[f(r)\big], \\
+# f(r) &= \log r - \big(1 + \tfrac1r\big) \log(1 + r),
+# \end{aligned}
 # $$
 #
 # while $I = \mathbb{E}_P[\log r]$. The function $f$ is increasing and concave and tends to $0$:
@@ -136,20 +153,27 @@ print(inspect.getsource(jsd_lower_bound).split('"""')[-1])
 def pmi(z, b_hat, rho):
     """PMI of row-aligned pairs (z_i, b_hat_i), 1-D Gaussians: the optimal critic."""
     var = 1 - rho**2
-    return (-0.5 * math.log(var) - (b_hat - rho * z) ** 2 / (2 * var) + b_hat**2 / 2).squeeze(1)
+    return (
+        -0.5 * math.log(var) - (b_hat - rho * z) ** 2 / (2 * var) + b_hat**2 / 2
+    ).squeeze(1)
 
 
 gen = torch.Generator().manual_seed(0)
-rhos = [0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99, 0.999]
+levels = [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0]  # true I in nats
+rhos = [
+    math.sqrt(1 - math.exp(-2 * level)) for level in levels
+]  # I = -log(1 - rho^2) / 2
 rows = []
 for rho in rhos:
     z, b_hat = sample_correlated_gaussian(N_PAIRS, 1, rho, gen)
-    b_other = b_hat.roll(1, dims=0)  # output of another code: a product-of-marginals pair
+    b_other = b_hat.roll(
+        1, dims=0
+    )  # output of another code: a product-of-marginals pair
     t_joint = pmi(z, b_hat, rho)  # (N,) PMI of matched pairs
     t_marg = pmi(z, b_other, rho)  # (N,) PMI of mismatched pairs
     bound = jsd_lower_bound(t_joint, t_marg).estimate.item()
     rows.append((rho, gaussian_mi(rho), bound))
-    print(f"rho {rho:5.3f}   I = {gaussian_mi(rho):6.3f} nats   sup_T I_JSD = {bound:7.4f}")
+    print(f"rho {rho:.6f}  I = {gaussian_mi(rho):5.2f}  sup_T I_JSD = {bound:7.4f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 3.5))
@@ -157,20 +181,35 @@ ax.plot(
     [r[1] for r in rows],
     [r[2] for r in rows],
     "o-",
-    label=r"$\sup_T \hat I^{JSD}$",
+    label=r"$\hat{I}\,^{\mathrm{JSD}}$ at the optimal critic $T = \mathrm{PMI}$",
 )
 ax.axhline(-2 * math.log(2), ls="--", c="gray", lw=1)
 ax.axhline(0, ls=":", c="gray", lw=1)
+right = max(r[1] for r in rows)
+ax.text(
+    right, -2 * math.log(2) + 0.04, r"$-2\log 2$: independent", ha="right", color="gray"
+)
+ax.text(0, 0.02, "0: code recoverable", va="bottom", color="gray")
+ax.set_xlim(-0.2, right + 0.2)
+ax.set_ylim(-1.5, 0.15)
 ax.set_xlabel("true mutual information $I$ (nats)")
 ax.set_ylabel("JSD bound (nats)")
-ax.annotate(r"$-2\log 2$: independent", (0.05, -1.36), fontsize=8, color="gray")
-ax.legend(frameon=False)
+ax.legend(frameon=False, loc="center right")
 plt.show()
 
 # %% [markdown]
-# The bound rises with $I$ and flattens towards $0$: at $I \approx 3$ nats it is already within a
-# quarter of a nat of its ceiling. For a generator this means the MI term pushes hard while the
-# outputs barely depend on $z$, and relaxes once the statistics network can tell codes apart.
+# The bound rises with $I$ and flattens towards $0$: at $I = 3$ nats it is already within a
+# quarter of a nat of its ceiling, and from 4 to 6 nats it gains only a tenth of a nat more.
+# For a generator this means the MI term pushes hard while the outputs barely depend on $z$,
+# and relaxes once the statistics network can tell codes apart.
+#
+# **Where the paper's statements are loose.** Eq. (5) writes $\mathrm{JSD} \ge \hat{I}^{\mathrm{JSD}}$.
+# That holds, but Step 2 gives the tight statement,
+# $\hat{I}^{\mathrm{JSD}} \le 2\,\mathrm{JSD} - 2\log 2$, which is smaller than $\mathrm{JSD}$
+# by $2 \log 2 - \mathrm{JSD} \ge \log 2$: the bound is not an estimate of the JSD itself.
+# And App. B's Eq. (12) writes $\mathrm{JSD} \propto \mathbb{E}_P[f(r)]$; Step 4 shows the
+# relation is affine ($\log 2 + \tfrac12 \mathbb{E}_P[f(r)]$), not a proportion. Neither slip
+# changes the argument: both sides still move together.
 #
 # ## A trained critic finds the PMI
 #
@@ -198,7 +237,10 @@ with torch.no_grad():
         critic.score_pairs(z, b_hat),
         critic.score_pairs(z, b_hat.roll(1, dims=0)),
     ).estimate.item()
-optimum = dict((r[0], r[2]) for r in rows)[rho]
+    # the optimal critic (the PMI) on the same held-out pairs
+    optimum = jsd_lower_bound(
+        pmi(z, b_hat, rho), pmi(z, b_hat.roll(1, dims=0), rho)
+    ).estimate.item()
 print(f"held-out bound of the trained critic {trained:.4f}, optimum {optimum:.4f}")
 
 fig, ax = plt.subplots(figsize=(5.5, 3))
@@ -206,7 +248,7 @@ ax.plot(curve, lw=0.8, label="training batches")
 ax.axhline(optimum, c="k", ls="--", lw=1, label="optimal critic (PMI)")
 ax.axhline(-2 * math.log(2), c="gray", ls=":", lw=1, label=r"$-2\log 2$")
 ax.set_xlabel("step")
-ax.set_ylabel(r"$\hat I^{JSD}$")
+ax.set_ylabel(r"$\hat{I}\,^{\mathrm{JSD}}$ (nats)")
 ax.legend(frameon=False, fontsize=8)
 plt.show()
 
@@ -215,10 +257,11 @@ plt.show()
 #
 # The claims of this section, measured on this run:
 # 1. a constant critic gives exactly $-2 \log 2$, the "random guess" value at which SEGAN's
-#    training curve starts (paper, Sec. 4.4 and Fig. 5);
+#    training curve starts (paper, Sec. 4.5 and Fig. 5);
 # 2. with the optimal critic the bound is monotone in $I$ and never exceeds $0$;
-# 3. the trained critic ends near the optimum. (Measured over seeds 0-2 on the `cpu` preset:
-#    within 0.02 nats; we allow 0.05.)
+# 3. the trained critic ends near the optimum: within 0.05 nats. Measured with seeds 0, 1
+#    and 2 for the data and the critic at the `cpu` preset, the trained critic fell short of
+#    the optimum by 0.008, 0.005 and 0.016 nats, a margin of at least 0.034.
 
 # %%
 constant = jsd_lower_bound(torch.zeros(100), torch.zeros(100)).estimate.item()
@@ -226,10 +269,12 @@ print(f"constant critic: {constant:.6f}  (-2 log 2 = {-2 * math.log(2):.6f})")
 assert abs(constant + 2 * math.log(2)) < 1e-6
 
 bounds = [r[2] for r in rows]
-print("bounds in order of increasing I:", [round(b, 3) for b in bounds])
+print("bounds, increasing I:", " ".join(f"{b:.2f}" for b in bounds))
 assert all(b2 > b1 for b1, b2 in zip(bounds, bounds[1:])), "not monotone in I"
 assert all(b <= 0 for b in bounds)
-assert abs(bounds[0] + 2 * math.log(2)) < 0.01, "independent variables should give -2 log 2"
+assert abs(bounds[0] + 2 * math.log(2)) < 0.01, (
+    "independent variables should give -2 log 2"
+)
 
 print(f"trained critic {trained:.4f} vs optimum {optimum:.4f}")
 if PRESET != "smoke":
@@ -239,7 +284,7 @@ if PRESET != "smoke":
 # ## Exercises
 #
 # 1. Show that $\mathrm{BCEWithLogits}$ averaged over the concatenation of $N$ positive and $N$
-#    negative logits equals $-\tfrac12 \hat I^{\mathrm{JSD}}$. What does that do to
+#    negative logits equals $-\tfrac12 \hat{I}^{\mathrm{JSD}}$. What does that do to
 #    $\lambda_{\mathrm{MI}} = 3$?
 # 2. Prove that $f(r) = \log r - (1 + 1/r)\log(1 + r)$ is increasing, with
 #    $f'(r) = \log(1 + r) / r^2$, and that $f(1) = -2 \log 2$.

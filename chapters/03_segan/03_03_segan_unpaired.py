@@ -47,14 +47,25 @@ if "google.colab" in sys.modules:
 import inspect
 import math
 import os
+import textwrap
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import torch
+from IPython.display import display
 
 import companion
 from companion.data import dataset_facts, load_dataset
 from companion.methods.segan import SEGAN, SEGANConfig, geometry_consistency_l1
-from companion.metrics import EvalConfig, evaluate, train_factor_classifier
+from companion.metrics import (
+    EvalConfig,
+    content_iou,
+    evaluate,
+    precision,
+    train_factor_classifier,
+)
+from companion.quotes import quoted_table
 from companion.train import fit
 from companion.viz import curves, diversity_panels, grid, show
 
@@ -62,24 +73,36 @@ PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
 companion.seed_everything(SEED)
 # Training steps per model and evaluation sizes, by preset.
-STEPS = {"smoke": 20, "cpu": 200, "paper": 20_000}[PRESET]
-N_INPUTS = {"smoke": 8, "cpu": 32, "paper": 100}[PRESET]
+STEPS = {"smoke": 20, "cpu": 200, "gpu": 1_000, "paper": 20_000}[PRESET]
+N_INPUTS = {"smoke": 8, "cpu": 32, "gpu": 100, "paper": 100}[PRESET]
+EXPECTED_S = {"smoke": 15, "cpu": 70}
 DATASET = "summer2winter_yosemite" if PRESET == "paper" else "shapes_season"
 cfg = SEGANConfig.from_preset(PRESET).for_dataset(dataset_facts(DATASET))
 if PRESET != "paper":
     # Warm shapes (domain A) to cool shapes (domain B) on one grey background.
-    data = load_dataset(DATASET, resolution=cfg.image_size, seed=SEED, background="grey")
+    data = load_dataset(
+        DATASET, resolution=cfg.image_size, seed=SEED, background="grey"
+    )
     test = load_dataset(
         DATASET, split="test", resolution=cfg.image_size, seed=SEED, background="grey"
     )
 else:  # Yosemite at 256x256 from a local folder (see the Setup page)
-    data = load_dataset(DATASET, root="data/datasets", resolution=cfg.image_size)
-    test = load_dataset(DATASET, root="data/datasets", split="test", resolution=cfg.image_size)
-print(
-    f"preset {PRESET}: {DATASET}, {STEPS} steps per model, batch "
-    f"{cfg.batch_size}, paired={cfg.paired}, lambda_L1 = {cfg.lambda_l1}, "
-    f"lambda_GC = {cfg.lambda_gc}, lambda_MI = {cfg.lambda_mi}"
+    try:
+        data = load_dataset(DATASET, root="data/datasets", resolution=cfg.image_size)
+        test = load_dataset(
+            DATASET, root="data/datasets", split="test", resolution=cfg.image_size
+        )
+    except FileNotFoundError as missing:  # one message, no traceback
+        raise SystemExit(str(missing)) from None
+header = companion.run_header(
+    PRESET,
+    EXPECTED_S,
+    data=DATASET,
+    steps=STEPS,
+    batch=cfg.batch_size,
+    lambda_GC=cfg.lambda_gc,
 )
+print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
 
 # %% [markdown]
 # ## The data
@@ -104,15 +127,17 @@ plt.show()
 # the same image,
 #
 # $$
-# \mathcal{L}_{\mathrm{ori}} = \mathcal{L}_{\mathrm{GAN}}(G, D)
-#   + \lambda_{\mathrm{GC}}\, \mathbb{E}_{a, z} \big\lVert f^{-1}\big(G(f(a), z)\big) - G(a, z)
-#   \big\rVert_1 .
+# \begin{aligned}
+# \mathcal{L}_{\mathrm{ori}} &= \mathcal{L}_{\mathrm{GAN}}(G, D) \\
+#   &\quad + \lambda_{\mathrm{GC}}\, \mathbb{E}_{a, z}
+#   \big\lVert f^{-1}\big(G(f(a), z)\big) - G(a, z) \big\rVert_1 .
+# \end{aligned}
 # $$
 #
 # The term rules out translations that move content around in a way rotation would reveal; it
 # says nothing about $z$. Nothing else does either: a generator that paints each input in one
 # cool style per input already satisfies both terms, so training finds it and $z$ goes unused,
-# exactly as in the paired case. SEGAN adds $-\lambda_{\mathrm{MI}} \hat I^{\mathrm{JSD}}$ with the
+# exactly as in the paired case. SEGAN adds $-\lambda_{\mathrm{MI}} \hat{I}^{\mathrm{JSD}}$ with the
 # pairs of Section 3.2 (two codes per input, both images from the same $a$).
 
 # %%
@@ -126,7 +151,7 @@ print(inspect.getsource(geometry_consistency_l1))
 # input it came from before it could decide; if $z$ paints every input blue, one glance at the
 # colour suffices. The generator helps $T$ (Eq. 6), so the cheapest way to raise the bound is a
 # code-to-style map shared by all inputs: style separated from content without any loss asking
-# for it. That is the paper's "disentanglement for free" (Sec. 4.5, Fig. 6).
+# for it. That is the paper's "disentanglement for free" (Sec. 3.3; shown in Sec. 4.7, Fig. 6).
 #
 # **Measuring it.** Draw $K$ codes, translate every input with each, and read the styles into an
 # $N \times K$ table. *Style consistency* is, per code (column), the fraction of inputs that got
@@ -155,13 +180,16 @@ baseline, hist_base = train(0.0)
 reference = {"$-2 \\log 2$": -2 * math.log(2), "0": 0.0}
 ax = curves(hist_mi, ["mi/jsd"], reference=reference, label="SEGAN")
 curves(hist_base, ["mi/jsd"], ax=ax, label="SEGAN w/o MI (probe)")
-ax.set_ylabel(r"$\hat I^{JSD}$ (nats)")
+ax.set_ylabel(r"$\hat{I}\,^{\mathrm{JSD}}$ (nats)")
 plt.show()
 
 # %% [markdown]
 # The paper's Fig. 6 on our data: each row is an input (first column), and each *column* uses
-# one code for every row. Read down a column: with the MI term most columns keep one colour
-# for every shape.
+# one code for every row. What the grid shows at this budget: SEGAN w/o MI keeps each input's
+# shape and paints it in one or two cool colours whatever the code. SEGAN's colours change
+# from column to column, and a column tends to keep one colour down the rows, as in the
+# paper's figure; but its outputs are soft blobs at the input's position, not the input's
+# shape, often with the colour bleeding into the background. The next section measures both.
 
 # %%
 a_show = torch.stack([test[i]["a"] for i in range(6)])
@@ -176,7 +204,11 @@ plt.show()
 # architecture and a random trunk (labelled, not published LPIPS), the domain FID in the
 # features of a classifier of domain $\mathcal{B}$'s four styles (lower is better), NDB over 20
 # bins of domain $\mathcal{B}$'s images; and style consistency with 16 shared codes beside its
-# chance level.
+# chance level. The style classifier cannot see shape, so two measures judge content and
+# quality exactly, from what the oracle knows: *content IoU*, the overlap of each output's
+# foreground with the input's shape mask (1 for a faithful translation; a domain-B image of
+# another shape scores about 0.2), and *precision*, the share of outputs that are valid
+# domain-B images (the input's shape in one cool palette colour on an untouched background).
 
 # %%
 classifier = train_factor_classifier(data.domain_b, "style", seed=SEED)
@@ -197,36 +229,103 @@ for name, model in [("SEGAN w/o MI", baseline), ("SEGAN", segan)]:
     row["final MI bound"] = (hist_mi if name == "SEGAN" else hist_base)[-1]["mi/jsd"]
     results[name] = row
 
-print(f"{'':<14}" + "".join(f"{k:>20}" for k in results["SEGAN"]))
-for name, row in results.items():
-    print(f"{name:<14}" + "".join(f"{v:>20.3f}" for v in row.values()))
+if PRESET != "paper":  # the oracle knows each input's shape mask and domain B's colours
+    index = np.arange(N_INPUTS)
+    sdf = test.domain_a.signed_distance(test.sample_factors(index)["a"])  # (N, H, W)
+    masks = torch.from_numpy(sdf <= 0)[:, None]  # (N, 1, H, W) bool: the input's shape
+    batch = test.batch(range(N_INPUTS))
+    colours, textures = test.domain_b.palette_colors, tuple(test.domain_b.textures)
+    gen = torch.Generator().manual_seed(SEED + 3)
+    for name, model in [("SEGAN w/o MI", baseline), ("SEGAN", segan)]:
+        with torch.no_grad():  # (N, 4, 3, H, W): four random codes per input
+            outs = torch.stack(
+                [model.translate(batch["a"], generator=gen) for _ in range(4)], 1
+            )
+        results[name]["content IoU"] = content_iou(outs, masks)
+        results[name]["precision"] = precision(outs, masks, colours, textures)
+    unrelated_iou = content_iou(batch["b"], masks)  # a real B image of another shape
+    print(f"content IoU of an unrelated domain-B image: {unrelated_iou:.2f}")
+
+pd.DataFrame(results).round(3)  # measures as rows, models as columns
 
 # %% [markdown]
-# The paper's Table 2 (256x256; FID with Inception, LPIPS with AlexNet weights), mean ± std
-# over its runs, for the two unpaired tasks:
+# The paper's Table 2 (Sec. 4.7): Yosemite winter → summer and cat → dog at 256x256, FID
+# with Inception, NDB and JSD over 50 k-means bins, LPIPS with AlexNet weights, mean ± std
+# over the paper's runs; methods as rows.
+
+# %%
+for half in ("Table 2 (Yosemite)", "Table 2 (cat → dog)"):
+    table = quoted_table("seed000", half)
+    print(*textwrap.wrap(f"{table.table}: {table.caption}", 88), sep="\n")
+    display(table.frame().T)
+
+# %% [markdown]
+# In the paper the term raises diversity and lowers FID against its own ablation, and on
+# Yosemite SEGAN's FID and LPIPS also beat MUNIT, DRIT and DRIT++. The table has no
+# consistency column: the paper shows disentanglement in a figure only, which is what the
+# oracle styles let us turn into a number here.
 #
-# | | | SEGAN w/o MI | SEGAN |
-# |---|---|---|---|
-# | Yosemite winter → summer | FID ↓ | 45.61 | 40.72 |
-# | | LPIPS ↑ | 0.0319 | 0.1381 |
-# | cat → dog | FID ↓ | 28.86 | 17.20 |
-# | | LPIPS ↑ | 0.231 | 0.282 |
+# ## Is the content kept?
 #
-# As in the paired case, the term raises diversity and lowers FID against its own ablation.
-# The table has no consistency column: the paper shows disentanglement in a figure only, which
-# is what the oracle styles let us turn into a number here.
+# **Not at this budget.** The paper says the term improves diversity "without loss of
+# quality" (Sec. 4.7). On `shapes_season` at 200 steps it does not: the outputs of SEGAN
+# keep the input's *position* but not its *shape* (the blobs of the grid above), and almost
+# none is a valid domain-B image, while SEGAN w/o MI keeps most of the shape. Measured by
+# this notebook (4 codes on 32 test inputs), seeds 0 / 1 / 2:
+#
+# | | content IoU | precision |
+# |---|---|---|
+# | SEGAN | 0.63 / 0.60 / 0.60 | 0.00 / 0.00 / 0.04 |
+# | SEGAN w/o MI | 0.82 / 0.80 / 0.81 | 0.25 / 0.02 / 0.11 |
+#
+# Neither model is a good translator yet: even without the term most outputs miss the
+# palette colours or stain the background (precision 0.02-0.25). But the term makes the
+# shape worse on every seed, by 0.19-0.22 in IoU. The term buys its extra styles partly with
+# content: to make the code readable, $G$ varies the whole image (colour bleeding into the
+# background, textured patches), and at this budget the adversarial and geometry terms do
+# not pull the shape back. Separate runs on seed 0 (64 inputs, 4 codes; 0.58 at this
+# preset) tried three changes: three times the budget (600 steps) raised SEGAN's IoU to
+# 0.67, a geometry weight of 10 left it at 0.59, and $\lambda_{\mathrm{MI}} = 1$ raised it
+# to 0.74, near the baseline's 0.80, with the bound still rising (to -0.72). Precision
+# stayed at 0.04 or below in all three. Whether $\lambda_{\mathrm{MI}} = 1$ keeps the
+# extra styles was not measured; Exercise 4 asks you to.
+# The domain FID of the table above does not show any of this: it is computed in the
+# features of a style classifier, which sees colours, not shapes.
+#
+# ```{admonition} What differs from the paper, and why
+# :class: note
+# - **Data and scale.** `shapes_season` at 32x32 (4 cool styles known to the oracle)
+#   instead of Yosemite at 256x256; the `cpu` networks of Section 3.2; 200 steps per model.
+# - **Geometry-consistency weight 5, not 20** (Sec. 4.7). With 20 the toy lost the input's
+#   shape (content IoU 0.23 with the MI term, 0.04 without, seed 0, 250-300 steps); with 0
+#   one seed of three collapsed to one style despite the MI term.
+# - **GcGAN reduced to one discriminator.** GcGAN judges both $G(a)$ and the translation of
+#   the rotated input with two discriminators and adds the consistency term in both
+#   directions. For a 90° rotation both directions of the $L_1$ term are the same number
+#   (rotation does not change an $L_1$ distance), so we keep one; the second discriminator is
+#   not built, because the toy's shapes appear at every angle, so rotated outputs are judged
+#   by the same distribution.
+# - **Metrics** as in Section 3.2 (a style classifier's FID, LPIPS's architecture with a
+#   random trunk), plus the oracle's content IoU and precision.
+# ```
 #
 # ## Checks
 #
-# 1. the bound starts at $-2 \log 2$ (within 0.1 nats) and ends at least 0.4 nats higher;
-# 2. with the MI term at least 0.5 more styles per input than without (of 4), and more diverse
-#    outputs;
-# 3. disentanglement: SEGAN's style consistency above its chance level exceeds the
-#    baseline's by at least 0.1 (plain consistency is not compared: a collapsed baseline scores
-#    1.0 on it, and so does its chance level);
-# 4. quality: the domain FID with the term is not higher than without.
+# Each threshold was set from seeds 0, 1 and 2 at the `cpu` preset; the measured values and
+# the margin are given with each.
 #
-# Thresholds were set from seeds 0, 1 and 2 at this preset (see the closing note of issue 7).
+# 1. the bound starts at $-2 \log 2$ (within 0.1 nats) and ends at least 0.4 nats higher
+#    (measured rises 0.88 / 0.78 / 0.60 on seeds 0 / 1 / 2, margin 0.20);
+# 2. with the MI term at least 0.5 more styles per input than without (of 4), and more diverse
+#    outputs (measured gains 0.94 / 1.00 / 1.81, margin 0.44; diversity 0.100 vs 0.011,
+#    0.100 vs 0.001, 0.079 vs 0.001);
+# 3. disentanglement: SEGAN's style consistency above its chance level exceeds the
+#    baseline's by at least 0.1 (measured differences 0.40 / 0.36 / 0.37, margin 0.26; plain consistency is not
+#    compared: a collapsed baseline scores 1.0 on it, and so does its chance level);
+# 4. content, the negative finding of this section: SEGAN keeps the input's position (content
+#    IoU at least 0.4, where an unrelated shape scores about 0.2) but loses part of its shape
+#    to the MI term (IoU at least 0.05 below the baseline's). Measured 0.63 / 0.60 / 0.60 against 0.82 / 0.80 / 0.81 (margins 0.20 and
+#    0.14).
 
 # %%
 start, end = hist_mi[0]["mi/jsd"], hist_mi[-1]["mi/jsd"]
@@ -234,21 +333,27 @@ mi, base = results["SEGAN"], results["SEGAN w/o MI"]
 excess_mi = mi["style_consistency"] - mi["consistency chance"]
 excess_base = base["style_consistency"] - base["consistency chance"]
 print(f"MI bound: first logged {start:.3f}, last {end:.3f}")
-print(f"styles per input: {mi['mode_coverage']:.2f} vs {base['mode_coverage']:.2f} (of 4)")
-print(f"diversity: {mi['diversity']:.3f} vs {base['diversity']:.3f}")
 print(
-    f"style consistency: {mi['style_consistency']:.3f} (chance {mi['consistency chance']:.3f}) "
-    f"vs {base['style_consistency']:.3f} (chance {base['consistency chance']:.3f})"
+    f"styles per input: {mi['mode_coverage']:.2f} vs {base['mode_coverage']:.2f} (of 4)"
 )
+print(f"diversity: {mi['diversity']:.3f} vs {base['diversity']:.3f}")
+consistency = (mi["style_consistency"], base["style_consistency"])
+print(f"style consistency: {consistency[0]:.3f} vs {consistency[1]:.3f}")
 print(f"consistency above chance: {excess_mi:.3f} vs {excess_base:.3f}")
 print(f"domain FID: {mi['domain_fid']:.1f} vs {base['domain_fid']:.1f}")
-if PRESET != "smoke":
+if PRESET != "paper":
+    print(f"content IoU: {mi['content IoU']:.3f} vs {base['content IoU']:.3f}")
+    print(f"precision: {mi['precision']:.3f} vs {base['precision']:.3f}")
+if PRESET not in ("smoke", "paper"):
     assert abs(start + 2 * math.log(2)) < 0.1
     assert end > start + 0.4, "the MI bound did not rise"
     assert mi["mode_coverage"] >= base["mode_coverage"] + 0.5
     assert mi["diversity"] > base["diversity"]
     assert excess_mi >= excess_base + 0.1, "SEGAN's codes do not share their meaning"
-    assert mi["domain_fid"] <= base["domain_fid"]
+    assert mi["content IoU"] >= 0.4, "SEGAN lost the input's position too"
+    assert mi["content IoU"] <= base["content IoU"] - 0.05, (
+        "the MI term no longer costs shape"
+    )
 
 # %% [markdown]
 # ## Exercises
@@ -260,6 +365,9 @@ if PRESET != "smoke":
 #    `lambda_gc` at 0 and at 5, what happens to the outputs' shapes?
 # 3. Set `lambda_gc` to the paper's 20. At this resolution and budget, look at the outputs: is
 #    the content (shape and position) still the input's?
+# 4. Train SEGAN with `lambda_mi` 1 instead of 3 on seeds 0, 1 and 2. Does it keep the input's
+#    shape (content IoU) and still add styles per input and shared code meaning? Which
+#    weight would you choose, and by which measure?
 #
 # ## Summary
 #
@@ -268,8 +376,11 @@ if PRESET != "smoke":
 # - Because $T$ never sees the input, the easiest code for it to read is one that means the same
 #   style for every input; the generator, helping $T$, learns such codes. Consistency above its
 #   chance level measures this; consistency alone would reward collapse.
-# - On `shapes_season` the term adds styles per input and lowers the domain FID, as in the
-#   paper's Table 2 against its ablation.
+# - On `shapes_season` the term adds styles per input and lowers the style-classifier FID, as
+#   in the paper's Table 2 against its ablation. But at this budget it costs content: the
+#   outputs keep the input's position, not its shape, and almost none is a valid domain-B
+#   image. The paper's "without loss of quality" is not reproduced here, and a FID computed
+#   on style features could not have shown it.
 #
-# **References.** SEGAN {cite}`zuo2020segan`: Sec. 4.5, Table 2, Fig. 6; GcGAN
+# **References.** SEGAN {cite}`zuo2020segan`: Secs. 3.3 and 4.7, Table 2, Fig. 6; GcGAN
 # {cite}`fu2019gcgan`: geometry consistency (Eq. 3).

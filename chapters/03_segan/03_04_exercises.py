@@ -47,6 +47,7 @@ if "google.colab" in sys.modules:
 # %%
 import math
 import os
+import textwrap
 
 import torch
 import torch.nn.functional as F
@@ -67,9 +68,19 @@ companion.seed_everything(SEED)
 torch.set_num_threads(1)  # tiny tensors: one thread is as fast as two
 # Exercise 2: batches of 32 pairs for the spread of the estimate;
 # Exercise 4: joint steps of a toy G and T.
-N_BATCHES, TOY_STEPS = {"smoke": (200, 60), "cpu": (2_000, 300), "paper": (10_000, 1_000)}[PRESET]
+SIZES = {
+    "smoke": (200, 60),
+    "cpu": (2_000, 300),
+    "gpu": (10_000, 1_000),
+    "paper": (10_000, 1_000),
+}
+N_BATCHES, TOY_STEPS = SIZES[PRESET]
 LOG4 = 2 * math.log(2)  # -LOG4 is the bound of a critic that cannot tell pairs apart
-print(PRESET, SEED, N_BATCHES, TOY_STEPS)
+EXPECTED_S = {"smoke": 10, "cpu": 25}
+header = companion.run_header(
+    PRESET, EXPECTED_S, seed=SEED, batches=N_BATCHES, toy_steps=TOY_STEPS
+)
+print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
 
 # %% [markdown]
 # ## Exercise 1: Eq. (5) from the critic's logits
@@ -77,7 +88,7 @@ print(PRESET, SEED, N_BATCHES, TOY_STEPS)
 # The statistics network returns logits $t = T(z, \hat b)$: `scores_joint`
 # $(N,)$ on positive pairs, `scores_marginal` $(M,)$ on negative pairs.
 # SEGAN's Eq. (5) is
-# $\hat I^{\mathrm{JSD}} = \mathbb{E}_P[\log\sigma(t)] +
+# $\hat{I}^{\mathrm{JSD}} = \mathbb{E}_P[\log\sigma(t)] +
 # \mathbb{E}_Q[\log(1 - \sigma(t))]$, each expectation a batch mean.
 #
 # 1. Show that $\log\sigma(t) = -\operatorname{sp}(-t)$ and
@@ -286,7 +297,7 @@ check_jsd_bound_at_optimum(my_jsd_bound_at_optimum)
 # with probability $1/K$, with $\log \frac{q}{p + q} = -\log(K + 1)$, and off
 # the diagonal $\log\frac{q}{q} = 0$. So
 #
-# $$ \sup_T \hat I^{\mathrm{JSD}} = \log\frac{K}{K + 1} - \frac{\log(K + 1)}{K},
+# $$ \sup_T \hat{I}^{\mathrm{JSD}} = \log\frac{K}{K + 1} - \frac{\log(K + 1)}{K},
 # \qquad I = \log K . $$
 #
 # For $K = 8$: $-0.392$ nats, far from $0$ although the code is read back
@@ -320,14 +331,14 @@ assert abs(jsd_eq12 - jsd_bound) < 1e-12 and abs(mi_pmi - discrete_mi(joint)) < 
 # %% [markdown]
 # ## Exercise 4: the generator helps the statistics network
 #
-# In Eq. (6) $G$ and $T$ both *ascend* $\hat I^{\mathrm{JSD}}$; Eq. (7) weighs
+# In Eq. (6) $G$ and $T$ both *ascend* $\hat{I}^{\mathrm{JSD}}$; Eq. (7) weighs
 # $G$'s share by $\lambda_{\mathrm{MI}}$. `companion` does it in one backward
 # pass: the images go through `scale_gradient(b_hat, lambda_mi)` (identity
 # forward, gradient times $\lambda_{\mathrm{MI}}$ backward) before $T$ sees
 # them.
 #
 # 1. Implement `my_segan_jsd_loss(T, b_hat_1, b_hat_2, z_1, lambda_mi)`: a
-#    0-d loss whose value is $-\hat I^{\mathrm{JSD}}$ on positives
+#    0-d loss whose value is $-\hat{I}^{\mathrm{JSD}}$ on positives
 #    $T(\hat b_1, z_1)$ and negatives $T(\hat b_2, z_1)$, and whose gradient
 #    is the bound's for $T$ and $\lambda_{\mathrm{MI}}$ times it for $G$,
 #    through both images. ($T$ is called as `T(b_hat, z)` and returns $(N,)$

@@ -156,3 +156,29 @@ def test_for_dataset_on_synthetic_data_keeps_the_cpu_preset():
     season = cpu.for_dataset(dataset_facts("shapes_season"))
     assert (season.paired, season.lambda_l1, season.lambda_gc) == (False, 0.0, 5.0)
     assert season.image_size == 32
+
+
+def test_held_out_bound_is_eq5_on_fresh_pairs_and_noise_only_blurs_what_t_reads():
+    seed_everything(0)
+    model = SEGAN(SEGANConfig.smoke()).eval()
+    a = torch.randn(6, 3, 32, 32)
+    seen = []
+
+    def code_reader(x, z):  # a critic that reads the code from the images' mean only
+        seen.append(x)
+        return torch.zeros(x.shape[0]) + 0.0 * z.sum(1)
+
+    model.T.forward = code_reader
+    # A critic that says nothing (T = 0) scores exactly -2 log 2 on any pairs.
+    assert model.held_out_bound(a) == pytest.approx(-2 * math.log(2), abs=1e-6)
+    # Positives are G(a, z_1), negatives G(a, z_2) for the same inputs; noise changes the images.
+    gen = torch.Generator().manual_seed(1)
+    model.held_out_bound(a, noise_std=0.0, generator=gen)
+    clean = seen[-2:]
+    model.held_out_bound(a, noise_std=0.5, generator=torch.Generator().manual_seed(1))
+    noisy = seen[-2:]
+    z = model.sample_codes(6, generator=torch.Generator().manual_seed(1))
+    assert torch.allclose(clean[0], model.G(a, z), atol=1e-6)
+    assert not torch.allclose(clean[0], clean[1])
+    residual = (noisy[0] - clean[0]).std().item()
+    assert residual == pytest.approx(0.5, rel=0.1)
