@@ -83,10 +83,11 @@ def test_every_seed000_row_is_a_line_of_the_paper():
 
 
 def test_every_quoted_cell_parses():
+    """Every cell is a number, or a mark the paper prints for "not given" (-, —, N/A)."""
     for t in all_quotes():
         for label, cells in t.rows.items():
             for column, cell in zip(t.columns, cells):
-                if cell.strip() not in ("-", "—", ""):
+                if cell.strip() not in ("-", "—", "", "N/A"):
                     assert math.isfinite(t.value(label, column)), (t.table, label, column)
                 if "±" in cell:
                     assert t.std(label, column) > 0, (t.table, label, column)
