@@ -203,6 +203,20 @@ def test_headings_are_at_most_two_levels_deep(entry):
     )
 
 
+CHAPTER_NOTEBOOKS = [p for p in NOTEBOOKS if "chapters" in p.relative_to(ROOT).parts]
+
+
+@pytest.mark.parametrize("nb", CHAPTER_NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_says_what_differs_from_the_paper(nb):
+    """Every chapter page carries the box of DESIGN section 6: its deviations from the paper."""
+    text = "\n".join(_source(c) for c in _cells(nb) if c["cell_type"] == "markdown")
+    box = re.search(
+        r"```\{admonition\} What differs from the papers?, and why\n(.*?)```", text, re.S
+    )
+    assert box, f"{nb.name} has no 'What differs from the paper, and why' admonition"
+    assert len(box.group(1).split()) >= 15, f"{nb.name}: the box says almost nothing"
+
+
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_uses_public_api_only(nb):
     code = "\n".join(_source(c) for c in _cells(nb) if c["cell_type"] == "code")

@@ -236,6 +236,17 @@ ratio = (mu_1.grad / mu_2.grad).flatten()
 print(f"gradient ratio: min {ratio.min():.4f}, max {ratio.max():.4f}, D / b = {D / b}")
 
 # %% [markdown]
+# ```{admonition} What differs from the paper, and why
+# - **No GAN here**: InfoGAN's bound is checked on channels whose MI is known (a 10-symbol
+#   noisy channel, a uniform code plus Gaussian noise), not on a generator's outputs, whose MI
+#   no one can compute. Section 4.2 trains the GAN.
+# - **$q$**: a free table of logits (Experiment 2) or a fixed-scale posterior centred at $x$
+#   (Experiment 3), instead of a network head $Q$ that shares the discriminator's trunk. The
+#   bound is the same function of $q$; only the way $q$ is parameterised differs.
+# - **Continuous codes**: InfoGAN fits a factored Gaussian and, in its released code, fixes the
+#   scale; here both the Gaussian and the Laplace family are compared with their best fixed scale.
+# ```
+#
 # ## Checks
 
 # %%
