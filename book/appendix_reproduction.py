@@ -28,7 +28,6 @@ if "google.colab" in sys.modules:
     )
 
 # %% [markdown]
-# %% [markdown]
 # Every number this book quotes from a paper is typed once, in `companion.quotes` (one module
 # per paper, each table with its source, section and the arXiv version it was read from), and a
 # test fails if a chapter prints a paper number that is not there. This page is generated from
@@ -42,14 +41,19 @@ if "google.colab" in sys.modules:
 # covers more modes, which keeps the content), never with the papers' values.
 
 # %%
+import shlex
+
 import pandas as pd
 from IPython.display import Markdown, display
 
+from companion.data import dataset_info
+from companion.methods.base import get_method
 from companion.quotes import all_quotes
 
 # (paper, table) -> (the chapter that studies the claim, its synthetic analogue,
-# the commands on the real data). Tables not listed here are quoted by a chapter
-# but have no analogue in the book yet; the page says so.
+# the commands on the real data, "" when the book has no loader for it yet).
+# Tables not listed here are quoted by a chapter but have no analogue in the
+# book yet; the page says so.
 ANALOGUES = {
     ("seed000", "Table 1 (Facades)"): (
         "2.4 and 3.2",
@@ -66,10 +70,42 @@ ANALOGUES = {
     ("seed000", "Table 2 (Yosemite)"): (
         "3.3",
         "shapes_season (unpaired): styles covered, content IoU, precision",
-        "companion train segan --preset paper --data yosemite --root DIR --out runs/y\n"
-        "companion eval runs/y --root DIR",
+        "companion train segan --preset paper --data summer2winter_yosemite --root DIR "
+        "--out runs/y\ncompanion eval runs/y --root DIR",
+    ),
+    ("seed000", "Table 2 (cat → dog)"): (
+        "3.3",
+        "the same unpaired shapes_season task; cat -> dog has no separate analogue",
+        "companion train segan --preset paper --data cat2dog --root DIR --out runs/c\n"
+        "companion eval runs/c --root DIR",
+    ),
+    ("seed001", "Table 3"): (
+        "5.1",
+        "the MILO bound of a code that is ignored or read back, on channels of known MI",
+        "companion train miso --preset paper --data monet2photo --root DIR --out runs/mp\n"
+        "companion eval runs/mp --root DIR",
+    ),
+    ("seed002", "Table 1"): (
+        "6.1 and 6.2",
+        "digits painted with one of two palettes: how much of the output the input decides",
+        "",
     ),
 }
+
+
+def check_command(line: str) -> None:
+    """Raise if a listed command names a method or dataset the package does not know."""
+    words = shlex.split(line)
+    assert words[:1] == ["companion"], line
+    if words[1] == "train":
+        get_method(words[2])  # raises ValueError for an unknown method
+    if "--data" in words:
+        dataset_info(words[words.index("--data") + 1])  # raises for an unknown dataset
+
+
+for _, _, commands in ANALOGUES.values():
+    for line in filter(None, commands.splitlines()):
+        check_command(line)
 pd.set_option("display.max_colwidth", 40)
 
 # %% tags=["hide-input"]
@@ -83,13 +119,18 @@ for table in all_quotes():
         f"{table.caption} Source: {table.source}.",
         "",
     ]
-    if chapter:
+    if chapter and commands:
         lines += [
             f"In this book: chapter {chapter}, on {analogue}. With the real data:",
             "",
             "```text",
             commands,
             "```",
+        ]
+    elif chapter:
+        lines += [
+            f"In this book: chapter {chapter}, on {analogue}. The book has no loader "
+            "for this table's data yet."
         ]
     else:
         lines += ["No synthetic analogue in the book yet; the chapter quotes it."]
