@@ -39,7 +39,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import os
 
 import matplotlib.pyplot as plt
@@ -51,7 +50,7 @@ from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig
 from companion.metrics import EvalConfig, evaluate
 from companion.metrics.oracle import mode_coverage
 from companion.train import fit
-from companion.viz import curves, diversity_grid, grid, show
+from companion.viz import FIGURE_WIDTH, curves, diversity_grid, grid, show, source_listing
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -91,12 +90,12 @@ one_mask = [  # the same sample drawn with one palette at a time: same shape, an
     ShapesDataset(size=1, seed=SEED, background="grey", palettes=(p,)).batch([0])
     for p in range(len(PALETTES))
 ]
-fig, axes = plt.subplots(1, 2, figsize=(9, 1.6))
+fig, axes = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 1.2))
 show(grid(batch["a"]), "eight sources a", ax=axes[0])
 show(grid(batch["b"]), "their paired targets b", ax=axes[1])
 plt.show()
 row = torch.cat([one_mask[0]["a"], *(o["b"] for o in one_mask)])  # (9, 3, H, W)
-show(grid(row, nrow=9), "one source a, then its eight correct targets", size=7)
+show(grid(row, nrow=9), "one source a, then its eight correct targets")
 plt.show()
 print("styles of the paired targets:", batch["factors"]["style"].tolist())
 
@@ -211,7 +210,7 @@ print(f"  all eight colours equally often: {l1_spread:.3f}")
 # the loss is LSGAN plus $10\,L_1$, as in BicycleGAN's code.
 
 # %%
-print(inspect.getsource(Pix2Pix.training_step))
+source_listing(Pix2Pix.training_step)
 
 # %%
 z_grid = torch.randn(6, cfg.z_dim, generator=torch.Generator().manual_seed(1))
@@ -236,10 +235,10 @@ history = fit(
     eval_every=max(STEPS // 5, 1),
     callbacks=[coverage_now],
 )
-model.eval()
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3))
+model.eval()
+fig, axes = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3))
 curves(history, ["loss/g_l1", "loss/g_adv"], ax=axes[0])
 curves([h for h in history if "styles per input" in h], ["styles per input"], ax=axes[1])
 axes[1].set_ylim(0, 8.5)

@@ -44,12 +44,12 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import os
 import time
 
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 
 import companion
 from companion.data import load_dataset
@@ -74,7 +74,7 @@ from companion.metrics import (
 )
 from companion.nets import reparameterize
 from companion.train import fit
-from companion.viz import diversity_panels, grid, show
+from companion.viz import FIGURE_WIDTH, diversity_panels, grid, show, source_listing
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -263,7 +263,7 @@ def draw_cycle(ax, boxes, arrows, title):
     ax.axis("off")
 
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3))
+fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.6))
 draw_cycle(
     ax1,
     {
@@ -308,7 +308,7 @@ plt.show()
 # `cpu()` and `smoke()` are small diffs of it:
 
 # %%
-print(inspect.getsource(BicycleGANConfig))
+source_listing(BicycleGANConfig, docstring=True)
 
 # %% [markdown]
 # One training step splits the batch: the first half is encoded (cycle 1),
@@ -316,7 +316,7 @@ print(inspect.getsource(BicycleGANConfig))
 # compares with $G(a_1, z_{\mathrm{rand}})$, as in the released code.
 
 # %%
-print(inspect.getsource(BicycleGAN.cycles))
+source_listing(BicycleGAN.cycles)
 
 # %% [markdown]
 # The generator side of Eq. (10), one weighted term per line. The latent
@@ -326,8 +326,8 @@ print(inspect.getsource(BicycleGAN.cycles))
 # cycle 1, within the same backward pass.
 
 # %%
-print(inspect.getsource(BicycleGAN.generator_terms))
-print(inspect.getsource(forward_with_frozen_parameters))
+display(source_listing(BicycleGAN.generator_terms))
+display(source_listing(forward_with_frozen_parameters))
 
 # %% [markdown]
 # ## Which term trains which network?
@@ -445,10 +445,8 @@ shapes = {}
 for name in ("cpu", "paper"):
     shapes[name] = describe(name)
     d = shapes[name]
-    print(
-        f"{name}: G(a, z) {d['b_hat']}, E -> mu {d['mu']}, logvar "
-        f"{d['logvar']}, D patch maps {d['patches']}"
-    )
+    print(f"{name}: G(a, z) {d['b_hat']}, E -> mu {d['mu']}, logvar {d['logvar']}")
+    print(f"      D patch maps {d['patches']}")
     print(f"      parameters {d['params']}, forward {d['seconds']:.2f} s")
 
 # %% [markdown]

@@ -40,7 +40,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import math
 import time
 
@@ -50,6 +49,7 @@ from torch import nn
 
 import companion
 from companion.losses import d_lsgan, g_lsgan, mode_seeking_ratio, reconstruction_l1
+from companion.viz import FIGURE_WIDTH, source_listing
 
 PRESET = companion.preset()
 SEED = 0
@@ -101,7 +101,7 @@ print(companion.run_header(PRESET, {"cpu": 40}, steps=STEPS, lambda_l1=LAMBDA_L1
 # is the package's `mode_seeking_ratio`:
 
 # %%
-print(inspect.getsource(mode_seeking_ratio))
+source_listing(mode_seeking_ratio)
 
 # %% [markdown]
 # ## Why a ratio, and why its reciprocal
@@ -261,8 +261,8 @@ for name, (use_gan, use_ms) in MODELS.items():
 # the radius (0.2) within which an output counts as landing on a mode.
 
 # %%
-fig, axes = plt.subplots(1, 4, figsize=(12, 3.3), sharex=True, sharey=True)
-for ax, (name, s) in zip(axes, stats.items()):
+fig, axes = plt.subplots(2, 2, figsize=(FIGURE_WIDTH, 6.6), sharex=True, sharey=True)
+for ax, (name, s) in zip(axes.flat, stats.items()):
     pts = s["offsets"][:16].reshape(-1, 2)  # 16 inputs x 64 codes
     ax.scatter(pts[:, 0], pts[:, 1], s=3, alpha=0.4)
     for x, y in OFFSETS.tolist():
@@ -271,8 +271,10 @@ for ax, (name, s) in zip(axes, stats.items()):
     ax.set_aspect("equal")
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.6, 1.6)
+for ax in axes[1]:
     ax.set_xlabel(r"$\hat b - a$, first coordinate")
-axes[0].set_ylabel(r"$\hat b - a$, second coordinate")
+for ax in axes[:, 0]:
+    ax.set_ylabel(r"$\hat b - a$, second coordinate")
 plt.tight_layout()
 plt.show()
 
@@ -337,8 +339,8 @@ plt.show()
 # %%
 cov = {name: s["coverage"] for name, s in stats.items()}
 spread = {name: s["spread"] for name, s in stats.items()}
-print("coverage:", {k: round(v, 2) for k, v in cov.items()})
-print("spread:  ", {k: round(v, 3) for k, v in spread.items()})
+for name in stats:
+    print(f"{name:>16}: coverage {cov[name]:.2f}, spread {spread[name]:.3f}")
 if PRESET != "smoke":
     # 1. Without the regulariser the code is ignored: one output per input,
     #    at the L1 minimiser, which is not a correct target.

@@ -111,7 +111,7 @@ for name, (method, model_cfg) in MODELS.items():
     print(f"{name}: {seconds[name]:.0f} s")
 
 # %%
-diversity_panels(models, torch.stack([test[i]["a"] for i in range(5)]), size=4.5)
+diversity_panels(models, torch.stack([test[i]["a"] for i in range(5)]))
 plt.show()
 
 # %% [markdown]
@@ -167,7 +167,8 @@ for name, model in models.items():  # 20 outputs per input, judged by the shapes
 frame = pd.DataFrame(table).T[
     ["mode_coverage", "diversity", "precision", "content_iou", "domain_fid", "ndb"]
 ]
-print(frame.round(3).to_string())
+SHORT = {"mode_coverage": "styles", "content_iou": "IoU", "domain_fid": "FID"}
+print(frame.rename(columns=SHORT).round(3).to_string())
 
 # %%
 LABELS = {
@@ -210,8 +211,8 @@ for quoted in paper_tables:
     base_fid = quoted.value("FID", "SEGAN w/o MI")
     for method in ("BicycleGAN", "MSGAN"):
         print(
-            f"{quoted.table}: {method} FID {quoted.value('FID', method)} vs the baseline's "
-            f"{base_fid}, LPIPS {quoted.value('LPIPS', method)} vs "
+            f"{quoted.table}: {method} FID {quoted.value('FID', method)} vs the "
+            f"baseline's {base_fid},\n  LPIPS {quoted.value('LPIPS', method)} vs "
             f"{quoted.value('LPIPS', 'SEGAN w/o MI')}"
         )
 

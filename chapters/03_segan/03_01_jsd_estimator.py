@@ -41,7 +41,6 @@ if "google.colab" in sys.modules:
 
 # %%
 import math
-import textwrap
 
 import matplotlib.pyplot as plt
 import torch
@@ -53,6 +52,7 @@ from companion.mi import (
     jsd_lower_bound,
     sample_correlated_gaussian,
 )
+from companion.viz import source_listing
 
 PRESET = companion.preset()
 companion.seed_everything(0)
@@ -68,7 +68,7 @@ EXPECTED_S = {"smoke": 10, "cpu": 10}
 header = companion.run_header(
     PRESET, EXPECTED_S, pairs=N_PAIRS, critic_steps=CRITIC_STEPS
 )
-print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
+print(header)  # run_header wraps its fields at 79 characters
 
 # %% [markdown]
 # ## The bound
@@ -133,10 +133,7 @@ print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
 # The estimator in `companion` takes the critic's logits on the positives and on the negatives:
 
 # %%
-import inspect
-
-print(inspect.getsource(jsd_lower_bound).split('"""')[0] + "...")
-print(inspect.getsource(jsd_lower_bound).split('"""')[-1])
+source_listing(jsd_lower_bound)
 
 # %% [markdown]
 # ## The optimal critic on Gaussians

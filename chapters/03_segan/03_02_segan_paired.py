@@ -42,7 +42,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import math
 import os
 import textwrap
@@ -65,7 +64,7 @@ from companion.metrics import (
 )
 from companion.quotes import quoted_table
 from companion.train import fit
-from companion.viz import curves, diversity_panels
+from companion.viz import curves, diversity_panels, source_listing
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -96,7 +95,7 @@ else:  # facades at 256x256 from a local folder (see the Setup page)
 header = companion.run_header(
     PRESET, EXPECTED_S, steps=STEPS, batch=cfg.batch_size, lambda_L1=cfg.lambda_l1
 )
-print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
+print(header)  # run_header wraps its fields at 79 characters
 
 # %% [markdown]
 # ## The model
@@ -154,8 +153,8 @@ print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
 # output's variation the code controls, not as a bound on the output's entropy.
 
 # %%
-print(inspect.getsource(SEGAN.mi_bound))
-print(inspect.getsource(SEGAN.training_step))
+display(source_listing(SEGAN.mi_bound))
+display(source_listing(SEGAN.training_step))
 
 # %% [markdown]
 # ## Training with and without the MI term
@@ -335,7 +334,7 @@ plt.show()
 # %%
 for half in ("Table 1 (Facades)", "Table 1 (Maps)"):
     table = quoted_table("seed000", half)
-    print(*textwrap.wrap(f"{table.table}: {table.caption}", 88), sep="\n")
+    print(*textwrap.wrap(f"{table.table}: {table.caption}", 79), sep="\n")
     display(table.frame().T)
 
 # %% [markdown]

@@ -44,7 +44,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import math
 import os
 import textwrap
@@ -67,7 +66,7 @@ from companion.metrics import (
 )
 from companion.quotes import quoted_table
 from companion.train import fit
-from companion.viz import curves, diversity_panels, grid, show
+from companion.viz import curves, diversity_panels, grid, show, source_listing
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -102,7 +101,7 @@ header = companion.run_header(
     batch=cfg.batch_size,
     lambda_GC=cfg.lambda_gc,
 )
-print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
+print(header)  # run_header wraps its fields at 79 characters
 
 # %% [markdown]
 # ## The data
@@ -141,7 +140,7 @@ plt.show()
 # pairs of Section 3.2 (two codes per input, both images from the same $a$).
 
 # %%
-print(inspect.getsource(geometry_consistency_l1))
+source_listing(geometry_consistency_l1)
 
 # %% [markdown]
 # **Why the same code should mean the same style for every input.** The statistics network
@@ -256,7 +255,7 @@ pd.DataFrame(results).round(3)  # measures as rows, models as columns
 # %%
 for half in ("Table 2 (Yosemite)", "Table 2 (cat → dog)"):
     table = quoted_table("seed000", half)
-    print(*textwrap.wrap(f"{table.table}: {table.caption}", 88), sep="\n")
+    print(*textwrap.wrap(f"{table.table}: {table.caption}", 79), sep="\n")
     display(table.frame().T)
 
 # %% [markdown]

@@ -47,7 +47,6 @@ if "google.colab" in sys.modules:
 # %%
 import math
 import os
-import textwrap
 
 import torch
 import torch.nn.functional as F
@@ -80,7 +79,7 @@ EXPECTED_S = {"smoke": 10, "cpu": 25}
 header = companion.run_header(
     PRESET, EXPECTED_S, seed=SEED, batches=N_BATCHES, toy_steps=TOY_STEPS
 )
-print(*textwrap.wrap(header, 88, break_on_hyphens=False), sep="\n")
+print(header)  # run_header wraps its fields at 79 characters
 
 # %% [markdown]
 # ## Exercise 1: Eq. (5) from the critic's logits
@@ -141,7 +140,8 @@ values = {
     "t = +-30": my_jsd_bound(30 * t, -30 * t).item(),
     "t = -+800": my_jsd_bound(-800 * t, 800 * t).item(),
 }
-print({k: f"{v:.4g}" for k, v in values.items()})
+for k, v in values.items():
+    print(f"{k:>12}: {v:.4g}")
 print("log(sigmoid(-800)) =", torch.log(torch.sigmoid(torch.tensor(-800.0, dtype=torch.float64))))
 assert abs(values["t = 0"] + LOG4) < 1e-12
 assert abs(values["t = +-log 3"] - 2 * math.log(3 / 4)) < 1e-12
@@ -401,7 +401,7 @@ toy = {lam: train_toy(lam, SEED) for lam in (3.0, 0.0, -3.0)}
 for lam, (w_end, bound_end) in toy.items():
     print(
         f"lambda_MI = {lam:4.1f}: w 0.100 -> {w_end:6.3f}, "
-        f"bound over the last 50 steps {bound_end:.3f} (floor {-LOG4:.3f})"
+        f"bound (last 50 steps) {bound_end:.3f}, floor {-LOG4:.3f}"
     )
 if PRESET != "smoke":  # thresholds: see Checks
     assert abs(toy[0.0][0] - 0.1) < 1e-6  # no gradient reached G

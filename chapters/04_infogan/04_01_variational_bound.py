@@ -38,7 +38,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import math
 
 import matplotlib.pyplot as plt
@@ -56,6 +55,7 @@ from companion.mi.variational import (
     laplace_log_likelihood,
     uniform_entropy,
 )
+from companion.viz import source_listing
 
 PRESET = companion.preset()
 companion.seed_everything(0)
@@ -124,7 +124,7 @@ print(companion.run_header(PRESET, samples=N_SAMPLES, q_steps=Q_STEPS))
 # $\log q$ in nats, summed over code dimensions:
 
 # %%
-print(inspect.getsource(laplace_log_likelihood))
+source_listing(laplace_log_likelihood)
 
 # %% [markdown]
 # ## Experiment 1: a discrete toy with known MI
@@ -182,8 +182,8 @@ for _ in range(Q_STEPS):
     opt.step()
     trace.append(bound.estimate.item())
 learned = torch.softmax(logits_table.detach().double(), dim=1).T  # (K, K) q(c | x)
-print(f"sampled bound after {Q_STEPS} steps: {trace[-1]:.4f} nats; "
-      f"exact bound of the learned q: {discrete_ba_lower_bound(joint, learned):.4f}; "
+print(f"sampled bound after {Q_STEPS} steps: {trace[-1]:.4f} nats")
+print(f"exact bound of the learned q: {discrete_ba_lower_bound(joint, learned):.4f} nats; "
       f"true MI {mi_true:.4f}")
 
 # %% [markdown]

@@ -39,7 +39,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import math
 import os
 
@@ -60,7 +59,7 @@ from companion.metrics import (
     train_classifier,
 )
 from companion.train import fit
-from companion.viz import curves, grid, show
+from companion.viz import curves, grid, show, source_listing
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -106,7 +105,7 @@ print(f"data {cfg.dataset} {cfg.image_size}x{cfg.image_size} | z_dim {cfg.z_dim}
 # two, so the bound costs almost nothing. The step, in the paper's order:
 
 # %%
-print(inspect.getsource(InfoGAN.training_step))
+source_listing(InfoGAN.training_step)
 
 # %% [markdown]
 # ## Experiment

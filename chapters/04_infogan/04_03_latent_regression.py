@@ -39,11 +39,11 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import os
 
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 
 import companion
 from companion.data import load_dataset
@@ -51,7 +51,7 @@ from companion.methods.clrgan import CLRGAN, CLRGANConfig, latent_regression_bou
 from companion.methods.segan import SEGAN, SEGANConfig
 from companion.metrics.oracle import mode_coverage
 from companion.train import fit
-from companion.viz import curves, diversity_grid, show
+from companion.viz import FIGURE_WIDTH, curves, diversity_grid, show, source_listing
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -112,8 +112,8 @@ print(f"L1 weight {clr_cfg.lambda_l1} | batch {clr_cfg.batch_size} | "
 # error), which is $H(Z) - D(1 + \log 2b)$:
 
 # %%
-print(inspect.getsource(latent_regression_bound).split('"""')[-1])
-print(inspect.getsource(CLRGAN.training_step))
+display(source_listing(latent_regression_bound))
+display(source_listing(CLRGAN.training_step))
 
 # %% [markdown]
 # ## Experiment: coverage on `shapes`
@@ -182,7 +182,7 @@ ax.set_title("cLR-GAN's Laplace bound on I(Z; B_hat) during training")
 plt.show()
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+fig, axes = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4))
 for ax, (name, (model, cov)) in zip(axes, results.items()):
     g = diversity_grid(
         model.translate,

@@ -40,7 +40,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import math
 import os
 
@@ -52,6 +51,7 @@ import companion
 from companion.losses import kl_to_standard_normal, milo_loss
 from companion.methods.miso import no_information_level
 from companion.quotes import quoted_table
+from companion.viz import source_listing
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -132,7 +132,7 @@ quoted_table("seed001", "Table 3").frame()
 # $d = 8$: zero information. The package's version:
 
 # %%
-print(inspect.getsource(milo_loss))
+source_listing(milo_loss)
 z = torch.randn(N_EVAL, 8, generator=torch.Generator().manual_seed(SEED))
 ignored = milo_loss(z, torch.zeros_like(z), torch.zeros_like(z)).item()
 print(f"MILO of an ignored 8-d code: {ignored:.4f} nats "

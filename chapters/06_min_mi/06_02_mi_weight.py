@@ -39,7 +39,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -56,6 +55,7 @@ from companion.mi import (
     mlp,
 )
 from companion.train import fit
+from companion.viz import source_listing
 
 PRESET = companion.preset()
 companion.seed_everything(0)
@@ -81,7 +81,7 @@ print(
 # adversarial loss plus $\lambda$ times the bound, which $T$ pushes *down*:
 
 # %%
-print(inspect.getsource(OneToMany.training_step))
+source_listing(OneToMany.training_step)
 
 # %% [markdown]
 # The translator's term is `mi_term`: with `mi_variant="min_noise"` it is

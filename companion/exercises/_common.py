@@ -8,6 +8,7 @@ message names the case and, where it can, the mistake.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 
 import torch
@@ -119,7 +120,23 @@ def check_cases(
         check_gradients(fn, fn_name, reference, cases[-1][1])
     errors = [float((g - w)[torch.isfinite(w)].abs().max()) for g, w in zip(got, want)]
     tail = ", and differentiable" if gradients else ""
-    print(f"{name}: correct on {len(cases)} cases (max error {max(errors):.1e}){tail}")
+    report(f"{name}: correct on {len(cases)} cases (max error {max(errors):.1e}){tail}")
+
+
+OUTPUT_WIDTH = 79
+"""Characters in a line of a notebook's output that fit the site's text column unscrolled."""
+
+
+def report(message: str) -> None:
+    """Print a checker's verdict in lines of at most :data:`OUTPUT_WIDTH` characters.
+
+    Continuation lines are indented by two spaces, so one verdict reads as one paragraph.
+
+    Example:
+        >>> report("check_x: correct on 3 cases")
+        check_x: correct on 3 cases
+    """
+    print(textwrap.fill(message, OUTPUT_WIDTH, subsequent_indent="  ", break_on_hyphens=False))
 
 
 def check_gradients(

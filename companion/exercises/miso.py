@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import Tensor
 
-from companion.exercises._common import Case, Mistakes, check_cases
+from companion.exercises._common import Case, Mistakes, check_cases, report
 from companion.losses import milo_loss
 from companion.methods.miso import MISO, MISOConfig
 
@@ -159,4 +159,4 @@ def check_miso_routing(answer: Mapping[str, set[str]]) -> None:
             wrong.append(f"{name} " + " and ".join(parts))
     if wrong:
         raise AssertionError("; ".join(wrong))
-    print(f"check_miso_routing: all {len(truth)} losses route as measured")
+    report(f"check_miso_routing: all {len(truth)} losses route as measured")

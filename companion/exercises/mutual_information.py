@@ -17,7 +17,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from companion.exercises._common import close
+from companion.exercises._common import close, report
 from companion.mi.bounds import infonce_lower_bound, nwj_lower_bound
 from companion.mi.critics import gaussian_optimal_critic
 from companion.mi.gaussian import rho_from_mi, sample_correlated_gaussian
@@ -183,9 +183,9 @@ def _check(
             f"Recall: {formula}"
         )
     _check_gradient(fn, fn_name, reference, cases[-1][1])
-    print(  # two short lines, so that a notebook's output fits its column
-        f"{name}: correct on {len(cases)} score matrices (max error {max(errors):.1e})\n"
-        "  and differentiable"
+    report(
+        f"{name}: correct on {len(cases)} score matrices "
+        f"(max error {max(errors):.1e}), and differentiable"
     )
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from companion.exercises._common import close, run_guarded
+from companion.exercises._common import close, report, run_guarded
 from companion.mi.variational import discrete_mi
 
 __all__ = ["check_plugin_mi"]
@@ -66,7 +66,7 @@ def check_plugin_mi(fn: Callable[[Tensor, Tensor], float]) -> None:
         elif close(got, _entropy(args[0])) or close(got, _entropy(args[1])):
             hint = " That is the entropy of one side; subtract the conditional entropy."
         raise AssertionError(f"plugin_mi gave {got:.4f} on {case}, expected {want:.4f}.{hint}")
-    print(f"check_plugin_mi: correct on {len(cases)} sample sets (nats, exact tables)")
+    report(f"check_plugin_mi: correct on {len(cases)} sample sets (nats, exact tables)")
 
 
 def _entropy(a: Tensor) -> float:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from companion.exercises._common import Mistakes, run_guarded, same
+from companion.exercises._common import Mistakes, report, run_guarded, same
 from companion.losses import scale_gradient
 from companion.mi.bounds import jsd_lower_bound
 
@@ -192,7 +192,7 @@ def check_segan_pairs(fn: Callable[[GeneratorFn, Tensor, Tensor, Tensor], object
         if failures:
             gravest = [e for e in failures if isinstance(e, _PositiveAmongNegatives)]
             raise (gravest or failures)[0]
-    print(
+    report(
         f"check_segan_pairs: correct on {len(_PAIR_BATCHES)} batches ({_DRAWS} calls each): "
         "positives (z_1, G(a, z_1)), negatives (z_1, G(a, z_2)), both images differentiable"
     )
@@ -367,7 +367,7 @@ def check_segan_jsd_loss(fn: LossFn) -> None:
             "-I_JSD(T(scale_gradient(b_hat_1, lambda_mi), z_1), T(scale_gradient(b_hat_2, "
             "lambda_mi), z_1))"
         )
-    print(
+    report(
         f"check_segan_jsd_loss: correct on {len(_LOSS_CASES)} cases: the value is -I_JSD, T gets "
         "the bound's gradient and G lambda_mi times it"
     )
