@@ -70,8 +70,8 @@ ANALOGUES = {
     ("seed000", "Table 2 (Yosemite)"): (
         "3.3",
         "shapes_season (unpaired): styles covered, content IoU, precision",
-        "companion train segan --preset paper --data summer2winter_yosemite --root DIR "
-        "--out runs/y\ncompanion eval runs/y --root DIR",
+        "companion train segan --preset paper --data summer2winter_yosemite \\\n"
+        "    --root DIR --out runs/y\ncompanion eval runs/y --root DIR",
     ),
     ("seed000", "Table 2 (cat → dog)"): (
         "3.3",
@@ -104,7 +104,7 @@ def check_command(line: str) -> None:
 
 
 for _, _, commands in ANALOGUES.values():
-    for line in filter(None, commands.splitlines()):
+    for line in filter(None, commands.replace("\\\n", " ").splitlines()):
         check_command(line)
 pd.set_option("display.max_colwidth", 40)
 

@@ -1,5 +1,6 @@
 """Guards for the book: table of contents, notebook pairing and hygiene, and a clean site build."""
 
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -234,3 +235,23 @@ def test_site_builds_without_execution_and_without_broken_references(site_build)
     """
     assert site_build.returncode == 0, site_build.log[-4000:]
     assert (site_build.html / "index.html").is_file()
+
+
+def _root_conftest():
+    spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_output_width_rule_measures_text_and_leaves_rich_outputs_to_the_browser():
+    wide_lines = _root_conftest().wide_lines
+    long, short = "x" * 80, "y" * 79
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": f"{short}\n{long}\n"},
+        {"output_type": "execute_result", "data": {"text/plain": long + "z"}},
+        {"output_type": "display_data", "data": {"text/plain": "w" * 90, "text/html": "<b/>"}},
+        {"output_type": "display_data", "data": {"text/plain": "v" * 90, "image/png": "..."}},
+    ]
+    assert wide_lines(outputs) == [long, long + "z"]
+    assert wide_lines(None) == []

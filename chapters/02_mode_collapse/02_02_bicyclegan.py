@@ -447,7 +447,8 @@ for name in ("cpu", "paper"):
     d = shapes[name]
     print(f"{name}: G(a, z) {d['b_hat']}, E -> mu {d['mu']}, logvar {d['logvar']}")
     print(f"      D patch maps {d['patches']}")
-    print(f"      parameters {d['params']}, forward {d['seconds']:.2f} s")
+    counts = ", ".join(f"{net} {n / 1e6:.2f} M" for net, n in d["params"].items())
+    print(f"      parameters {counts}; forward {d['seconds']:.2f} s")
 
 # %% [markdown]
 # ## Training it: an encoder that lags

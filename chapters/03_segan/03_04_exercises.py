@@ -323,7 +323,7 @@ jsd_eq12 = math.log(2) + 0.5 * (joint * f).sum().item()
 jsd_bound = (my_jsd_bound_at_optimum(joint).item() + LOG4) / 2  # 2 JSD - 2 log 2 = bound
 mi_pmi = (joint * r.log()).sum().item()
 print(
-    f"JSD: Eq. (12) {jsd_eq12:.6f}, from the bound {jsd_bound:.6f}; "
+    f"JSD: Eq. (12) {jsd_eq12:.6f}, from the bound {jsd_bound:.6f}\n"
     f"I: E_P[PMI] {mi_pmi:.6f}, discrete_mi {discrete_mi(joint):.6f}"
 )
 assert abs(jsd_eq12 - jsd_bound) < 1e-12 and abs(mi_pmi - discrete_mi(joint)) < 1e-12

@@ -59,6 +59,7 @@ class SourceListing:
         return (
             '<div class="source-listing" style="font-family:var(--pst-font-family-monospace,'
             "monospace);font-size:0.8125rem;line-height:1.45;white-space:pre-wrap;"
+            "background:#f8f8f8;border-left:3px solid #ddd;padding:0.5em 0.8em;"
             'overflow-wrap:anywhere">' + "".join(rows) + "</div>"
         )
 
