@@ -180,6 +180,7 @@ SYNTHETIC_FACTS: dict[str, DatasetFacts] = {
         DatasetFacts("shapes_species", False, "round warm -> angular cool shapes", _SHAPES_GC),
         DatasetFacts("digits", True, "MNIST-like digit -> SVHN-like house number"),
         DatasetFacts("scenes", None, "RGB, depth and segmentation of one scene"),
+        DatasetFacts("shapes_domains", None, "shapes in C colour domains, flat or striped"),
     ]
 }
 """Facts of the synthetic domains (their builders are in :mod:`companion.data.api`)."""
