@@ -157,6 +157,8 @@ REGISTRY: dict[str, DatasetInfo] = {
             "StarGAN v2 (Choi et al. 2020)",
             "cat / dog / wild",
             resolution=512,
+            # SDIT (thesis Sec. 6.5): batch 4 for non-face data; AFHQ's three domains
+            settings={"sdit": {"num_domains": 3, "batch_size": 4}},
         ),
         _torchvision("mnist", "handwritten digits", 28),
         _torchvision("svhn", "house-number digits", 32),

@@ -42,6 +42,8 @@ __all__ = ["SDIT", "SDITConfig"]
 class SDITConfig(PresetConfig):
     """Hyper-parameters; the defaults are the ``paper`` preset (CelebA, 5 attributes, 128x128)."""
 
+    settings_key = "sdit"
+
     dataset: str = "celeba"  # Sec. 6.5.1: CelebA, 178x218 crops resized to 128x128
     image_size: int = 128  # Sec. 6.5.1
     num_domains: int = 5  # Table 6.1: bangs, blond hair, brown hair, young, male
