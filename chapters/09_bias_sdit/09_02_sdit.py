@@ -210,15 +210,17 @@ quoted.frame()
 #   D; 300 steps, batch 16 (the thesis: 6 and 4 blocks, a 6-layer D, no step count).
 # - Weights $\lambda_{\text{GAN}} = 1$, $\lambda_{\text{REC}} = 10$ (the released code's
 #   reconstruction weight) and learning rate $4 \cdot 10^{-4}$, not the thesis' 10, 800 and
-#   $10^{-4}$: THESIS_RUN
+#   $10^{-4}$: with the thesis' three values the same 300 steps (seed 0) reached the target
+#   domain in 25% of the outputs, chance for four domains, as if the cycle term weighted
+#   800 kept every input's own colour.
 # - Reverse classification accuracy and LPIPS are replaced by the oracle's target accuracy
 #   and textures per input, which are exact here.
 # ```
 #
 # ## Checks
 #
-# Over seeds 0 to 2 the mean target accuracy was SDIT_ACC and the textures per input
-# SDIT_TEX (of 2). The check: one model reaches every domain, mean target accuracy at least
+# Over seeds 0 to 2 the mean target accuracy was 1.00 on every seed, the textures per
+# input 1.00 (of 2) on every seed and the content IoU 0.62 to 0.65. The check: one model reaches every domain, mean target accuracy at least
 # 0.9. Per-domain diversity is not checked (see above).
 
 # %%
