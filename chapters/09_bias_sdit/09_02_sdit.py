@@ -66,7 +66,7 @@ SEED = int(os.environ.get("COMPANION_SEED", 0))
 companion.seed_everything(SEED)
 STEPS = {"smoke": 10, "cpu": 300, "gpu": 2_000}[PRESET]
 N_INPUTS, K = {"smoke": (8, 4), "cpu": (32, 6), "gpu": (100, 10)}[PRESET]
-EXPECTED_S = {"smoke": 15, "cpu": 60}
+EXPECTED_S = {"smoke": 15, "cpu": 85}
 cfg = SDITConfig.from_preset(PRESET)
 print(
     companion.run_header(
