@@ -28,6 +28,7 @@ from companion.data.registry import (
 )
 from companion.data.synthetic.base import Oracle, SyntheticDataset
 from companion.data.synthetic.digits import DigitsDataset
+from companion.data.synthetic.domains import DomainShapes
 from companion.data.synthetic.scenes import SCENE_CLASSES, ScenesDataset
 from companion.data.synthetic.shapes import KINDS, PALETTE_NAMES, PALETTES, ShapesDataset, style_of
 from companion.data.synthetic.unpaired import UnpairedShapes
@@ -48,6 +49,7 @@ __all__ = [
     "DatasetInfo",
     "DigitsDataset",
     "DomainFolders",
+    "DomainShapes",
     "Oracle",
     "PairedFolder",
     "ScenesDataset",

@@ -53,6 +53,12 @@ def _digits(**kw: Any) -> Dataset:
     return DigitsDataset(**kw)
 
 
+def _domains(**kw: Any) -> Dataset:
+    from companion.data.synthetic.domains import DomainShapes
+
+    return DomainShapes(**kw)
+
+
 def _scenes(**kw: Any) -> Dataset:
     from companion.data.synthetic.scenes import ScenesDataset
 
@@ -66,6 +72,7 @@ SYNTHETIC: dict[str, Callable[..., Dataset]] = {
     "shapes_species": _unpaired("species"),
     "digits": _digits,
     "scenes": _scenes,
+    "shapes_domains": _domains,
 }
 """Synthetic domains by name (generated on the fly, no root needed)."""
 

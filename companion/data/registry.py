@@ -157,6 +157,8 @@ REGISTRY: dict[str, DatasetInfo] = {
             "StarGAN v2 (Choi et al. 2020)",
             "cat / dog / wild",
             resolution=512,
+            # SDIT (thesis Sec. 6.5): batch 4 for non-face data; AFHQ's three domains
+            settings={"sdit": {"num_domains": 3, "batch_size": 4}},
         ),
         _torchvision("mnist", "handwritten digits", 28),
         _torchvision("svhn", "house-number digits", 32),
@@ -180,6 +182,7 @@ SYNTHETIC_FACTS: dict[str, DatasetFacts] = {
         DatasetFacts("shapes_species", False, "round warm -> angular cool shapes", _SHAPES_GC),
         DatasetFacts("digits", True, "MNIST-like digit -> SVHN-like house number"),
         DatasetFacts("scenes", None, "RGB, depth and segmentation of one scene"),
+        DatasetFacts("shapes_domains", None, "shapes in C colour domains, flat or striped"),
     ]
 }
 """Facts of the synthetic domains (their builders are in :mod:`companion.data.api`)."""

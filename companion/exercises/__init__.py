@@ -16,6 +16,10 @@ Example:
     check_infonce_lower_bound: correct on 8 score matrices ...
 """
 
+from companion.exercises.bias_sdit import (
+    check_conditional_instance_norm,
+    check_semantic_constraint,
+)
 from companion.exercises.jsd_estimator import check_jsd_bound_at_optimum, check_jsd_lower_bound
 from companion.exercises.miso import check_milo_loss, check_miso_routing, miso_routing
 from companion.exercises.mode_collapse import (
@@ -31,6 +35,7 @@ from companion.exercises.one_to_many import check_plugin_mi
 from companion.exercises.segan import check_segan_jsd_loss, check_segan_pairs
 
 __all__ = [
+    "check_conditional_instance_norm",
     "check_infonce_lower_bound",
     "check_jsd_bound_at_optimum",
     "check_jsd_lower_bound",
@@ -43,5 +48,6 @@ __all__ = [
     "check_reparameterize",
     "check_segan_jsd_loss",
     "check_segan_pairs",
+    "check_semantic_constraint",
     "miso_routing",
 ]

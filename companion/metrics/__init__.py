@@ -3,6 +3,7 @@
 Heavy backends (torchmetrics, lpips, scikit-learn) are imported only when a metric runs.
 """
 
+from companion.metrics.bias import background_hue, bias_strength, flip_rate, hue_bins
 from companion.metrics.classifiers import (
     ClassifierResult,
     DomainClassifier,
@@ -124,6 +125,8 @@ __all__ = [
     "PixelFeatures",
     "ResolvedWeights",
     "WEIGHTS_DIR_ENV",
+    "background_hue",
+    "bias_strength",
     "bin_jsd",
     "build_lpips",
     "classifier_cache_dir",
@@ -134,8 +137,10 @@ __all__ = [
     "extract_features",
     "fid_from_features",
     "file_sha256",
+    "flip_rate",
     "frechet_distance",
     "gaussian_statistics",
+    "hue_bins",
     "kid_from_features",
     "knn_precision",
     "label_accuracy",

@@ -32,6 +32,7 @@ TOGGLES = {
     "ifi_loss": ("milo", "sr"),  # MISO: MILO or SRSO's self-reconstruction
     "mi_variant": ("min_noise", "max_source"),
     "marginal": ("shuffle", "fresh"),
+    "cin_mode": ("both", "beta"),  # SDIT: which of M(z)'s modulations act
 }
 """Two valid values for fields where +1, x2 or `not` would not give one."""
 
@@ -70,6 +71,8 @@ def _batch(method_name, size=32):
     g = torch.Generator().manual_seed(0)
     if method_name == "infogan":
         return {"a": torch.rand(8, 3, 16, 16, generator=g) * 2 - 1}
+    if method_name == "sdit":  # single-domain images and their domains
+        return {"x": torch.rand(4, 3, size, size, generator=g) * 2 - 1, "y": torch.arange(4)}
     return {key: torch.rand(4, 3, size, size, generator=g) * 2 - 1 for key in ("a", "b")}
 
 
@@ -125,7 +128,8 @@ def test_codes_follow_the_contract(method_name):
     z = method.sample_codes(5, generator=torch.Generator().manual_seed(0))
     assert z.shape == (5, method.code_dim)
     if method.conditional:
-        a = _batch(method_name)["a"][:5].repeat(2, 1, 1, 1)[:5]
+        batch = _batch(method_name)
+        a = batch["a" if "a" in batch else "x"][:5].repeat(2, 1, 1, 1)[:5]
         assert method.translate(a, z).shape[0] == 5
 
 

@@ -1,0 +1,230 @@
+"""Networks of SDIT (thesis Ch. 6, Sec. 6.3-6.4): one generator for many domains, diverse by
+conditional instance normalization in the bottleneck, and a discriminator with three heads.
+
+- :class:`ConditionalInstanceNorm`: instance norm whose affine parameters are selected by the
+  domain label (a table row per domain, Dumoulin et al. 2017) and shifted by a code-dependent
+  ``(d_gamma, d_beta)`` from the mapping network ``M(z)`` (Eq. 6.10);
+- :class:`SDITGenerator`: ``E(x, l)`` (label tiled and concatenated to the image), ``M(z)``, the
+  CIN branch ``T^c``, the attention branch ``T^a`` and the blend ``h = (1 - a) e + a f``
+  (Eq. 6.9), then two fractionally strided convolutions and a 7x7 output convolution;
+- :class:`SDITDiscriminator`: a strided trunk and three heads, real/fake ``D_src``, domain
+  classifier ``D_cls`` and latent regressor ``F_rec``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from companion.nets.adain import adaptive_instance_norm
+
+__all__ = ["CIN_MODES", "ConditionalInstanceNorm", "SDITDiscriminator", "SDITGenerator"]
+
+CIN_MODES = ("both", "gamma", "beta")
+"""Which of M(z)'s modulations act (thesis Fig. 6.6): both, the scale only, the shift only."""
+
+
+class ConditionalInstanceNorm(nn.Module):
+    """``gamma_l(z) * (e - mu(e)) / sigma(e) + beta_l(z)`` with per-domain base parameters.
+
+    ``gamma_l(z) = gamma[l] + d_gamma(z)`` and ``beta_l(z) = beta[l] + d_beta(z)``: row ``l`` of a
+    learned table (initialised to 1 and 0) plus the code's modulation (zero when no code is
+    given).
+
+    Args:
+        channels: C.
+        num_domains: rows of the table.
+
+    Example:
+        >>> cin = ConditionalInstanceNorm(4, num_domains=3)
+        >>> cin(torch.randn(2, 4, 8, 8), torch.tensor([0, 2])).shape
+        torch.Size([2, 4, 8, 8])
+    """
+
+    def __init__(self, channels: int, num_domains: int) -> None:
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(num_domains, channels))
+        self.beta = nn.Parameter(torch.zeros(num_domains, channels))
+
+    def forward(
+        self,
+        e: torch.Tensor,
+        label: torch.Tensor,
+        d_gamma: torch.Tensor | None = None,
+        d_beta: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """e: (N, C, H, W); label: (N,) int64; d_gamma, d_beta: (N, C) or None."""
+        gamma, beta = self.gamma[label], self.beta[label]  # (N, C) each: the label's rows
+        if d_gamma is not None:
+            gamma = gamma + d_gamma
+        if d_beta is not None:
+            beta = beta + d_beta
+        return adaptive_instance_norm(e, gamma, beta)
+
+
+def _conv_in_relu(c_in: int, c_out: int, k: int, s: int, p: int, transpose: bool = False):
+    conv = nn.ConvTranspose2d if transpose else nn.Conv2d
+    return [conv(c_in, c_out, k, s, p), nn.InstanceNorm2d(c_out, affine=True), nn.ReLU()]
+
+
+class _ResBlock(nn.Module):
+    """conv3x3-IN-ReLU-conv3x3-IN plus the input (the encoder's and T^a's blocks)."""
+
+    def __init__(self, c: int) -> None:
+        super().__init__()
+        body = _conv_in_relu(c, c, 3, 1, 1) + [nn.Conv2d(c, c, 3, 1, 1)]
+        self.body = nn.Sequential(*body, nn.InstanceNorm2d(c, affine=True))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class _CINResBlock(nn.Module):
+    """conv3x3-CIN-ReLU-conv3x3-CIN plus the input (T^c's blocks)."""
+
+    def __init__(self, c: int, num_domains: int) -> None:
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(c, c, 3, 1, 1), nn.Conv2d(c, c, 3, 1, 1)
+        self.norm1 = ConditionalInstanceNorm(c, num_domains)
+        self.norm2 = ConditionalInstanceNorm(c, num_domains)
+
+    def forward(self, x: torch.Tensor, label: torch.Tensor, mods: list) -> torch.Tensor:
+        """mods: [(d_gamma, d_beta), (d_gamma, d_beta)] for the two norms, each (N, C)."""
+        y = F.relu(self.norm1(self.conv1(x), label, *mods[0]))
+        return x + self.norm2(self.conv2(y), label, *mods[1])
+
+
+class SDITGenerator(nn.Module):
+    """``y = Up((1 - a) e + a f)`` with ``e = E(x, l)``, ``f = T^c(e, l, M(z))``, ``a = T^a(e)``.
+
+    Args:
+        num_domains: C; the label enters E as C tiled one-hot channels.
+        z_dim: code size.
+        conv_dim: E's first width (64 in Sec. 6.4); the bottleneck has 4x as many channels.
+        num_res: E's residual blocks (6, Sec. 6.4).
+        num_cin: T^c's CIN residual blocks, and T^a's residual blocks (4 in the released code,
+            which matches M's 4096 outputs: 4 blocks x 2 norms x (gamma, beta) x 256).
+        mlp_dim: M's hidden width (256, Sec. 6.4).
+        use_attention: blend with the attention mask (False: ``h = f``, Sec. 6.5.3 on scenes).
+        cin_mode: which modulations of M act (:data:`CIN_MODES`).
+
+    Example:
+        >>> g = SDITGenerator(3, 8, conv_dim=8, num_res=1, num_cin=1, mlp_dim=16)
+        >>> y, a = g(torch.zeros(2, 3, 16, 16), torch.tensor([0, 2]), torch.zeros(2, 8))
+        >>> y.shape, a.shape
+        (torch.Size([2, 3, 16, 16]), torch.Size([2, 1, 4, 4]))
+    """
+
+    def __init__(
+        self,
+        num_domains: int,
+        z_dim: int,
+        conv_dim: int = 64,
+        num_res: int = 6,
+        num_cin: int = 4,
+        mlp_dim: int = 256,
+        use_attention: bool = True,
+        cin_mode: str = "both",
+    ) -> None:
+        super().__init__()
+        if cin_mode not in CIN_MODES:
+            raise ValueError(f"cin_mode must be one of {CIN_MODES}, got {cin_mode!r}")
+        c = conv_dim * 4
+        self.num_domains, self.use_attention, self.cin_mode = num_domains, use_attention, cin_mode
+        enc = _conv_in_relu(3 + num_domains, conv_dim, 7, 1, 3)
+        enc += _conv_in_relu(conv_dim, conv_dim * 2, 4, 2, 1)
+        enc += _conv_in_relu(conv_dim * 2, c, 4, 2, 1)
+        self.encoder = nn.Sequential(*enc, *[_ResBlock(c) for _ in range(num_res)])
+        self.mapping = nn.Sequential(  # M: z -> (gamma, beta) of every CIN layer
+            nn.Linear(z_dim, mlp_dim), nn.ReLU(), nn.Linear(mlp_dim, num_cin * 2 * 2 * c)
+        )
+        self.cin_blocks = nn.ModuleList(_CINResBlock(c, num_domains) for _ in range(num_cin))
+        attn = [_ResBlock(c) for _ in range(num_cin)]
+        self.attention = nn.Sequential(*attn, nn.Conv2d(c, 1, 3, 1, 1), nn.Sigmoid())
+        up = _conv_in_relu(c, conv_dim * 2, 4, 2, 1, transpose=True)
+        up += _conv_in_relu(conv_dim * 2, conv_dim, 4, 2, 1, transpose=True)
+        self.decoder = nn.Sequential(*up, nn.Conv2d(conv_dim, 3, 7, 1, 3), nn.Tanh())
+
+    def encode(self, x: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        """``e = E(x, l)``: (N, 3, H, W), (N,) -> (N, 4 conv_dim, H / 4, W / 4)."""
+        n, _, h, w = x.shape
+        onehot = F.one_hot(label, self.num_domains).to(x)  # (N, C)
+        tiled = onehot[:, :, None, None].expand(n, self.num_domains, h, w)  # (N, C, H, W)
+        return self.encoder(torch.cat([x, tiled], dim=1))
+
+    def modulations(self, z: torch.Tensor, channels: int) -> list:
+        """M(z) cut into ``[[(d_gamma, d_beta)] * 2] * num_cin``, each (N, channels)."""
+        params = self.mapping(z).view(len(z), len(self.cin_blocks), 2, 2, channels)
+        keep_gamma, keep_beta = self.cin_mode != "beta", self.cin_mode != "gamma"
+        return [
+            [
+                (
+                    params[:, i, j, 0] if keep_gamma else None,
+                    params[:, i, j, 1] if keep_beta else None,
+                )
+                for j in range(2)
+            ]
+            for i in range(len(self.cin_blocks))
+        ]
+
+    def forward(
+        self, x: torch.Tensor, label: torch.Tensor, z: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Translate ``x`` to domains ``label`` with codes ``z`` (N, z_dim).
+
+        Returns:
+            ``(y, a)``: outputs (N, 3, H, W) in [-1, 1] and attention (N, 1, H / 4, W / 4)
+            in [0, 1] (all ones without attention).
+        """
+        e = self.encode(x, label)  # (N, C', H/4, W/4)
+        f = e
+        for block, mods in zip(self.cin_blocks, self.modulations(z, e.shape[1])):
+            f = block(f, label, mods)
+        if self.use_attention:
+            a = self.attention(e)  # (N, 1, H/4, W/4)
+            h = (1 - a) * e + a * f  # Eq. (6.9)
+        else:
+            a, h = torch.ones_like(e[:, :1]), f
+        return self.decoder(h), a
+
+
+class SDITDiscriminator(nn.Module):
+    """Trunk of ``layers`` 4x4 stride-2 convolutions (LeakyReLU 0.01), then three 3x3 heads.
+
+    ``D_src`` gives a patch map of real/fake logits, ``D_cls`` C domain logits (averaged over
+    the patches), ``F_rec`` the code: an 8-channel map, flattened, then a linear layer to
+    ``z_dim`` (Sec. 6.4: "an additional fully connected layer from 32 units to 8").
+
+    Args:
+        num_domains: C.
+        z_dim: code size.
+        image_size: input side (sets F_rec's flattened size).
+        conv_dim: first width (64), doubling per layer.
+        layers: strided convolutions (6 at 128x128).
+
+    Example:
+        >>> d = SDITDiscriminator(3, 8, image_size=16, conv_dim=4, layers=2)
+        >>> [t.shape for t in d(torch.zeros(2, 3, 16, 16))]
+        [torch.Size([2, 1, 4, 4]), torch.Size([2, 3]), torch.Size([2, 8])]
+    """
+
+    def __init__(
+        self, num_domains: int, z_dim: int, image_size: int, conv_dim: int = 64, layers: int = 6
+    ) -> None:
+        super().__init__()
+        trunk, c_in = [], 3
+        for i in range(layers):
+            trunk += [nn.Conv2d(c_in, conv_dim * 2**i, 4, 2, 1), nn.LeakyReLU(0.01)]
+            c_in = conv_dim * 2**i
+        self.trunk = nn.Sequential(*trunk)
+        side = image_size // 2**layers
+        self.src = nn.Conv2d(c_in, 1, 3, 1, 1)
+        self.cls = nn.Conv2d(c_in, num_domains, 3, 1, 1)
+        self.rec = nn.Conv2d(c_in, 8, 3, 1, 1)
+        self.rec_fc = nn.Linear(8 * side * side, z_dim)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """x: (N, 3, H, W) -> (src (N, 1, h, w), cls (N, C), z_rec (N, z_dim))."""
+        t = self.trunk(x)
+        return self.src(t), self.cls(t).mean(dim=(2, 3)), self.rec_fc(self.rec(t).flatten(1))

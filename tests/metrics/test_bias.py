@@ -1,0 +1,59 @@
+"""Bias metrics: the hue oracle, bias strength and flip rate, on data whose answers are known."""
+
+import pytest
+import torch
+
+from companion.data import ShapesDataset, UnpairedShapes, biased
+from companion.metrics import background_hue, bias_strength, flip_rate, hue_bins
+
+
+def _circular(a, b):
+    d = (a - b).abs()
+    return torch.minimum(d, 1 - d)
+
+
+def test_background_hue_reads_the_rendered_factor():
+    ds = ShapesDataset(size=500, background="hue")
+    batch = ds.batch(range(500))
+    err = _circular(background_hue(batch["b"]), batch["factors"]["background_hue"])
+    # hue of a 0.6-saturated, 0.3-valued colour: exact up to float rounding (max 2e-7 measured)
+    assert err.max() < 1e-4
+
+
+def test_background_hue_of_grey_is_zero_and_rejects_bad_shapes():
+    grey = ShapesDataset(size=4, background="grey").batch(range(4))["b"]
+    assert torch.equal(background_hue(grey), torch.zeros(4))
+    with pytest.raises(ValueError, match=r"\(N, 3, H, W\)"):
+        background_hue(torch.zeros(2, 1, 8, 8))
+
+
+@pytest.mark.parametrize("strength", [0.0, 0.3, 0.8, 1.0])
+def test_bias_strength_recovers_biased_strength(strength):
+    n = 4000
+    f = biased(UnpairedShapes("season", size=n), strength=strength, seed=1).batch(range(n))
+    hue = torch.cat([f["factors"]["a"]["background_hue"], f["factors"]["b"]["background_hue"]])
+    domain = torch.cat([torch.zeros(n), torch.ones(n)]).long()
+    # 8000 samples: binomial std of p is <= 0.0056, of the strength <= 0.011; 4 std margin
+    assert bias_strength(hue, domain, 2) == pytest.approx(strength, abs=0.045)
+
+
+def test_bias_strength_known_values_and_errors():
+    cls = torch.tensor([0, 1, 0, 1])
+    assert bias_strength(torch.tensor([0.1, 0.9, 0.2, 0.6]), cls, 2) == 1.0
+    assert bias_strength(torch.tensor([0.9, 0.1, 0.6, 0.2]), cls, 2) == -1.0
+    assert bias_strength(torch.tensor([0.1, 0.1, 0.9, 0.9]), cls, 2) == 0.0
+    with pytest.raises(ValueError, match="bins must be >= 2"):
+        bias_strength(torch.tensor([0.1]), torch.tensor([0]), 1)
+    with pytest.raises(ValueError, match=r"must be \(N,\)"):
+        bias_strength(torch.tensor([0.1, 0.2]), torch.tensor([0]), 2)
+
+
+def test_hue_bins_and_flip_rate_known_answers():
+    assert hue_bins(torch.tensor([0.0, 0.49, 0.5, 0.99]), 2).tolist() == [0, 0, 1, 1]
+    assert hue_bins(torch.tensor([0.0, 0.3, 0.99]), 3).tolist() == [0, 0, 2]
+    u = torch.tensor([0, 1, 1, 0])
+    assert flip_rate(u, u) == 0.0 and flip_rate(u, 1 - u) == 1.0
+    k_outputs = torch.stack([u, 1 - u, u, u], dim=1)  # (4, 4): one flipped output per input
+    assert flip_rate(u, k_outputs) == 0.25
+    with pytest.raises(ValueError, match="u_in must be"):
+        flip_rate(u, u[:3])
