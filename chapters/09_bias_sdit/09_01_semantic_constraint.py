@@ -41,7 +41,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import os
 import warnings
 
@@ -75,7 +74,7 @@ from companion.metrics import (
 )
 from companion.quotes import quoted_table
 from companion.train import fit
-from companion.viz import grid, show
+from companion.viz import grid, show, source_listing
 
 PRESET = companion.preset()
 if PRESET == "paper":
@@ -161,7 +160,7 @@ plt.show()
 # G step, and a test checks that its gradient reaches $G$ and not $h$:
 
 # %%
-print(inspect.getsource(SemanticConstraint.forward))
+source_listing(SemanticConstraint.forward)
 
 # %% [markdown]
 # The extractor (Sec. 5.5.1): a classifier of $u$ trained on an *external* set where $u$

@@ -39,7 +39,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import os
 
 import matplotlib.pyplot as plt
@@ -53,7 +52,7 @@ from companion.methods.sdit import SDIT, SDITConfig
 from companion.metrics import content_iou
 from companion.quotes import quoted_table
 from companion.train import fit
-from companion.viz import grid, show
+from companion.viz import grid, show, source_listing
 
 PRESET = companion.preset()
 if PRESET == "paper":
@@ -102,7 +101,7 @@ print(
 # the generator cannot ignore it (Eq. 6.6). The step, as the package runs it:
 
 # %%
-print(inspect.getsource(SDIT.g_terms))
+source_listing(SDIT.g_terms)
 
 # %% [markdown]
 # ## Parameters against the number of domains
