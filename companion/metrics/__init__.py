@@ -10,6 +10,12 @@ from companion.metrics.classifiers import (
     train_classifier,
     train_factor_classifier,
 )
+from companion.metrics.dense import (
+    SegmentationScores,
+    confusion_matrix,
+    depth_scores,
+    segmentation_scores,
+)
 from companion.metrics.diversity import (
     DIVERSITY_PROTOCOLS,
     DiversityMeter,
@@ -93,6 +99,10 @@ from companion.metrics.weights import (
 )
 
 __all__ = [
+    "SegmentationScores",
+    "confusion_matrix",
+    "depth_scores",
+    "segmentation_scores",
     "FID",
     "KID",
     "METRIC_CLASSES",
