@@ -180,6 +180,9 @@ SYNTHETIC_FACTS: dict[str, DatasetFacts] = {
         DatasetFacts("shapes_species", False, "round warm -> angular cool shapes", _SHAPES_GC),
         DatasetFacts("digits", True, "MNIST-like digit -> SVHN-like house number"),
         DatasetFacts("scenes", None, "RGB, depth and segmentation of one scene"),
+        DatasetFacts(
+            "scenes_zeropair", True, "(RGB, seg) and (RGB, depth) pairs of disjoint scenes"
+        ),
     ]
 }
 """Facts of the synthetic domains (their builders are in :mod:`companion.data.api`)."""
