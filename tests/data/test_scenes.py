@@ -58,3 +58,12 @@ def test_zeropair_split_holds_disjoint_scenes_and_never_a_depth_seg_pair():
     assert torch.equal(zp[-1]["rs_seg"], batch["rs_seg"][5])
     with pytest.raises(IndexError, match="out of range"):
         zp.batch([6])
+
+
+def test_zeropair_triplets_are_whole_scenes():
+    from companion.data import load_dataset
+
+    tri = load_dataset("scenes_zeropair", size=3, seed=1, triplets=True).batch([0, 2])
+    scenes = load_dataset("scenes", size=6, seed=1).batch([0, 2])
+    for key in ("rgb", "depth", "seg"):
+        assert torch.equal(tri[key], scenes[key])
