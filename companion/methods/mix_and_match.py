@@ -96,8 +96,8 @@ def berhu(residual: torch.Tensor) -> torch.Tensor:
         residual: (N, 1, H, W) prediction minus target.
 
     Example:
-        >>> round(float(berhu(torch.tensor([[[[0.1, 1.0]]]]))), 4)  # c = 0.2
-        0.3
+        >>> round(float(berhu(torch.tensor([[[[0.1, 1.0]]]]))), 4)  # c = 0.2: 0.1 and 2.6
+        1.35
     """
     r = residual.abs()
     c = (0.2 * r.flatten(1).amax(1)).clamp_min(1e-6).detach()[:, None, None, None]  # (N,1,1,1)
