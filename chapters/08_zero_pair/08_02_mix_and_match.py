@@ -267,13 +267,14 @@ print(f"prior map: mIoU {blind['miou']:.3f}, global {blind['global']:.3f}")
 #   RMSE. Measured: zero-pair 0.131 to 0.139, cascade 0.162 to 0.176 (gaps 0.023 to 0.039);
 #   the check asks for a gap above 0.01.
 # - Depth $\to$ segmentation: the zero-pair translation beats the blind prior map (mIoU
-#   0.36 to 0.38 against 0.33; gaps 0.026 to 0.043); the check asks for a gap above 0.01.
+#   0.36 to 0.41 against 0.33 to 0.34; gaps 0.026 to 0.072); the check asks for a gap
+#   above 0.01.
 # - The paired oracle beats the zero-pair translation (mIoU gaps 0.047 to 0.077; the check
 #   asks for 0.02): zero-pair is not free.
 #
-# What it does **not** show: depth $\to$ segmentation beats the cascade by only 0.007 to
-# 0.024 mIoU, too close to assert; and in $\delta < 1.25$ the cascade is *ahead* (0.64 to
-# 0.67 against 0.54). The thesis's gap (55.4% against 5.96% mIoU) comes from a large RGB
+# What it does **not** show: depth $\to$ segmentation beats the cascade by 0.007 to 0.045
+# mIoU, too close on one seed to assert; and in $\delta < 1.25$ the cascade is *ahead*
+# (0.62 to 0.67 against 0.54 to 0.58). The thesis's gap (55.4% against 5.96% mIoU) comes from a large RGB
 # decoder whose outputs lose detail at 256 px; at 32 px with five classes the small network
 # barely separates sphere, box and cone at all (their IoUs above), so every method sits
 # near the layout prior and the cascade loses little.

@@ -121,9 +121,9 @@ for label in ("Table 4.3", "Table 4.2"):
 # ## Checks
 #
 # Over seeds 0, 1 and 2 (600 steps each), dropping latent consistency raised the
-# segmentation $\to$ depth RMSE from 0.131-0.139 to 0.156-0.173 (increases 0.017 to 0.035);
+# segmentation $\to$ depth RMSE from 0.132-0.139 to 0.146-0.173 (increases 0.014 to 0.035);
 # the check asks for an increase above 0.005. The depth $\to$ segmentation mIoU fell by
-# only 0.008 to 0.010, too little to assert: at this scale the toy does not reproduce
+# only 0.008 to 0.013, too little to assert: at this scale the toy does not reproduce
 # Table 4.3's drop in mIoU (45.8% to 20.3%), for the reason of Section 8.2: every method
 # sits near the layout prior.
 
