@@ -298,8 +298,8 @@ if PRESET != "smoke":
 # - Trained on (RGB, seg) and (RGB, depth) pairs of disjoint scenes, the composed
 #   $g_D \circ f_S$ predicts depth from segmentation better than the cascade through RGB;
 #   $g_S \circ f_D$ segments above the blind layout prior, below a paired oracle.
-# - The latents of one scene's views sit closer than those of different scenes (the
-#   alignment factors above): the space is shared.
+# - The alignment factors compare the latents of one scene's views with those of
+#   different scenes: how far the space is shared, measured rather than assumed.
 # - At this scale the depth $\to$ segmentation gain over the cascade is too small to
 #   claim; the thesis's large gap is a result at 256 px with a VGG-16 encoder.
 #
