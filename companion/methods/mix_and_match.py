@@ -74,8 +74,8 @@ class MixAndMatchConfig(PresetConfig):
         # 32x32 scenes, 5 classes, 2 levels of 16/32 channels, one conv per level: a model
         # trains in about 30 s on 2 cores (600 steps). No discriminator (it adds a network and
         # a step for RGB images the chapter does not score). Batch 8: half the step time of
-        # batch 16 for about the same zero-pair mIoU (0.375 vs 0.385, seed 0, 600 steps).
-        # lr 1e-3, 5x the paper's: our choice for a 600-step budget (2e-4 was not tried).
+        # batch 16 for about the same zero-pair mIoU (0.375 vs 0.385, seed 0, 600 steps); lr
+        # 1e-3, 5x the paper's: our choice for a 600-step budget (2e-4 was not tried).
         return cls(
             image_size=32, num_classes=5, ngf=16, num_levels=2, convs_per_level=1,
             lambda_gan=0.0, stage2_start=300, pp_start=10**9, lr=1e-3, batch_size=8,
