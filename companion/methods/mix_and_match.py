@@ -227,8 +227,7 @@ class MixAndMatch(Method):
         terms = {
             "seg": cfg.lambda_s * sum(seg),
             "depth": cfg.lambda_d * sum(depth),
-            # Eq. (4.1)-(4.3): T_SR, T_DR (and T_RR) with L2
-            "rgb_l2": lam_rgb * sum(F.mse_loss(f, r) for f, r in zip(fakes, reals)),
+            "rgb_l2": lam_rgb * sum(F.mse_loss(f, r) for f, r in zip(fakes, reals)),  # (4.1)-(4.3)
         }
         if stage >= 2 and cfg.lambda_a > 0:  # Eq. (4.9)-(4.11): latent consistency
             lat = F.mse_loss(c_s[0], c_rs[0]) + F.mse_loss(c_d[0], c_rd[0])
