@@ -63,7 +63,7 @@ K = CFG.num_classes
 print(
     companion.run_header(
         PRESET,
-        {"cpu": 75},
+        {"cpu": 60},
         steps=STEPS,
         stage_2=CFG.stage2_start,
         batch=CFG.batch_size,

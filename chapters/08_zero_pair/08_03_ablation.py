@@ -59,7 +59,11 @@ CFG = MixAndMatchConfig.from_preset("cpu" if PRESET == "smoke" else PRESET)
 if PRESET == "smoke":
     CFG = CFG.with_overrides({"stage2_start": STEPS // 2})
 K = CFG.num_classes
-print(companion.run_header(PRESET, {"cpu": 70}, steps=STEPS, lambda_a=(CFG.lambda_a, 0.0)))
+print(
+    companion.run_header(
+        PRESET, {"cpu": 70}, steps=STEPS, lambda_a=(CFG.lambda_a, 0.0)
+    )
+)
 
 # %% [markdown]
 # ## Two runs, one switch
