@@ -29,7 +29,7 @@ from companion.data.registry import (
 from companion.data.synthetic.base import Oracle, SyntheticDataset
 from companion.data.synthetic.digits import DigitsDataset
 from companion.data.synthetic.domains import DomainShapes
-from companion.data.synthetic.scenes import SCENE_CLASSES, ScenesDataset
+from companion.data.synthetic.scenes import SCENE_CLASSES, ScenesDataset, ZeroPairScenes
 from companion.data.synthetic.shapes import KINDS, PALETTE_NAMES, PALETTES, ShapesDataset, style_of
 from companion.data.synthetic.unpaired import UnpairedShapes
 from companion.data.torchvision_sets import TorchvisionImages
@@ -53,6 +53,7 @@ __all__ = [
     "Oracle",
     "PairedFolder",
     "ScenesDataset",
+    "ZeroPairScenes",
     "ShapesDataset",
     "SingleDomain",
     "SyntheticDataset",

@@ -65,6 +65,12 @@ def _scenes(**kw: Any) -> Dataset:
     return ScenesDataset(**kw)
 
 
+def _scenes_zeropair(**kw: Any) -> Dataset:
+    from companion.data.synthetic.scenes import ZeroPairScenes
+
+    return ZeroPairScenes(**kw)
+
+
 SYNTHETIC: dict[str, Callable[..., Dataset]] = {
     "shapes": _shapes,
     "shapes_edges": _shapes_edges,
@@ -73,6 +79,7 @@ SYNTHETIC: dict[str, Callable[..., Dataset]] = {
     "digits": _digits,
     "scenes": _scenes,
     "shapes_domains": _domains,
+    "scenes_zeropair": _scenes_zeropair,
 }
 """Synthetic domains by name (generated on the fly, no root needed)."""
 

@@ -183,6 +183,9 @@ SYNTHETIC_FACTS: dict[str, DatasetFacts] = {
         DatasetFacts("digits", True, "MNIST-like digit -> SVHN-like house number"),
         DatasetFacts("scenes", None, "RGB, depth and segmentation of one scene"),
         DatasetFacts("shapes_domains", None, "shapes in C colour domains, flat or striped"),
+        DatasetFacts(
+            "scenes_zeropair", True, "(RGB, seg) and (RGB, depth) pairs of disjoint scenes"
+        ),
     ]
 }
 """Facts of the synthetic domains (their builders are in :mod:`companion.data.api`)."""

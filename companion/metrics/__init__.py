@@ -11,6 +11,12 @@ from companion.metrics.classifiers import (
     train_classifier,
     train_factor_classifier,
 )
+from companion.metrics.dense import (
+    SegmentationScores,
+    confusion_matrix,
+    depth_scores,
+    segmentation_scores,
+)
 from companion.metrics.diversity import (
     DIVERSITY_PROTOCOLS,
     DiversityMeter,
@@ -94,6 +100,10 @@ from companion.metrics.weights import (
 )
 
 __all__ = [
+    "SegmentationScores",
+    "confusion_matrix",
+    "depth_scores",
+    "segmentation_scores",
     "FID",
     "KID",
     "METRIC_CLASSES",

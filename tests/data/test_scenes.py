@@ -1,5 +1,6 @@
 """Scenes: RGB, depth and segmentation agree with the object masks."""
 
+import pytest
 import torch
 
 from companion.data import SCENE_CLASSES, ScenesDataset
@@ -36,3 +37,33 @@ def test_scenes_deterministic():
     a = ScenesDataset(size=5, seed=1)[2]
     b = ScenesDataset(size=5, seed=1).batch([2])
     assert torch.equal(a["rgb"], b["rgb"][0]) and torch.equal(a["seg"], b["seg"][0])
+
+
+def test_zeropair_split_holds_disjoint_scenes_and_never_a_depth_seg_pair():
+    from companion.data import ZeroPairScenes, load_dataset
+
+    zp = load_dataset("scenes_zeropair", size=6, seed=3)
+    assert isinstance(zp, ZeroPairScenes)
+    batch = zp.batch(range(6))
+    assert set(batch) == {"rs_rgb", "rs_seg", "rd_rgb", "rd_depth"}
+    scenes = load_dataset("scenes", size=12, seed=3).batch(range(12))
+    # the (RGB, seg) half is the even scenes, the (RGB, depth) half the odd ones: disjoint
+    assert torch.equal(batch["rs_rgb"], scenes["rgb"][0::2])
+    assert torch.equal(batch["rs_seg"], scenes["seg"][0::2])
+    assert torch.equal(batch["rd_rgb"], scenes["rgb"][1::2])
+    assert torch.equal(batch["rd_depth"], scenes["depth"][1::2])
+    assert not any(torch.equal(a, b) for a in batch["rs_rgb"] for b in batch["rd_rgb"])
+    items = zp.__getitems__([5, 0])
+    assert torch.equal(items[0]["rd_depth"], batch["rd_depth"][5])
+    assert torch.equal(zp[-1]["rs_seg"], batch["rs_seg"][5])
+    with pytest.raises(IndexError, match="out of range"):
+        zp.batch([6])
+
+
+def test_zeropair_triplets_are_whole_scenes():
+    from companion.data import load_dataset
+
+    tri = load_dataset("scenes_zeropair", size=3, seed=1, triplets=True).batch([0, 2])
+    scenes = load_dataset("scenes", size=6, seed=1).batch([0, 2])
+    for key in ("rgb", "depth", "seg"):
+        assert torch.equal(tri[key], scenes[key])

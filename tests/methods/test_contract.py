@@ -73,6 +73,9 @@ def _batch(method_name, size=32):
         return {"a": torch.rand(8, 3, 16, 16, generator=g) * 2 - 1}
     if method_name == "sdit":  # single-domain images and their domains
         return {"x": torch.rand(4, 3, size, size, generator=g) * 2 - 1, "y": torch.arange(4)}
+    if method_name == "mix_and_match":  # zero-pair batches: (RGB, seg) and (RGB, depth) pairs
+        cls = get_method(method_name)
+        return cls(cls.Config.smoke()).example_batch(2, generator=g)
     return {key: torch.rand(4, 3, size, size, generator=g) * 2 - 1 for key in ("a", "b")}
 
 
@@ -124,6 +127,11 @@ def test_every_config_field_acts(method_name, field):
 def test_codes_follow_the_contract(method_name):
     cls = get_method(method_name)
     method = cls(cls.Config.smoke())
+    if method_name == "mix_and_match":  # deterministic: it draws no codes
+        assert method.code_dim == 0
+        with pytest.raises(ValueError, match="deterministic"):
+            method.sample_codes(5)
+        return
     assert method.code_dim > 0
     z = method.sample_codes(5, generator=torch.Generator().manual_seed(0))
     assert z.shape == (5, method.code_dim)

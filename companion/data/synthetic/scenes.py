@@ -12,15 +12,21 @@ shows, ``seg`` its class and ``depth`` its distance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
-from companion.data.synthetic.base import SyntheticDataset, factors_to_tensors, unit_grid
+from companion.data.synthetic.base import (
+    SyntheticDataset,
+    factors_to_tensors,
+    unit_grid,
+    unstack,
+)
 from companion.data.synthetic.shapes import hsv_to_rgb
 
-__all__ = ["MAX_OBJECTS", "SCENE_CLASSES", "ScenesDataset"]
+__all__ = ["MAX_OBJECTS", "SCENE_CLASSES", "ScenesDataset", "ZeroPairScenes"]
 
 SCENE_CLASSES = ("sky", "ground", "sphere", "box", "cone")
 """Semantic classes; ``seg`` holds indices into this tuple."""
@@ -160,3 +166,82 @@ class ScenesDataset(SyntheticDataset):
             + torch.from_numpy(sky)[:, :, None, None] * fog_t
         )
         return (rgb * 2 - 1).contiguous()
+
+
+class ZeroPairScenes:
+    """The zero-pair training split: (RGB, seg) pairs and (RGB, depth) pairs of disjoint scenes.
+
+    As in the thesis's split of SceneNet RGB-D and SUN RGB-D (Wang 2020, Sec. 4.6.1), the
+    training scenes are divided into two halves with no scene in common: one keeps RGB and
+    segmentation (the set D_RS), the other RGB and depth (D_RD). Sample ``i`` holds one pair of
+    each: scene ``2 i`` of :class:`ScenesDataset` as ``rs_rgb``/``rs_seg`` and scene ``2 i + 1``
+    as ``rd_rgb``/``rd_depth``. No (depth, seg) pair of one scene is ever in a sample; the test
+    split of :class:`ScenesDataset` gives the full triplets to evaluate the unseen translation.
+    With ``triplets=True`` sample ``i`` is instead scene ``i`` whole (``rgb``, ``depth``,
+    ``seg``): the paired data of an upper bound that sees the unseen pair.
+
+    All samples are rendered on first use and kept in memory (36 KB each at 32 px), so
+    training epochs cost no rendering.
+
+    Each sample is a dict: ``rs_rgb`` and ``rd_rgb`` (3, H, W), ``rd_depth`` (1, H, W) float32
+    in [-1, 1]; ``rs_seg`` (H, W) int64 class indices.
+
+    Args:
+        split, resolution, seed: as in :class:`ScenesDataset`.
+        size: number of samples (each holds two scenes); default 5,000 for "train", else 1,000.
+        triplets: give whole scenes instead of the two disjoint pairs.
+
+    Example:
+        >>> s = ZeroPairScenes(size=2)[1]
+        >>> sorted(s), tuple(s["rd_depth"].shape)
+        (['rd_depth', 'rd_rgb', 'rs_rgb', 'rs_seg'], (1, 32, 32))
+    """
+
+    def __init__(
+        self,
+        *,
+        split: str = "train",
+        resolution: int = 32,
+        seed: int = 0,
+        size: int | None = None,
+        triplets: bool = False,
+    ):
+        if size is None:
+            size = 5_000 if split == "train" else 1_000
+        self.scenes = ScenesDataset(split=split, resolution=resolution, seed=seed, size=2 * size)
+        self.size = size
+        self.triplets = triplets
+        self._store: dict[str, torch.Tensor] | None = None
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _render_all(self) -> dict[str, torch.Tensor]:
+        n = self.size if self.triplets else 2 * self.size
+        parts = [self.scenes.batch(range(i, min(i + 256, n))) for i in range(0, n, 256)]
+        scenes = {k: torch.cat([p[k] for p in parts]) for k in ("rgb", "depth", "seg")}
+        if self.triplets:
+            return scenes
+        return {
+            "rs_rgb": scenes["rgb"][0::2],
+            "rs_seg": scenes["seg"][0::2],
+            "rd_rgb": scenes["rgb"][1::2],
+            "rd_depth": scenes["depth"][1::2],
+        }
+
+    def batch(self, index: Sequence[int]) -> dict[str, torch.Tensor]:
+        """Samples ``index`` stacked, (N, ...) tensors."""
+        idx = np.asarray(index, dtype=np.int64).reshape(-1)
+        idx = np.where(idx < 0, idx + self.size, idx)
+        if idx.size and (idx.min() < 0 or idx.max() >= self.size):
+            raise IndexError(f"index out of range for ZeroPairScenes of size {self.size}")
+        if self._store is None:
+            self._store = self._render_all()
+        rows = torch.from_numpy(idx)
+        return {k: v[rows] for k, v in self._store.items()}
+
+    def __getitems__(self, index: Sequence[int]) -> list[dict[str, Any]]:
+        return unstack(self.batch(index), len(index))
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return unstack(self.batch([index]), 1)[0]

@@ -1,0 +1,150 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 8.3 What latent consistency buys: an ablation
+#
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/08_zero_pair/08_03_ablation.ipynb)
+#
+# The bound of Section 8.1 says the unseen error is at most a seen error plus $L$ times the
+# latent gap $\|f_D(z) - f_R(x)\|$. The latent-consistency loss trains that gap on seen
+# pairs. Remove it and the bound has nothing holding the gap down: the thesis's Table 4.3
+# shows zero-pair mIoU falling from 45.8% to 20.3%. Here we retrain without it.
+#
+# **You will learn**
+# - to run a one-switch ablation of M&MNets (`lambda_a=0`);
+# - to measure the latent gap itself, the quantity the loss trains;
+# - to compare a toy ablation with the thesis's table, and to say where it falls short.
+
+# %%
+# Colab: install the companion package (does nothing elsewhere).
+import subprocess
+import sys
+
+COMPANION_URL = (
+    "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+)
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
+        check=True,
+    )
+
+# %%
+import pandas as pd
+import torch
+
+import companion
+from companion.data import load_dataset
+from companion.methods.mix_and_match import MixAndMatch, MixAndMatchConfig
+from companion.metrics import confusion_matrix, depth_scores, segmentation_scores
+from companion.quotes import quoted_table
+from companion.train import fit
+
+PRESET = companion.preset()
+companion.seed_everything(0)
+# The paper preset draws the synthetic scenes at the paper's 256 px with the
+# paper's networks and schedule (no real RGB-D loader is wired).
+STEPS = {"smoke": 8, "cpu": 600, "gpu": 9000, "paper": 400_000}[PRESET]
+TRAIN = {"smoke": 32, "cpu": 1000, "gpu": 10_000, "paper": 20_000}[PRESET]
+TEST = {"smoke": 16, "cpu": 300, "gpu": 1000, "paper": 1000}[PRESET]
+CFG = MixAndMatchConfig.from_preset("cpu" if PRESET == "smoke" else PRESET)
+if PRESET == "smoke":
+    CFG = CFG.with_overrides({"stage2_start": STEPS // 2})
+K = CFG.num_classes
+print(
+    companion.run_header(
+        PRESET, {"cpu": 70}, steps=STEPS, lambda_a=(CFG.lambda_a, 0.0)
+    )
+)
+
+# %% [markdown]
+# ## Two runs, one switch
+#
+# Both runs use the same seed, data and schedule; the second sets $\lambda_A = 0$, so
+# stage 2 keeps the autoencoders and the latent noise but drops $\mathcal L_{LAT}$.
+
+# %%
+size = CFG.image_size
+data = load_dataset("scenes_zeropair", resolution=size, size=TRAIN, seed=0)
+test = load_dataset("scenes", split="test", resolution=size, size=TEST, seed=0)
+test = test.batch(range(TEST))
+x, y, z = test["rgb"], test["seg"], test["depth"]
+rows = {}
+for name, lam in [("full", CFG.lambda_a), ("without latent consistency", 0.0)]:
+    companion.seed_everything(0)
+    model = MixAndMatch(CFG.with_overrides({"lambda_a": lam}))
+    fit(model, data, STEPS, seed=0, log_every=50)
+    model.eval()
+    with torch.no_grad():
+        seg = model.translate(z, source="depth", target="seg").argmax(1)
+        dep = model.translate(y, source="seg", target="depth")
+        h_d = model.encode("depth", z)[0].flatten(1)
+        h_r = model.encode("rgb", x)[0].flatten(1)
+    s = segmentation_scores(confusion_matrix(seg, y, K))
+    d = depth_scores((dep + 1) / 2, (z + 1) / 2)
+    rows[name] = {
+        "D→S mIoU": s["miou"],
+        "D→S global": s["global"],
+        "S→D RMSE": d["rmse"],
+        "latent gap": ((h_d - h_r).norm(dim=1) / h_r.norm(dim=1)).mean().item(),
+    }
+ablation = pd.DataFrame(rows).T
+print(ablation.round(3).to_string())
+
+# %% [markdown]
+# The latent gap is $\|f_D(z) - f_R(x)\| / \|f_R(x)\|$ on test triplets, averaged: the
+# quantity the bound of Section 8.1 multiplies by $L$.
+#
+# The thesis's ablations, quoted (SceneNet RGB-D, 51K subset, depth $\to$ segmentation):
+
+# %%
+for label in ("Table 4.3", "Table 4.2"):
+    table = quoted_table("seed003", label)
+    print(table.table, "-", table.caption)
+    print(table.frame().to_string(), "\n")
+
+# %% [markdown]
+# ```{admonition} What differs from the paper, and why
+# :class: note
+# - The same toy scale as Section 8.2: 32 px scenes with 5 classes, 2-level networks of 16
+#   and 32 channels, 300 + 300 steps at batch 8 and learning rate $10^{-3}$, no RGB
+#   discriminator (Section 8.2 lists the reasons).
+# - One row of Table 4.3 is ablated (latent consistency); the side-information and
+#   pseudo-pair rows are switches of the method (`use_pooling_indices`, `lambda_pp`) not run
+#   here for lack of budget.
+# ```
+#
+# ## Checks
+#
+# Over seeds 0, 1 and 2 (600 steps each), dropping latent consistency raised the
+# segmentation $\to$ depth RMSE from 0.132-0.139 to 0.146-0.173 (increases 0.014 to 0.035);
+# the check asks for an increase above 0.005. The depth $\to$ segmentation mIoU fell by
+# only 0.008 to 0.013, too little to assert: at this scale the toy does not reproduce
+# Table 4.3's drop in mIoU (45.8% to 20.3%), for the reason of Section 8.2: every method
+# sits near the layout prior.
+
+# %%
+rise = ablation.loc["without latent consistency", "S→D RMSE"] - ablation.loc["full", "S→D RMSE"]
+print(f"RMSE increase without latent consistency: {rise:.3f}")
+if PRESET != "smoke":
+    assert rise > 0.005, rise
+
+# %% [markdown]
+# ## Summary
+#
+# - Latent consistency is the term that trains the latent gap of the unseen pair on seen
+#   pairs; without it the composed segmentation $\to$ depth translation is worse.
+# - The toy reproduces the direction of Table 4.3 in depth RMSE, not its size in mIoU.
+#
+# ## References
+#
+# - Mix-and-match networks {cite}`wang2020mixmatch`: Sec. 4.4.3 (latent consistency and
+#   noise), Tables 4.2 and 4.3.
