@@ -44,7 +44,6 @@ if "google.colab" in sys.modules:
 # %%
 import math
 import os
-import textwrap
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -334,7 +333,7 @@ plt.show()
 # %%
 for half in ("Table 1 (Facades)", "Table 1 (Maps)"):
     table = quoted_table("seed000", half)
-    print(*textwrap.wrap(f"{table.table}: {table.caption}", 79), sep="\n")
+    print(table.heading())
     display(table.frame().T)
 
 # %% [markdown]

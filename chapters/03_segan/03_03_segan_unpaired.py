@@ -46,7 +46,6 @@ if "google.colab" in sys.modules:
 # %%
 import math
 import os
-import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -255,7 +254,7 @@ pd.DataFrame(results).round(3)  # measures as rows, models as columns
 # %%
 for half in ("Table 2 (Yosemite)", "Table 2 (cat → dog)"):
     table = quoted_table("seed000", half)
-    print(*textwrap.wrap(f"{table.table}: {table.caption}", 79), sep="\n")
+    print(table.heading())
     display(table.frame().T)
 
 # %% [markdown]

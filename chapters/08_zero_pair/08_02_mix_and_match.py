@@ -152,7 +152,7 @@ print(depth_table.round(3).to_string())
 # %%
 for label in ("Table 4.4 (mIoU and Global columns)", "Table 4.5"):
     table = quoted_table("seed003", label)
-    print(table.table, "-", table.caption)
+    print(table.heading())
     print(table.frame().to_string(), "\n")
 
 # %% [markdown]
@@ -160,7 +160,7 @@ for label in ("Table 4.4 (mIoU and Global columns)", "Table 4.5"):
 
 # %%
 cols = ["depth", "truth"] + list(seg_out)[:3]
-fig, axes = plt.subplots(4, len(cols), figsize=(7, 5.8))
+fig, axes = plt.subplots(4, len(cols), figsize=(6.5, 5.4))
 for r in range(4):
     axes[r, 0].imshow(z[r, 0], cmap="magma")
     axes[r, 1].imshow(y[r], cmap="tab10", vmin=0, vmax=9)

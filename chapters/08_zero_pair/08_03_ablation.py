@@ -108,7 +108,7 @@ print(ablation.round(3).to_string())
 # %%
 for label in ("Table 4.3", "Table 4.2"):
     table = quoted_table("seed003", label)
-    print(table.table, "-", table.caption)
+    print(table.heading())
     print(table.frame().to_string(), "\n")
 
 # %% [markdown]

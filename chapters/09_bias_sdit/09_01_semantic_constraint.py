@@ -212,7 +212,7 @@ pd.DataFrame(sweep).round(2)  # columns: D
 
 # %%
 table = quoted_table("seed003", "Table 5.5")
-print(table.caption)
+print(table.heading())
 table.frame()
 
 # %% [markdown]
@@ -331,7 +331,8 @@ plt.show()
 
 # %%
 base = results["no constraint"]
-print({name: round(r["flip rate"], 3) for name, r in results.items()})
+for name, r in results.items():
+    print(f"{name:>22}: flip rate {r['flip rate']:.3f}")
 if PRESET != "smoke":
     assert base["flip rate"] >= 0.9, base
     for name, r in results.items():

@@ -145,7 +145,7 @@ test = DomainShapes(
 companion.seed_everything(SEED)
 sdit = SDIT(cfg)
 history = fit(sdit, data, STEPS, seed=SEED, log_every=max(STEPS // 10, 1))
-sdit.eval()
+_ = sdit.eval()  # (a bare sdit.eval() would print the whole module)
 
 # %% [markdown]
 # ## Measured
@@ -191,7 +191,7 @@ plt.show()
 
 # %%
 quoted = quoted_table("seed003", "Table 6.3")
-print(quoted.caption)
+print(quoted.heading())
 quoted.frame()
 
 # %% [markdown]

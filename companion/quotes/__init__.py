@@ -21,6 +21,7 @@ import dataclasses
 import importlib
 import pkgutil
 import re
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -83,6 +84,16 @@ class QuotedTable:
             return float("nan")
         numbers = _NUMBER.findall(text.split("±", 1)[1])
         return float(numbers[0]) if numbers else float("nan")
+
+    def heading(self, width: int = 79) -> str:
+        """"<table>: <caption>" in lines of at most ``width`` characters (the site's column).
+
+        Example:
+            >>> t = QuotedTable("p", "Table 1", "FID " * 30, ("FID",), {"a": ("1",)}, "s")
+            >>> max(len(line) for line in t.heading().splitlines()) <= 79
+            True
+        """
+        return textwrap.fill(f"{self.table}: {self.caption}", width, break_on_hyphens=False)
 
     def frame(self) -> Any:
         """The table as a pandas DataFrame of the printed strings (rows x columns)."""

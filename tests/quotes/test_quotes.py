@@ -83,11 +83,12 @@ def test_every_seed000_row_is_a_line_of_the_paper():
 
 
 def test_every_quoted_cell_parses():
-    """Every cell is a number, or a mark the paper prints for "not given" (-, —, N/A)."""
+    """Every cell is a number, a mark the paper prints for "not given" (-, —, N/A), or a
+    yes/no switch of an ablation table (Y, N)."""
     for t in all_quotes():
         for label, cells in t.rows.items():
             for column, cell in zip(t.columns, cells):
-                if cell.strip() not in ("-", "—", "", "N/A"):
+                if cell.strip() not in ("-", "—", "", "N/A", "Y", "N"):
                     assert math.isfinite(t.value(label, column)), (t.table, label, column)
                 if "±" in cell:
                     assert t.std(label, column) > 0, (t.table, label, column)
