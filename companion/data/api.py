@@ -59,6 +59,12 @@ def _scenes(**kw: Any) -> Dataset:
     return ScenesDataset(**kw)
 
 
+def _toyvec(**kw: Any) -> Dataset:
+    from companion.data.synthetic.toyvec import ToyVectors
+
+    return ToyVectors(**kw)
+
+
 SYNTHETIC: dict[str, Callable[..., Dataset]] = {
     "shapes": _shapes,
     "shapes_edges": _shapes_edges,
@@ -66,6 +72,7 @@ SYNTHETIC: dict[str, Callable[..., Dataset]] = {
     "shapes_species": _unpaired("species"),
     "digits": _digits,
     "scenes": _scenes,
+    "toyvec": _toyvec,
 }
 """Synthetic domains by name (generated on the fly, no root needed)."""
 

@@ -52,7 +52,7 @@ from companion.methods.translation import (
     build_generator,
     log_record,
 )
-from companion.nets import ResNetEncoder, init_weights
+from companion.nets import MLPDiscriminator, MLPEncoder, MLPTranslator, ResNetEncoder, init_weights
 from companion.stepper import Stepper
 
 __all__ = ["MISO", "MISOConfig", "no_information_level"]
@@ -83,7 +83,7 @@ class MISOConfig(TranslationConfig):
     image_size: int = 128  # Sec. 4: "128 x 128"
     z_dim: int = 8  # not given; DRIT, MUNIT and BicycleGAN use 8
     z_injection: str = "input"  # concat: the conditional encoder reads [b, tile(z)]
-    generator: str = "resnet"  # not given; a DRIT-like ResNet translator (our choice)
+    generator: str = "resnet"  # not given; a DRIT-like ResNet (ours); "mlp": vector data
     resnet_blocks: int = 6  # ours (CycleGAN's 128-px ResNet)
     use_dropout: bool = False
     conditional_d: bool = False  # unpaired: D sees one domain's images only
@@ -153,13 +153,28 @@ class MISO(TranslationMethod):
         swapped = dataclasses.replace(
             cfg, in_channels=cfg.out_channels, out_channels=cfg.in_channels
         )
-        self.G_BA = build_generator(swapped)
-        self.D_A = build_discriminator(swapped)
+        self.G_BA = self.build_generator(swapped)
+        self.D_A = self._discriminator(swapped)
+        if cfg.generator == "mlp":
+            self.D = self._discriminator(cfg)
         self.E_A = self._encoder(cfg.in_channels) if cfg.style_encoders else None
         self.E_B = self._encoder(cfg.out_channels) if cfg.style_encoders else None
 
-    def _encoder(self, channels: int) -> ResNetEncoder:
+    # "mlp": vectors stored as (C, 1, 1) images; hidden widths 8 ngf, 8 ndf, 8 nef, 3 layers
+    def build_generator(self, cfg: MISOConfig) -> nn.Module:
+        if cfg.generator != "mlp":
+            return build_generator(cfg)
+        return MLPTranslator(cfg.in_channels, cfg.out_channels, cfg.z_dim, 8 * cfg.ngf)
+
+    def _discriminator(self, cfg: MISOConfig) -> nn.Module:
+        if cfg.generator != "mlp":
+            return build_discriminator(cfg)
+        return MLPDiscriminator(cfg.out_channels, 8 * cfg.ndf)
+
+    def _encoder(self, channels: int) -> nn.Module:
         cfg = self.cfg
+        if cfg.generator == "mlp":
+            return MLPEncoder(channels, cfg.z_dim, 8 * cfg.nef)
         e = ResNetEncoder(channels, cfg.z_dim, nef=cfg.nef, num_blocks=cfg.e_blocks, norm=cfg.norm)
         return init_weights(e, cfg.init_type, 0.02)
 
@@ -174,8 +189,6 @@ class MISO(TranslationMethod):
             "D": torch.optim.Adam(d_params, lr=self.cfg.lr, betas=betas),
             "G": torch.optim.Adam(self.generator_parameters(), lr=self.cfg.lr, betas=betas),
         }
-
-    # -- pieces of the step ---------------------------------------------------------------------
 
     @staticmethod
     def posterior(encoder: nn.Module, x: torch.Tensor, *, frozen: bool = False) -> tuple:

@@ -81,6 +81,7 @@ from companion.metrics.suite import (
     StyleConsistency,
     register_metric,
 )
+from companion.metrics.toyvec import toyvec_scores
 from companion.metrics.validity import content_iou, precision, valid_samples
 from companion.metrics.weights import (
     KNOWN_WEIGHTS,
@@ -159,6 +160,7 @@ __all__ = [
     "styles_of_samples",
     "styles_per_input",
     "to_uint8",
+    "toyvec_scores",
     "train_classifier",
     "train_factor_classifier",
     "transferred_styles",
