@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import time
 from pathlib import Path
@@ -69,7 +70,10 @@ def table(runs: dict[str, dict[str, dict]]) -> str:
     for name, by_seed in runs.items():
         cells = []
         for key in KEYS:
-            values = [r[key] for r in by_seed.values()]
+            values = [r[key] for r in by_seed.values() if not math.isnan(r[key])]
+            if not values:  # e.g. no MILO estimate without MILO
+                cells.append(f"{'-':>18}")
+                continue
             std = statistics.stdev(values) if len(values) > 1 else 0.0
             cells.append(f"{statistics.mean(values):>10.3f} +- {std:<5.3f}")
         rows.append(f"{name:<16}" + "".join(cells))
@@ -88,10 +92,10 @@ def main() -> None:
     for name in args.only:
         runs[name] = {str(s): run_one(name, s, args.steps) for s in args.seeds}
         print(name, {s: round(r["diversity"], 3) for s, r in runs[name].items()}, flush=True)
-    runs = {name: runs[name] for name in VARIANTS if name in runs}
+        runs = {name: runs[name] for name in VARIANTS if name in runs}
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps({"steps": args.steps, "runs": runs}, indent=1) + "\n")
     print(table(runs))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"steps": args.steps, "runs": runs}, indent=1) + "\n")
 
 
 if __name__ == "__main__":
