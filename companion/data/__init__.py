@@ -31,6 +31,7 @@ from companion.data.synthetic.digits import DigitsDataset
 from companion.data.synthetic.domains import DomainShapes
 from companion.data.synthetic.scenes import SCENE_CLASSES, ScenesDataset, ZeroPairScenes
 from companion.data.synthetic.shapes import KINDS, PALETTE_NAMES, PALETTES, ShapesDataset, style_of
+from companion.data.synthetic.toyvec import TOYVEC_MODES, ToyVectors
 from companion.data.synthetic.unpaired import UnpairedShapes
 from companion.data.torchvision_sets import TorchvisionImages
 from companion.data.wrappers import BiasedDataset, SingleDomain, biased, single_domain
@@ -44,6 +45,7 @@ __all__ = [
     "SCENE_CLASSES",
     "SYNTHETIC",
     "SYNTHETIC_FACTS",
+    "TOYVEC_MODES",
     "BiasedDataset",
     "DatasetCheck",
     "DatasetInfo",
@@ -58,6 +60,7 @@ __all__ = [
     "SingleDomain",
     "SyntheticDataset",
     "TorchvisionImages",
+    "ToyVectors",
     "UnpairedFolders",
     "UnpairedShapes",
     "biased",

@@ -71,6 +71,12 @@ def _scenes_zeropair(**kw: Any) -> Dataset:
     return ZeroPairScenes(**kw)
 
 
+def _toyvec(**kw: Any) -> Dataset:
+    from companion.data.synthetic.toyvec import ToyVectors
+
+    return ToyVectors(**kw)
+
+
 SYNTHETIC: dict[str, Callable[..., Dataset]] = {
     "shapes": _shapes,
     "shapes_edges": _shapes_edges,
@@ -80,6 +86,7 @@ SYNTHETIC: dict[str, Callable[..., Dataset]] = {
     "scenes": _scenes,
     "shapes_domains": _domains,
     "scenes_zeropair": _scenes_zeropair,
+    "toyvec": _toyvec,
 }
 """Synthetic domains by name (generated on the fly, no root needed)."""
 

@@ -1,10 +1,9 @@
 """MISO: stochastic style codes and a mutual-information loss (MILO) for unpaired multimodal
 translation (Na, Yoo and Choo 2019, arXiv:1902.03938 v1; the book's seed paper 001).
 
-Two domains, both directions at once (Sec. 3.6, "a same loss is also trained simultaneously with
-the two domains switched"). Style encoders ``E_A``, ``E_B`` give Gaussian posteriors
-``q(z | x)``; a translator ``G_BA(b, z_a)`` turns a B image into an A image in the style
-``z_a``. Each batch is split in halves, "different images for each phase" (Fig. 2):
+Two domains, both directions at once (Sec. 3.6, "with the two domains switched"). Style encoders
+``E_A``, ``E_B`` give Gaussian posteriors ``q(z | x)``; a translator ``G_BA(b, z_a)`` turns a B
+image into an A image in the style ``z_a``. Each batch is split in halves (Fig. 2):
 
 - IFI (encoded styles): ``z_a ~ q(z | a)``, ``a_enc = G_BA(b, z_a)``; MILO (Eq. 5), the Gaussian
   NLL of ``z_a`` under ``E_A(a_enc)``; the cycle ``G_AB(a_enc, z_b) ~ b`` with the style of the
@@ -23,7 +22,9 @@ Choices the paper leaves open (it gives no architecture and no hyper-parameters)
   gradient into ``z_a`` (``detach_target``): dropping ``H(z_a)`` from the bound assumes a fixed
   code distribution, and with the gradient the encoder is rewarded for shrinking its codes;
 - ``L_lat`` trains the translator only (``lat_updates_encoder``), as in DRIT; DRIT's weights
-  (adv 1, info 1, cyc 10, KL 0.01, lat 10) and Adam (1e-4, betas (0.5, 0.999)).
+  (adv 1, info 1, cyc 10, KL 0.01, lat 10) and Adam (1e-4, betas (0.5, 0.999));
+- ``generator = "mlp"``: vectors stored as (C, 1, 1) images (``toyvec``, Chapter 5.2) and
+  perceptrons of hidden widths 8 ngf, 8 ndf, 8 nef in place of G, D and E.
 
 Baselines and ablations are switches, not copies: SRSO (``ifi_loss = "sr"``: MILO replaced by the
 self-reconstruction ``|G_BA(a, E_A(a)) - a|_1``), NycleGAN (``style_encoders = False``: CycleGAN
@@ -52,7 +53,7 @@ from companion.methods.translation import (
     build_generator,
     log_record,
 )
-from companion.nets import ResNetEncoder, init_weights
+from companion.nets import MLPDiscriminator, MLPEncoder, MLPTranslator, ResNetEncoder, init_weights
 from companion.stepper import Stepper
 
 __all__ = ["MISO", "MISOConfig", "no_information_level"]
@@ -70,12 +71,9 @@ def no_information_level(z_dim: int) -> float:
 
 @dataclasses.dataclass(frozen=True)
 class MISOConfig(TranslationConfig):
-    """Hyper-parameters; the defaults are the ``paper`` preset (unpaired, 128x128).
-
-    The paper fixes only the resolution (Sec. 4), equal weights of the two adversarial terms
-    (Sec. 3.2) and the loss terms; every other default below is DRIT's (its training scheme is
-    MISO's) or our choice, marked as such.
-    """
+    """Hyper-parameters; the defaults are the ``paper`` preset (unpaired, 128x128). The paper
+    fixes only the resolution (Sec. 4), equal weights of the two adversarial terms (Sec. 3.2) and
+    the loss terms; every other default is DRIT's (MISO's training scheme) or ours, as marked."""
 
     settings_key = "miso"
 
@@ -83,7 +81,7 @@ class MISOConfig(TranslationConfig):
     image_size: int = 128  # Sec. 4: "128 x 128"
     z_dim: int = 8  # not given; DRIT, MUNIT and BicycleGAN use 8
     z_injection: str = "input"  # concat: the conditional encoder reads [b, tile(z)]
-    generator: str = "resnet"  # not given; a DRIT-like ResNet translator (our choice)
+    generator: str = "resnet"  # not given; a DRIT-like ResNet (ours); "mlp": vector data
     resnet_blocks: int = 6  # ours (CycleGAN's 128-px ResNet)
     use_dropout: bool = False
     conditional_d: bool = False  # unpaired: D sees one domain's images only
@@ -109,15 +107,13 @@ class MISOConfig(TranslationConfig):
     @classmethod
     def cpu(cls) -> MISOConfig:
         """Unpaired shapes at 32x32: the family's U-Net with z at the input, small encoders."""
-        return dataclasses.replace(
-            cls(), **SHAPES_32, generator="unet", nef=16, e_blocks=3, d_scales=1
-        )
+        shapes = dict(SHAPES_32, generator="unet", nef=16, e_blocks=3, d_scales=1)
+        return dataclasses.replace(cls(), **shapes)
 
     @classmethod
     def gpu(cls) -> MISOConfig:
         """The cpu networks at twice the width, batch 32."""
-        cpu = cls.cpu()
-        return dataclasses.replace(cpu, ngf=32, ndf=32, nef=32, batch_size=32)
+        return dataclasses.replace(cls.cpu(), ngf=32, ndf=32, nef=32, batch_size=32)
 
     @classmethod
     def smoke(cls) -> MISOConfig:
@@ -153,13 +149,26 @@ class MISO(TranslationMethod):
         swapped = dataclasses.replace(
             cfg, in_channels=cfg.out_channels, out_channels=cfg.in_channels
         )
-        self.G_BA = build_generator(swapped)
-        self.D_A = build_discriminator(swapped)
+        self.G_BA = self.build_generator(swapped)
+        self.D_A = self._discriminator(swapped)
+        if cfg.generator == "mlp":
+            self.D = self._discriminator(cfg)
         self.E_A = self._encoder(cfg.in_channels) if cfg.style_encoders else None
         self.E_B = self._encoder(cfg.out_channels) if cfg.style_encoders else None
 
-    def _encoder(self, channels: int) -> ResNetEncoder:
+    def build_generator(self, cfg: MISOConfig) -> nn.Module:
+        if cfg.generator == "mlp":
+            return MLPTranslator(cfg.in_channels, cfg.out_channels, cfg.z_dim, 8 * cfg.ngf)
+        return build_generator(cfg)
+
+    def _discriminator(self, cfg: MISOConfig) -> nn.Module:
+        mlp = cfg.generator == "mlp"
+        return MLPDiscriminator(cfg.out_channels, 8 * cfg.ndf) if mlp else build_discriminator(cfg)
+
+    def _encoder(self, channels: int) -> nn.Module:
         cfg = self.cfg
+        if cfg.generator == "mlp":
+            return MLPEncoder(channels, cfg.z_dim, 8 * cfg.nef)
         e = ResNetEncoder(channels, cfg.z_dim, nef=cfg.nef, num_blocks=cfg.e_blocks, norm=cfg.norm)
         return init_weights(e, cfg.init_type, 0.02)
 
@@ -175,15 +184,11 @@ class MISO(TranslationMethod):
             "G": torch.optim.Adam(self.generator_parameters(), lr=self.cfg.lr, betas=betas),
         }
 
-    # -- pieces of the step ---------------------------------------------------------------------
-
     @staticmethod
     def posterior(encoder: nn.Module, x: torch.Tensor, *, frozen: bool = False) -> tuple:
         """``(mu, logvar)`` of ``q(z | x)``, each (N, D); ``frozen``: no gradient to the encoder."""
-        if not frozen:
-            return encoder(x)
         params = {k: v.detach() for k, v in encoder.named_parameters()}
-        return functional_call(encoder, params, (x,))
+        return functional_call(encoder, params, (x,)) if frozen else encoder(x)
 
     @staticmethod
     def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -195,9 +200,7 @@ class MISO(TranslationMethod):
         a, b = self.unpack(batch)
         n = a.shape[0]
         if n < 2 or n % 2 or b.shape[0] != n:
-            raise ValueError(
-                f"MISO splits each batch into two phases: need an even n >= 2, got {n}"
-            )
+            raise ValueError(f"MISO's two phases need an even batch n >= 2, got {n}")
         (a1, a2), (b1, b2) = a.chunk(2), b.chunk(2)
         return a1, b1, a2, b2
 

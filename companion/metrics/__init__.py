@@ -88,6 +88,7 @@ from companion.metrics.suite import (
     StyleConsistency,
     register_metric,
 )
+from companion.metrics.toyvec import toyvec_scores
 from companion.metrics.validity import content_iou, precision, valid_samples
 from companion.metrics.weights import (
     KNOWN_WEIGHTS,
@@ -174,6 +175,7 @@ __all__ = [
     "styles_of_samples",
     "styles_per_input",
     "to_uint8",
+    "toyvec_scores",
     "train_classifier",
     "train_factor_classifier",
     "transferred_styles",

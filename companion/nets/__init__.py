@@ -20,6 +20,7 @@ from companion.nets.discriminators import (
 from companion.nets.encoders import GaussianHead, ResNetEncoder, reparameterize
 from companion.nets.infogan import InfoGANDiscriminator, InfoGANGenerator, QOutput
 from companion.nets.injection import INJECTIONS, ConcatCode, code_placement, tile_code
+from companion.nets.mlp import MLPDiscriminator, MLPEncoder, MLPTranslator, mlp
 from companion.nets.resnet import ResNetGenerator
 from companion.nets.unet import UNetGenerator
 
@@ -35,6 +36,9 @@ __all__ = [
     "GaussianHead",
     "InfoGANDiscriminator",
     "InfoGANGenerator",
+    "MLPDiscriminator",
+    "MLPEncoder",
+    "MLPTranslator",
     "MultiScaleDiscriminator",
     "PatchDiscriminator",
     "QOutput",
@@ -47,6 +51,7 @@ __all__ = [
     "check_image_size",
     "code_placement",
     "init_weights",
+    "mlp",
     "norm_layer",
     "patch_receptive_field",
     "reparameterize",

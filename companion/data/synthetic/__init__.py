@@ -1,1 +1,1 @@
-"""Procedural domains with ground-truth factors: shapes, digits, scenes."""
+"""Procedural domains with ground-truth factors: shapes, digits, scenes, toy vectors."""

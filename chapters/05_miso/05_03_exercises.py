@@ -9,9 +9,9 @@
 # ---
 
 # %% [markdown]
-# # 5.2 Exercises: MILO, the KL term and who trains what
+# # 5.3 Exercises: MILO, the KL term and who trains what
 #
-# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/05_miso/05_02_exercises.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/05_miso/05_03_exercises.ipynb)
 #
 # **Learning goals**
 #
