@@ -39,7 +39,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import os
 import time
 
@@ -54,6 +53,7 @@ from companion.methods.miso import MISO, MISOConfig, no_information_level
 from companion.metrics import toyvec_scores
 from companion.quotes import quoted_table
 from companion.train import fit
+from companion.viz import source_listing
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -95,7 +95,7 @@ print(companion.run_header(
 
 # %%
 real = test.batch(range(1000))
-fig, axes = plt.subplots(1, 2, figsize=(7, 3.3), sharex=True, sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(6.5, 3.1), sharex=True, sharey=True)
 for ax, d in zip(axes, "ab"):
     s_hat = test.probe(real[d], d)["style"]
     ax.scatter(s_hat[:, 0], s_hat[:, 1], s=3, alpha=0.4)
@@ -156,7 +156,7 @@ print("mean residual of an untranslated A vector read as B:",
 # package:
 
 # %%
-print(inspect.getsource(MISO.training_step))
+source_listing(MISO.training_step)
 
 # %% [markdown]
 # The two baselines are switches of the same class. **NycleGAN**
@@ -197,7 +197,7 @@ sources = test.batch(range(3))["a"]
 gen = torch.Generator().manual_seed(SEED)
 codes = torch.randn(60, cfg.z_dim, generator=gen)
 real_b = test.probe(real["b"], "b")["style"]
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.2), sharex=True, sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(6.5, 2.6), sharex=True, sharey=True)
 for ax, (name, model) in zip(axes, models.items()):
     ax.scatter(real_b[:, 0], real_b[:, 1], s=2, c="0.8")
     for i in range(3):
@@ -254,7 +254,7 @@ quoted_table("seed001", "Table 3").frame()
 
 # %%
 hist = pd.DataFrame(histories["MISO"])
-fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+fig, axes = plt.subplots(1, 2, figsize=(6.5, 3.0))
 axes[0].plot(hist["step"], hist["mi/milo"])
 axes[0].axhline(0.0, c="gray", lw=0.8)
 axes[0].set_ylabel(r"$\hat I$ (nats)")
