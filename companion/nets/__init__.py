@@ -21,6 +21,12 @@ from companion.nets.encoders import GaussianHead, ResNetEncoder, reparameterize
 from companion.nets.infogan import InfoGANDiscriminator, InfoGANGenerator, QOutput
 from companion.nets.injection import INJECTIONS, ConcatCode, code_placement, tile_code
 from companion.nets.resnet import ResNetGenerator
+from companion.nets.style_features import (
+    VGG16_FILENAME,
+    RandomConvFeatures,
+    Vgg16Features,
+    find_vgg16_weights,
+)
 from companion.nets.unet import UNetGenerator
 
 __all__ = [
@@ -38,14 +44,18 @@ __all__ = [
     "MultiScaleDiscriminator",
     "PatchDiscriminator",
     "QOutput",
+    "RandomConvFeatures",
     "ResBlock",
     "ResNetEncoder",
     "ResNetGenerator",
     "UNetGenerator",
+    "VGG16_FILENAME",
+    "Vgg16Features",
     "activation",
     "adaptive_instance_norm",
     "check_image_size",
     "code_placement",
+    "find_vgg16_weights",
     "init_weights",
     "norm_layer",
     "patch_receptive_field",

@@ -32,6 +32,8 @@ TOGGLES = {
     "ifi_loss": ("milo", "sr"),  # MISO: MILO or SRSO's self-reconstruction
     "mi_variant": ("min_noise", "max_source"),
     "marginal": ("shuffle", "fresh"),
+    "style_features": ("random_conv", "pixels"),  # StEP: vgg16 needs a weights file
+    "rec_loss": ("l1", "perceptual"),
 }
 """Two valid values for fields where +1, x2 or `not` would not give one."""
 
@@ -46,6 +48,9 @@ CONTEXT = {
     "lambda_gp": {"gan_loss": "wgan-gp"},  # read only by WGAN-GP's critic step
     # pix2pix's dropout sits in the U-Net's inner decoder layers, which need num_downs >= 6
     "use_dropout": {"image_size": 64, "num_downs": 6},
+    # StEP's smoke run: step 0 in stage 1, step 1 in stage 2; stage 3's term needs stage 3
+    "stage2_steps": {"stage1_steps": 0},
+    "lambda_l2": {"stage1_steps": 0},
 }
 
 
