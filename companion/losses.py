@@ -26,13 +26,20 @@ __all__ = [
     "g_nonsaturating",
     "g_wasserstein",
     "gradient_penalty",
+    "gram_matrix",
+    "gram_style_distance",
+    "code_l2_penalty",
     "kl_to_standard_normal",
     "latent_regression_l1",
     "milo_loss",
     "mode_seeking_ratio",
+    "pairwise_gram_style_distance",
+    "perceptual_mse",
     "r1_penalty",
     "reconstruction_l1",
     "scale_gradient",
+    "style_vectors",
+    "triplet_margin_loss",
 ]
 
 
@@ -241,3 +248,162 @@ def scale_gradient(x: torch.Tensor, scale: float) -> torch.Tensor:
         [3.0, 3.0]
     """
     return _ScaleGradient.apply(x, float(scale))
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """Gram matrix of feature maps, ``F^T F / (C H W)`` (Gatys et al. 2016; StEP code's scale).
+
+    Args:
+        features: (N, C, H, W) float activations of one layer.
+
+    Returns:
+        (N, C, C) symmetric positive semi-definite matrices.
+
+    Example:
+        >>> gram_matrix(torch.ones(1, 2, 3, 3)).tolist()  # every product 1, / C = 2
+        [[[0.5, 0.5], [0.5, 0.5]]]
+    """
+    n, c, h, w = features.shape
+    flat = features.reshape(n, c, h * w)  # (N, C, HW)
+    return flat @ flat.transpose(1, 2) / (c * h * w)  # (N, C, C)
+
+
+def gram_style_distance(
+    features_x: list[torch.Tensor], features_y: list[torch.Tensor]
+) -> torch.Tensor:
+    """The style distance of style pre-training: ``sum_l mean((G_l(x) - G_l(y))^2)``.
+
+    The mean over the ``C_l x C_l`` entries is the ``1 / C_l^2`` of the StEP code's style loss;
+    every layer weighs the same (the paper names only "the style loss of Gatys et al.").
+
+    Args:
+        features_x: per layer, (N, C_l, H_l, W_l) activations of the first images.
+        features_y: the same layers' activations of the second images.
+
+    Returns:
+        (N,) distances, >= 0, zero for images whose Gram matrices agree.
+
+    Raises:
+        ValueError: if the two lists have different lengths.
+
+    Example:
+        >>> f = [torch.ones(2, 2, 3, 3)]
+        >>> gram_style_distance(f, [torch.zeros(2, 2, 3, 3)]).tolist()
+        [0.25, 0.25]
+    """
+    if len(features_x) != len(features_y):
+        raise ValueError(f"got {len(features_x)} and {len(features_y)} layers; pass the same ones")
+    total = 0.0
+    for fx, fy in zip(features_x, features_y):
+        diff = gram_matrix(fx) - gram_matrix(fy)  # (N, C, C)
+        total = total + diff.pow(2).flatten(1).mean(1)
+    return total
+
+
+def pairwise_gram_style_distance(
+    features_x: list[torch.Tensor], features_y: list[torch.Tensor]
+) -> torch.Tensor:
+    """:func:`gram_style_distance` between every ``x`` and every ``y``: an (N, M) matrix.
+
+    Computed as squared Euclidean distances of the Gram matrices flattened and scaled by
+    ``1 / C_l``, so the matrix of N x M pairs never materialises N x M Gram differences.
+
+    Args:
+        features_x: per layer, (N, C_l, H_l, W_l) activations.
+        features_y: per layer, (M, C_l, H'_l, W'_l) activations (any spatial size).
+
+    Returns:
+        (N, M) distances, >= 0.
+
+    Example:
+        >>> f = [torch.ones(2, 2, 3, 3)]
+        >>> pairwise_gram_style_distance(f, [torch.zeros(1, 2, 3, 3)]).tolist()
+        [[0.25], [0.25]]
+    """
+    return torch.cdist(style_vectors(features_x), style_vectors(features_y)).pow(2)
+
+
+def style_vectors(features: list[torch.Tensor]) -> torch.Tensor:
+    """Gram matrices flattened, each scaled by ``1 / C_l`` and concatenated: (N, sum C_l^2).
+
+    Their squared Euclidean distance is :func:`gram_style_distance`.
+    """
+    parts = [gram_matrix(f).flatten(1) / f.shape[1] for f in features]  # (N, C_l^2) each
+    return torch.cat(parts, dim=1)  # (N, sum C_l^2)
+
+
+def triplet_margin_loss(
+    z_a: torch.Tensor, z_p: torch.Tensor, z_n: torch.Tensor, margin: float = 0.1
+) -> torch.Tensor:
+    """Eq. (1) of style pre-training: ``max(||z_a - z_p||^2 - ||z_a - z_n||^2 + alpha, 0)``.
+
+    Squared distances as in FaceNet and the StEP code; ``alpha = 0.1`` is the code's margin
+    (the paper does not state it). Averaged over the batch.
+
+    Args:
+        z_a: (N, D) codes of the anchors.
+        z_p: (N, D) codes of their positives (similar style).
+        z_n: (N, D) codes of their negatives (dissimilar style).
+        margin: the separation margin alpha, >= 0.
+
+    Returns:
+        Scalar >= 0; zero once every negative is ``margin`` further than its positive.
+
+    Example:
+        >>> z = torch.zeros(1, 2)
+        >>> triplet_margin_loss(z, z, torch.tensor([[0.1, 0.0]])).item()  # 0 - 0.01 + 0.1
+        0.09
+    """
+    d_pos = (z_a - z_p).pow(2).sum(1)  # (N,)
+    d_neg = (z_a - z_n).pow(2).sum(1)  # (N,)
+    return F.relu(d_pos - d_neg + margin).mean()
+
+
+def code_l2_penalty(*codes: torch.Tensor) -> torch.Tensor:
+    """The latent L2 regulariser of style pre-training (Sec. 3.2): ``sum_k mean(z_k^2)``.
+
+    Keeps the codes near zero with a bounded spread, so that ``N(mean, std)`` of the codes can
+    be sampled; the mean over batch and dimensions is ``||z||^2 / D`` (the StEP code).
+
+    Args:
+        *codes: one or more (N, D) code batches.
+
+    Example:
+        >>> code_l2_penalty(torch.ones(2, 4), torch.zeros(2, 4)).item()
+        1.0
+    """
+    return sum(z.pow(2).mean() for z in codes)
+
+
+def perceptual_mse(
+    features_x: list[torch.Tensor],
+    features_y: list[torch.Tensor],
+    weights: tuple[float, ...],
+    scale: float = 0.1,
+) -> torch.Tensor:
+    """Perceptual reconstruction loss: ``sum_i w_i mean((scale (phi_i(x) - phi_i(y)))^2)``.
+
+    The StEP code's form (MSE on activations scaled by 0.1); the paper's A.1 gives the layer
+    weights ``1 / 2^(6 - i)`` for conv_{i,2}, i = 1..5.
+
+    Args:
+        features_x: per layer, (N, C_i, H_i, W_i) activations of the outputs.
+        features_y: the same layers' activations of the targets (detached by the caller).
+        weights: one weight per layer.
+        scale: factor on the activations before squaring.
+
+    Raises:
+        ValueError: if the numbers of layers and weights differ.
+
+    Example:
+        >>> f = [torch.ones(1, 1, 2, 2)]
+        >>> perceptual_mse(f, [torch.zeros(1, 1, 2, 2)], (0.5,), scale=1.0).item()
+        0.5
+    """
+    if not len(features_x) == len(features_y) == len(weights):
+        raise ValueError(
+            f"got {len(features_x)} and {len(features_y)} layers and {len(weights)} weights"
+        )
+    return sum(
+        w * (scale * (fx - fy)).pow(2).mean() for w, fx, fy in zip(weights, features_x, features_y)
+    )

@@ -22,6 +22,12 @@ from companion.nets.infogan import InfoGANDiscriminator, InfoGANGenerator, QOutp
 from companion.nets.injection import INJECTIONS, ConcatCode, code_placement, tile_code
 from companion.nets.mlp import MLPDiscriminator, MLPEncoder, MLPTranslator, mlp
 from companion.nets.resnet import ResNetGenerator
+from companion.nets.style_features import (
+    VGG16_FILENAME,
+    RandomConvFeatures,
+    Vgg16Features,
+    find_vgg16_weights,
+)
 from companion.nets.unet import UNetGenerator
 
 __all__ = [
@@ -42,14 +48,18 @@ __all__ = [
     "MultiScaleDiscriminator",
     "PatchDiscriminator",
     "QOutput",
+    "RandomConvFeatures",
     "ResBlock",
     "ResNetEncoder",
     "ResNetGenerator",
     "UNetGenerator",
+    "VGG16_FILENAME",
+    "Vgg16Features",
     "activation",
     "adaptive_instance_norm",
     "check_image_size",
     "code_placement",
+    "find_vgg16_weights",
     "init_weights",
     "mlp",
     "norm_layer",

@@ -1,0 +1,37 @@
+"""Seed paper 004: "Style-based Encoder Pre-training for Multi-modal Image Synthesis" (anonymous
+ICLR 2020 submission; the method later published as StEP, arXiv:2104.07098). Read from the
+submitted PDF's text layer.
+
+Table 1's edges2handbags and edges2shoes columns (the header prints "edge2shandbags"): the
+validation reconstruction of the BicycleGAN baselines and of style pre-training before
+(stage 2) and after (stage 3) fine-tuning the encoder. One number per cell, no spread.
+"""
+
+from __future__ import annotations
+
+from companion.quotes import QuotedTable
+
+__all__ = ["TABLES"]
+
+TABLES = [
+    QuotedTable(
+        paper="seed004",
+        table="Table 1 (edges2handbags, edges2shoes)",
+        caption=(
+            "Validation reconstruction G(a, E(b)) vs b: PSNR (higher is better) and AlexNet "
+            "LPIPS (lower is better)"
+        ),
+        columns=("handbags PSNR ↑", "handbags LPIPS ↓", "shoes PSNR ↑", "shoes LPIPS ↓"),
+        rows={
+            "Bicycle v0": ("17.08", "0.255", "20.24", "0.177"),
+            "Bicycle v1": ("18.52", "0.198", "21.84", "0.124"),
+            "Bicycle v2": ("19.23", "0.192", "22.51", "0.132"),
+            "ours - stage 2": ("18.01", "0.209", "21.40", "0.140"),
+            "ours - stage 3": ("18.91", "0.177", "22.68", "0.117"),
+        },
+        source=(
+            "Style-based Encoder Pre-training for Multi-modal Image Synthesis, ICLR 2020 "
+            "submission, Sec. 4, Table 1"
+        ),
+    ),
+]

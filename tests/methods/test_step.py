@@ -1,0 +1,121 @@
+"""Style pre-training (companion/methods/step.py): the stages, the frozen encoder, mining, and a
+resume in each stage that reaches the same weights as an uninterrupted run."""
+
+import pytest
+import torch
+from stepping import RecordingStepper, paired_batch
+from torch.utils.data import Dataset
+
+from companion.config import seed_everything
+from companion.methods.step import StEP, StEPConfig, mine_triplets
+from companion.nets import find_vgg16_weights
+from companion.train import fit, load_checkpoint
+
+
+class _Pairs(Dataset):
+    def __init__(self, n=32):
+        g = torch.Generator().manual_seed(0)
+        self.a = torch.rand(n, 3, 32, 32, generator=g) * 2 - 1
+        self.b = torch.rand(n, 3, 32, 32, generator=g) * 2 - 1
+
+    def __len__(self):
+        return len(self.a)
+
+    def __getitem__(self, i):
+        return {"a": self.a[i], "b": self.b[i]}
+
+
+def _model(**overrides):
+    seed_everything(0)
+    return StEP(
+        StEPConfig.smoke().with_overrides({"stage1_steps": 3, "stage2_steps": 3, **overrides})
+    )
+
+
+def test_stage_follows_the_step_count():
+    model = _model()
+    assert [model.stage_at(s) for s in range(8)] == [1, 1, 1, 2, 2, 2, 3, 3]
+    assert _model(stage1_steps=0).stage_at(0) == 2  # no pre-training: straight to the generator
+
+
+def test_stage_1_updates_only_the_encoder_and_fills_the_bank():
+    model = _model()
+    opt = RecordingStepper(model.configure_optimizers())
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    logs = model.training_step(paired_batch(), 0, opt)
+    assert opt.calls == ["E"] and logs["stage"] == 1.0 and logs["loss/e_triplet"] >= 0
+    after = model.state_dict()
+    assert not torch.equal(before["E.head.mu.weight"], after["E.head.mu.weight"])
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith(("G.", "D.")))
+    assert model.bank_seen.item() == 4 and torch.equal(model.bank_images[:4], paired_batch()["b"])
+
+
+def test_encoder_gets_no_gradient_in_stage_2_and_trains_in_stage_3():
+    model = _model(stage1_steps=0, stage2_steps=1)
+    opt = RecordingStepper(model.configure_optimizers())
+    e_before = [p.clone() for p in model.E.parameters()]
+    g_before = [p.clone() for p in model.G.parameters()]
+    logs = model.training_step(paired_batch(), 0, opt)  # stage 2
+    assert opt.calls == ["D", "G"] and set(logs) >= {"loss/d", "loss/g_adv", "loss/g_rec"}
+    assert "loss/g_l2" not in logs
+    assert all(p.grad is None for p in model.E.parameters())
+    assert all(torch.equal(p, q) for p, q in zip(model.E.parameters(), e_before))
+    assert not all(torch.equal(p, q) for p, q in zip(model.G.parameters(), g_before))
+    logs = model.training_step(paired_batch(seed=1), 1, opt)  # stage 3
+    assert logs["stage"] == 3.0 and "loss/g_l2" in logs
+    assert model.E.head.mu.weight.grad is not None
+    assert not torch.equal(model.E.head.mu.weight, e_before[-4])
+
+
+def test_mining_never_picks_the_anchor_and_draws_from_the_near_and_far_sets():
+    # 20 pool images on a line; anchor 0 at position 0: near set 1..5, far set 7..19.
+    positions = torch.arange(20.0)
+    distances = (positions[None] - positions[:1, None]).pow(2).expand(500, 20)
+    seed_everything(0)
+    pos, neg = mine_triplets(distances, torch.zeros(500, dtype=torch.long), 5, 13)
+    assert set(pos.tolist()) == {1, 2, 3, 4, 5}
+    assert set(neg.tolist()) == set(range(7, 20))
+
+
+def test_mining_shrinks_both_sets_in_a_small_pool():
+    distances = torch.tensor([[0.0, 1.0, 2.0, 3.0]]).expand(200, 4)
+    pos, neg = mine_triplets(distances, torch.zeros(200, dtype=torch.long), 5, 13)
+    assert set(pos.tolist()) == {1} and set(neg.tolist()) == {2, 3}  # 3 others: 1 near, 2 far
+
+
+@pytest.mark.parametrize("stop", [2, 4, 7])  # a checkpoint in stage 1, stage 2 and stage 3
+def test_resumed_run_equals_uninterrupted_in_every_stage(tmp_path, stop):
+    total, data = 9, _Pairs()  # stages: 0-2, 3-5, 6-8; 32 samples / batch 4 = 8 per epoch
+    straight = _model()
+    hist_straight = fit(straight, data, total, tmp_path / "a", log_every=1)
+
+    first = _model()
+    fit(first, data, stop, tmp_path / "b", log_every=1)
+    assert load_checkpoint(tmp_path / "b")["step"] == stop
+    resumed = _model()  # a fresh process would start like this
+    hist_resumed = fit(resumed, data, total, tmp_path / "b", log_every=1)
+
+    assert [h["stage"] for h in hist_resumed] == [1.0] * 3 + [2.0] * 3 + [3.0] * 3
+    assert hist_resumed == hist_straight
+    a, b = straight.state_dict(), resumed.state_dict()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_sampling_prior_is_the_codes_empirical_distribution():
+    model = _model()
+    b = paired_batch(n=16)["b"]
+    mean, std = model.fit_code_distribution(b)
+    z = model.encode(b)
+    assert torch.allclose(mean, z.mean(0).detach()) and torch.allclose(std, z.std(0).detach())
+    draws = model.sample_codes(4000, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(draws.mean(0), mean, atol=4 * std.max() / 60)
+
+
+def test_paper_preset_names_the_missing_vgg_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPANION_WEIGHTS_DIR", str(tmp_path))
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
+    with pytest.raises(FileNotFoundError, match=r"vgg16-397923af\.pth not found.*COMPANION_W"):
+        find_vgg16_weights()
+    with pytest.raises(FileNotFoundError, match="vgg16-397923af"):
+        StEP(StEPConfig.paper())
