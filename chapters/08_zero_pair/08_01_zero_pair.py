@@ -171,7 +171,8 @@ per_modality = {
     + sum(p.numel() for p in model.dec[m].parameters())
     for m in ("rgb", "seg", "depth")
 }
-print("parameters per modality (encoder + decoder):", per_modality)
+print("parameters per modality (encoder + decoder):")
+print("  " + ", ".join(f"{m} {n:,}" for m, n in per_modality.items()))
 for n in (3, 5, 11):
     print(f"N = {n:2d}: {n} encoders + {n} decoders vs {n * (n - 1) // 2} pairwise models")
 
