@@ -108,3 +108,21 @@ def test_training_step_updates_the_critic_n_critic_times_then_g():
     assert opt.calls == ["D", "D", "D", "G"]
     assert set(logs) == {"loss/d", "loss/g", "loss/d_gp", "dist/wasserstein"}
     assert any(not torch.equal(a, b) for a, b in zip(g_before, gan.G.parameters()))
+
+
+@pytest.mark.slow
+def test_cli_fine_tunes_a_paper_preset_source_at_64(tmp_path, capsys):
+    from companion.cli import main
+
+    common = ["--preset", "paper", "--steps", "1", "--batch-size", "2", "--log-every", "1"]
+    scratch = ["--set", "transfer_g=false", "--set", "transfer_d=false"]
+    src, out = tmp_path / "source", tmp_path / "target"
+    assert main(["train", "transfergan", *common, *scratch, "--out", str(src)]) == 0
+    code = main(["train", "transfergan", *common, "--init", str(src), "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["config"]["init"] == str(src)
+    # without a source the paper preset (both networks transferred) refuses in one line
+    assert main(["train", "transfergan", *common, "--out", str(tmp_path / "x")]) == 2
+    assert "needs a source model" in capsys.readouterr().err
+    assert main(["train", "dcgan", *common, "--init", str(src), "--out", str(out)]) == 2
+    assert "does not start from a source model" in capsys.readouterr().err
