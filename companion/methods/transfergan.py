@@ -16,7 +16,6 @@ ResNet; see the chapter's "What differs" box).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +24,14 @@ import torch
 from companion.config import PresetConfig
 from companion.losses import ADVERSARIAL_LOSSES, gradient_penalty
 from companion.methods.base import Method, images_of, register_method
+from companion.methods.pretrained import copy_weights, load_source
 from companion.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from companion.stepper import Stepper
 
-__all__ = ["ARCHITECTURE_FIELDS", "TransferGAN", "TransferGANConfig", "load_source"]
+__all__ = ["ARCHITECTURE_FIELDS", "TransferGAN", "TransferGANConfig"]
 
 ARCHITECTURE_FIELDS = ("z_dim", "image_size", "channels", "width_g", "width_d")
 """Config fields that a source model and its fine-tuned copy must share."""
-
-SOURCE_METHODS = ("transfergan", "dcgan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,63 +83,6 @@ class TransferGANConfig(PresetConfig):
         )
 
 
-def load_source(path: str | Path) -> dict[str, Any]:
-    """Read a source checkpoint written by :func:`companion.train.fit` (weights only).
-
-    Args:
-        path: ``checkpoint.pt`` or the run folder holding it.
-
-    Returns:
-        The checkpoint: ``method_name``, ``config`` (a dict) and ``method`` (the state dict).
-
-    Raises:
-        FileNotFoundError: if there is no checkpoint at ``path``.
-        ValueError: if it was written by a method that is not a WGAN-GP source.
-    """
-    path = Path(path)
-    if path.is_dir():
-        path = path / "checkpoint.pt"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no source checkpoint at {path}; train one first, e.g. 'companion train "
-            "transfergan --set transfer_g=false --set transfer_d=false --out RUN'"
-        )
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    name = state.get("method_name") if isinstance(state, Mapping) else None
-    if name not in SOURCE_METHODS:
-        raise ValueError(
-            f"{path} holds a {name!r} model; a TransferGAN source is a 'transfergan' or "
-            "'dcgan' (gan_loss='wgan-gp') checkpoint"
-        )
-    if name == "dcgan" and state["config"].get("gan_loss") != "wgan-gp":
-        raise ValueError(
-            f"{path} is a dcgan with gan_loss={state['config'].get('gan_loss')!r}, whose "
-            "critic uses batch norm; train the source with --set gan_loss=wgan-gp"
-        )
-    return state
-
-
-def copy_weights(net: torch.nn.Module, source: Mapping[str, torch.Tensor], prefix: str) -> None:
-    """Load the ``prefix``-ed entries of a source state dict into ``net``, checking shapes.
-
-    Raises:
-        ValueError: naming the first parameter whose presence or shape differs.
-    """
-    own = net.state_dict()
-    theirs = {k[len(prefix) :]: v for k, v in source.items() if k.startswith(prefix)}
-    for key in sorted(set(own) | set(theirs)):
-        mine, src = own.get(key), theirs.get(key)
-        if mine is None or src is None or mine.shape != src.shape:
-            have = None if mine is None else tuple(mine.shape)
-            got = None if src is None else tuple(src.shape)
-            raise ValueError(
-                f"the source's {prefix}{key} has shape {got}, this model's {have}: the "
-                f"architectures differ; build with TransferGAN.from_pretrained(path), which "
-                f"copies {', '.join(ARCHITECTURE_FIELDS)} from the source"
-            )
-    net.load_state_dict(theirs)
-
-
 @register_method
 class TransferGAN(Method):
     """WGAN-GP whose G and D start from a source model or from scratch (Table 2.1's grid).
@@ -187,9 +128,9 @@ class TransferGAN(Method):
             )
         source = load_source(cfg.init)["method"]
         if cfg.transfer_g:
-            copy_weights(self.G, source, "G.")
+            copy_weights(self.G, source, "G.", ARCHITECTURE_FIELDS)
         if cfg.transfer_d:
-            copy_weights(self.D, source, "D.")
+            copy_weights(self.D, source, "D.", ARCHITECTURE_FIELDS)
 
     @classmethod
     def from_pretrained(

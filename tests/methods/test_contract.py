@@ -40,6 +40,7 @@ ALTERNATIVES = {
     "t_widths": (4, 4),
     "betas": (0.0, 0.9),
     "min_std": 2.0,  # a floor on Q's std acts once it is above the std Q starts with (1)
+    "sources": ("no/such/source.pt",),  # MineGAN's source checkpoints
 }
 
 CONTEXT = {
@@ -82,7 +83,7 @@ def _trace(cls, cfg, batch):
         start = {k: v.clone() for k, v in method.state_dict().items()}
         opt = Stepper(method.configure_optimizers())
         logs = [method.training_step(batch, step, opt) for step in range(2)]
-    except (ValueError, KeyError, TypeError) as err:  # a clear refusal counts as acting
+    except (ValueError, KeyError, TypeError, FileNotFoundError) as err:  # a clear refusal acts
         return ("refused", type(err).__name__)
     return start, logs, method.state_dict()
 

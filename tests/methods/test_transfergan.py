@@ -8,7 +8,8 @@ import torch
 from companion.config import seed_everything
 from companion.methods.base import get_method
 from companion.methods.dcgan import DCGAN, DCGANConfig
-from companion.methods.transfergan import TransferGAN, TransferGANConfig, load_source
+from companion.methods.pretrained import load_source
+from companion.methods.transfergan import TransferGAN, TransferGANConfig
 from companion.train import fit
 from tests.methods.stepping import RecordingStepper
 
