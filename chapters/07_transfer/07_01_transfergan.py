@@ -30,7 +30,9 @@
 import subprocess
 import sys
 
-COMPANION_URL = "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+COMPANION_URL = (
+    "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+)
 if "google.colab" in sys.modules:
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
@@ -49,7 +51,11 @@ import torch
 import companion
 from companion.data import load_dataset
 from companion.methods.transfergan import TransferGAN, TransferGANConfig
-from companion.metrics import PixelFeatures, extract_features, fid_from_features
+from companion.metrics import (
+    PixelFeatures,
+    extract_features,
+    fid_from_features,
+)
 from companion.quotes import quoted_table
 from companion.train import fit
 
@@ -115,8 +121,10 @@ print(inspect.getsource(TransferGAN._transfer))
 
 # %%
 def digits(split, keep, n, seed=0):
-    """Unique digit images of the classes in ``keep``: (N, 3, 16, 16) in [-1, 1]."""
-    ds = load_dataset("digits", split=split, resolution=CFG.image_size, size=4 * n, seed=seed)
+    """Unique digit images of the classes ``keep``: (N, 3, 16, 16), [-1, 1]."""
+    ds = load_dataset(
+        "digits", split=split, resolution=CFG.image_size, size=4 * n, seed=seed
+    )
     batch = ds.batch(range(len(ds)))
     ids, first = torch.unique(batch["factors"]["digit"], return_inverse=True)
     order = torch.zeros(len(ids), dtype=torch.long).scatter_(
@@ -135,7 +143,7 @@ features = PixelFeatures(size=8, channels=1)
 
 
 def pixel_features(x):
-    """(N, 3, 16, 16) grey images -> (N, 64) downsampled pixels of one channel."""
+    """(N, 3, 16, 16) grey images -> (N, 64) pixels of one channel, 8x8."""
     return extract_features(x[:, :1], features)
 
 
@@ -161,7 +169,8 @@ source = TransferGAN(CFG)
 as_samples = [{"a": x} for x in source_x]
 fit(source, as_samples, SOURCE_STEPS, out_dir=workdir / "source", seed=0)
 gen = torch.Generator().manual_seed(0)
-print(f"source model's FID to the target pool: {fid(source.sample(N_EVAL, generator=gen)):.1f}")
+source_fid = fid(source.sample(N_EVAL, generator=gen))
+print(f"source model's FID to the target pool: {source_fid:.1f}")
 
 # %% [markdown]
 # ## The grid: {G, D} x {scratch, pretrained}
@@ -181,7 +190,9 @@ curves, models = {}, {}
 for label, (t_g, t_d) in GRID.items():
     companion.seed_everything(1)
     if t_g or t_d:
-        model = TransferGAN.from_pretrained(workdir / "source", CFG, transfer_g=t_g, transfer_d=t_d)
+        model = TransferGAN.from_pretrained(
+            workdir / "source", CFG, transfer_g=t_g, transfer_d=t_d
+        )
     else:
         model = TransferGAN(CFG)
     g = torch.Generator().manual_seed(0)
@@ -191,7 +202,14 @@ for label, (t_g, t_d) in GRID.items():
         gen = torch.Generator().manual_seed(0)
         curve.append((step, fid(m.sample(N_EVAL, generator=gen))))
 
-    fit(model, target_samples, STEPS, seed=1, eval_every=EVAL_EVERY, callbacks=[track])
+    fit(
+        model,
+        target_samples,
+        STEPS,
+        seed=1,
+        eval_every=EVAL_EVERY,
+        callbacks=[track],
+    )
     curves[label], models[label] = curve, model.eval()
 
 # %%
@@ -201,7 +219,9 @@ for label, curve in curves.items():
     ax.plot([s + 1 for s in steps], values, marker=".", label=label)
 floor = fid(target_x)
 ax.axhline(floor, color="gray", ls=":")
-ax.text(1, floor, " the 50 training images", va="bottom", fontsize=7, color="gray")
+ax.text(
+    1, floor, " the 50 training images", va="bottom", fontsize=7, color="gray"
+)
 ax.set_xscale("log")
 ax.set_xlabel("fine-tuning step + 1 (log)")
 ax.set_ylabel("FID to held-out pool")
@@ -233,8 +253,9 @@ plt.show()
 
 # %%
 def nn_distance(x, ref):
-    """Mean Euclidean distance from each row of x (N, D) to its nearest row of ref."""
-    return torch.cdist(x.flatten(1), ref.flatten(1)).min(dim=1).values.mean().item()
+    """Mean distance from each row of x (N, D) to its nearest row of ref."""
+    distances = torch.cdist(x.flatten(1), ref.flatten(1))  # (N, M)
+    return distances.min(dim=1).values.mean().item()
 
 
 def memorisation_ratio(model):
@@ -307,7 +328,8 @@ print(quoted_table("seed003", "Table 2.1").frame().T.to_string())
 # both from scratch at a fixed step and over the whole curve. Over the three seeds the
 # ratio pretrained/scratch was 0.66 to 0.81 at step 120 and 0.17 to 0.19 for the mean
 # over the curve; the checks require below 0.95 and below 0.4. The gap at a fixed late
-# step is the weaker one: by step 120 the scratch models have caught up much of it. Beside them, a validity check: the
+# step is the weaker one: by step 120 the scratch models have caught up much of it.
+# Beside them, a validity check: the
 # samples' FID is far below that of uniform noise.
 
 # %%
@@ -317,7 +339,7 @@ both, none = "G pretrained, D pretrained", "G scratch, D scratch"
 if PRESET != "smoke":
     assert last[both] < 0.95 * last[none], last
     assert mean[both] < 0.4 * mean[none], mean.to_dict()
-    # validity: the samples are digits of the target domain, not a blob or noise
+    # validity: samples look like target digits, not a blob or noise
     assert last[both] < 0.5 * fid(torch.rand_like(held_out) * 2 - 1)
 print(
     f"FID ratio pretrained/scratch: last {last[both] / last[none]:.2f}, "
