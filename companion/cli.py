@@ -103,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-resume", action="store_true", help="start over even if a checkpoint exists"
     )
     p.add_argument("--device", default=None, help="e.g. cpu or cuda:1 (default: automatic)")
+    p.add_argument(
+        "--init",
+        default=None,
+        metavar="CKPT",
+        help="start from a source model's checkpoint or run folder (methods with an 'init' "
+        "field, e.g. transfergan); same as --set init=CKPT",
+    )
     p.set_defaults(func=_train)
 
     p = sub.add_parser("sample", help="draw samples from a trained run into an image grid")
@@ -232,6 +239,10 @@ def _train(args: argparse.Namespace) -> int:
 
         cfg = cfg.for_dataset(dataset_facts(args.data))
     cfg = cfg.with_overrides(args.overrides)
+    if args.init is not None:
+        if not hasattr(cfg, "init"):
+            raise ValueError(f"{args.method} does not start from a source model; drop --init")
+        cfg = cfg.with_overrides({"init": args.init})
     run = RunConfig(
         steps=args.steps,
         seed=args.seed,

@@ -35,6 +35,7 @@ TOGGLES = {
     "cin_mode": ("both", "beta"),  # SDIT: which of M(z)'s modulations act
     "style_features": ("random_conv", "pixels"),  # StEP: vgg16 needs a weights file
     "rec_loss": ("l1", "perceptual"),
+    "init": ("", "no/such/source.pt"),  # TransferGAN's source checkpoint
 }
 """Two valid values for fields where +1, x2 or `not` would not give one."""
 
@@ -44,6 +45,7 @@ ALTERNATIVES = {
     "min_std": 2.0,  # a floor on Q's std acts once it is above the std Q starts with (1)
     "k_close": 1,  # StEP: a small pool shrinks the near and far sets, 5 -> 6 may not show
     "k_far": 1,
+    "sources": ("no/such/source.pt",),  # MineGAN's source checkpoints
 }
 
 CONTEXT = {
@@ -98,7 +100,7 @@ def _trace(cls, cfg, batch):
         start = {k: v.clone() for k, v in method.state_dict().items()}
         opt = Stepper(method.configure_optimizers())
         logs = [method.training_step(batch, step, opt) for step in range(2)]
-    except (ValueError, KeyError, TypeError) as err:  # a clear refusal counts as acting
+    except (ValueError, KeyError, TypeError, FileNotFoundError) as err:  # a clear refusal acts
         return ("refused", type(err).__name__)
     return start, logs, method.state_dict()
 
@@ -178,6 +180,7 @@ CHECKSUMS = {
     "clrgan": ("shapes", None, None),
     "infogan": ("digits", None, None),
     "one_to_many": ("digits", None, None),  # new after the first table was recorded
+    "transfergan": ("digits", None, None),
 }
 
 # The first table was recorded on the Intel machines the suite was written on; this one on the
@@ -194,6 +197,7 @@ CHECKSUMS_BY_CPU = {
         "segan": (7.640332680787196, 4457.107876795653),
         "segan_unpaired": (9.147713164627476, 4456.944045102791),
         "one_to_many": (363.0959318735672, 6567.999945954496),
+        "transfergan": (178.35614166197956, 4823.7677553966405),
     }
 }
 

@@ -1,0 +1,102 @@
+"""Seed paper 003: Y. Wang's PhD thesis, Chapters 2 (TransferGAN, ECCV 2018) and 3 (MineGAN).
+
+Read from the thesis's text layer. Table 2.1's two metric rows are FID (lower is better) and IW,
+the independent Wasserstein critic's score (printed negative; higher is better). Table 2.2 prints
+each cell as "FID/IW". Table 3.1 prints the three {Car, Bus} -> Red vehicles target ratios
+(cars:buses 0.3:0.7, 0.5:0.5, 0.7:0.3) in one cell as "a / b / c"; "-" marks a cell the thesis
+leaves empty. The thesis gives one number per cell: no spread, no number of runs.
+"""
+
+from __future__ import annotations
+
+from companion.quotes import QuotedTable
+
+__all__ = ["TABLES"]
+
+_SOURCE = "Y. Wang, PhD thesis (Universitat Autonoma de Barcelona)"
+
+TABLES = [
+    QuotedTable(
+        paper="seed003",
+        table="Table 2.1",
+        caption=(
+            "FID (lower is better) and IW (higher is better) for the four transfer "
+            "configurations; source ImageNet, target LSUN Bedrooms (100K images)"
+        ),
+        columns=(
+            "G scratch, D scratch",
+            "G scratch, D pre-trained",
+            "G pre-trained, D scratch",
+            "G pre-trained, D pre-trained",
+        ),
+        rows={
+            "FID": ("32.87", "30.57", "56.16", "24.35"),
+            "IW": ("-4.27", "-4.02", "-6.35", "-3.88"),
+        },
+        source=f"{_SOURCE}, Chapter 2, Sec. 2.3.4, Table 2.1",
+    ),
+    QuotedTable(
+        paper="seed003",
+        table="Table 2.2",
+        caption=("FID/IW for different sizes of the target set (LSUN Bedrooms), source ImageNet"),
+        columns=("1K", "5K", "10K", "50K", "100K", "500K", "1M"),
+        rows={
+            "From scratch": (
+                "256.1/-33.3",
+                "86.0/-18.5",
+                "73.7/-15.3",
+                "45.5/-7.4",
+                "32.9/-4.3",
+                "24.9/-3.6",
+                "21.0/-2.9",
+            ),
+            "Pre-trained": (
+                "93.4/-22.5",
+                "74.3/-16.3",
+                "47.0/-7.0",
+                "29.6/-4.56",
+                "24.4/-4.0",
+                "21.6/-3.2",
+                "18.5/-2.8",
+            ),
+        },  # fmt: skip
+        source=f"{_SOURCE}, Chapter 2, Sec. 2.3.5, Table 2.2",
+    ),
+    QuotedTable(
+        paper="seed003",
+        table="Table 3.1 (FID)",
+        caption=(
+            "FID between real and generated samples; Red vehicle for target ratios "
+            "cars:buses 0.3:0.7 / 0.5:0.5 / 0.7:0.3"
+        ),
+        columns=("Red vehicle", "Tower", "Bedroom"),
+        rows={
+            "Scratch": ("190 / 185 / 196", "176", "181"),
+            "TransferGAN (car)": ("76.9 / 72.4 / 75.6", "-", "-"),
+            "TransferGAN (bus)": ("72.8 / 71.3 / 73.5", "-", "-"),
+            "TransferGAN (livingroom)": ("-", "78.9", "65.4"),
+            "TransferGAN (church)": ("-", "73.8", "71.5"),
+            "MineGAN (w/o FT)": ("67.3 / 65.9 / 65.8", "69.2", "58.9"),
+            "MineGAN": ("61.2 / 59.4 / 61.5", "62.4", "54.7"),
+        },
+        source=f"{_SOURCE}, Chapter 3, Sec. 3.4, Table 3.1 (top)",
+    ),
+    QuotedTable(
+        paper="seed003",
+        table="Table 3.1 (selector)",
+        caption=(
+            "The selector's estimated probabilities p_i per pretrained model; Red vehicle "
+            "for target ratios cars:buses 0.3:0.7 / 0.5:0.5 / 0.7:0.3"
+        ),
+        columns=("Red vehicle", "Tower", "Bedroom"),
+        rows={
+            "Car": ("0.34 / 0.48 / 0.64", "-", "-"),
+            "Bus": ("0.66 / 0.52 / 0.36", "-", "-"),
+            "Living room": ("-", "0.07", "0.45"),
+            "Kitchen": ("-", "0.06", "0.40"),
+            "Bridge": ("-", "0.42", "0.08"),
+            "Church": ("-", "0.45", "0.07"),
+        },
+        source=f"{_SOURCE}, Chapter 3, Sec. 3.4, Table 3.1 (bottom)",
+    ),
+]

@@ -1,0 +1,129 @@
+"""Tests for companion.methods.transfergan (smoke preset, CPU)."""
+
+import dataclasses
+
+import pytest
+import torch
+
+from companion.config import seed_everything
+from companion.methods.base import get_method
+from companion.methods.dcgan import DCGAN, DCGANConfig
+from companion.methods.pretrained import load_source
+from companion.methods.transfergan import TransferGAN, TransferGANConfig
+from companion.train import fit
+from tests.methods.stepping import RecordingStepper
+
+
+def _save(method, path):
+    torch.save(
+        {
+            "method_name": method.name,
+            "config": method.cfg.to_dict(),
+            "method": method.state_dict(),
+        },
+        path,
+    )
+    return path
+
+
+@pytest.fixture
+def source(tmp_path):
+    seed_everything(0)
+    return _save(TransferGAN(TransferGANConfig.smoke()), tmp_path / "source.pt")
+
+
+def _equal(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_presets_and_registry():
+    assert get_method("transfergan") is TransferGAN
+    paper = TransferGANConfig.paper()
+    assert (paper.image_size, paper.lr_g, paper.batch_size) == (64, 1e-4, 64)  # Sec. 2.3.3
+    assert paper.transfer_g and paper.transfer_d  # the paper's "pre-trained" setting
+    cpu = TransferGANConfig.cpu()
+    assert not (cpu.transfer_g or cpu.transfer_d) and cpu.init == ""
+
+
+@pytest.mark.parametrize("transfer_g, transfer_d", [(True, True), (True, False), (False, True)])
+def test_the_switches_copy_exactly_the_chosen_networks(source, transfer_g, transfer_d):
+    src = TransferGAN.from_pretrained(source, TransferGANConfig.smoke())
+    src.load_state_dict(torch.load(source, weights_only=True)["method"])
+    seed_everything(1)  # other random weights than the source's
+    gan = TransferGAN.from_pretrained(
+        source, TransferGANConfig.smoke(), transfer_g=transfer_g, transfer_d=transfer_d
+    )
+    assert _equal(gan.G, src.G) is transfer_g
+    assert _equal(gan.D, src.D) is transfer_d
+
+
+def test_from_pretrained_takes_the_sources_architecture(tmp_path):
+    cfg = dataclasses.replace(TransferGANConfig.smoke(), z_dim=5, width_g=4, width_d=6)
+    path = _save(TransferGAN(cfg), tmp_path / "s.pt")
+    gan = TransferGAN.from_pretrained(path)
+    assert (gan.cfg.z_dim, gan.cfg.width_g, gan.cfg.width_d) == (5, 4, 6)
+    assert gan.cfg.init == str(path)
+
+
+def test_a_wgan_gp_dcgan_run_folder_is_a_source(tmp_path):
+    cfg = dataclasses.replace(DCGANConfig.smoke(), gan_loss="wgan-gp", z_dim=8, width_g=8)
+    seed_everything(0)
+    dcgan = DCGAN(cfg)
+    data = [{"b": torch.rand(3, 32, 32) * 2 - 1} for _ in range(8)]
+    fit(dcgan, data, 1, out_dir=tmp_path / "run", batch_size=4)
+    gan = TransferGAN.from_pretrained(tmp_path / "run")
+    assert _equal(gan.G, dcgan.G) and _equal(gan.D, dcgan.D)
+
+
+def test_wrong_sources_are_refused_clearly(tmp_path, source):
+    with pytest.raises(FileNotFoundError, match="no source checkpoint"):
+        load_source(tmp_path / "missing.pt")
+    other = DCGAN(DCGANConfig.smoke())  # non-saturating: a batch-norm critic
+    with pytest.raises(ValueError, match="gan_loss='nonsaturating'"):
+        TransferGAN.from_pretrained(_save(other, tmp_path / "ns.pt"))
+    state = torch.load(source, weights_only=True)
+    state["method_name"] = "pix2pix"
+    torch.save(state, tmp_path / "p.pt")
+    with pytest.raises(ValueError, match="holds a 'pix2pix' model"):
+        TransferGAN.from_pretrained(tmp_path / "p.pt")
+    wider = dataclasses.replace(TransferGANConfig.smoke(), width_d=16)
+    with pytest.raises(ValueError, match=r"D\..* architectures differ"):
+        TransferGAN.from_pretrained(source, wider)
+
+
+def test_transfer_without_a_source_is_refused():
+    cfg = dataclasses.replace(TransferGANConfig.smoke(), transfer_d=True)
+    with pytest.raises(ValueError, match="transfer_d=True needs a source model"):
+        TransferGAN(cfg)
+    with pytest.raises(ValueError, match="nothing would be transferred"):
+        TransferGAN(dataclasses.replace(TransferGANConfig.smoke(), init="x.pt"))
+
+
+def test_training_step_updates_the_critic_n_critic_times_then_g():
+    cfg = dataclasses.replace(TransferGANConfig.smoke(), n_critic=3)
+    seed_everything(0)
+    gan = TransferGAN(cfg)
+    g_before = [p.clone() for p in gan.G.parameters()]
+    opt = RecordingStepper(gan.configure_optimizers())
+    logs = gan.training_step(gan.example_batch(4), 0, opt)
+    assert opt.calls == ["D", "D", "D", "G"]
+    assert set(logs) == {"loss/d", "loss/g", "loss/d_gp", "dist/wasserstein"}
+    assert any(not torch.equal(a, b) for a, b in zip(g_before, gan.G.parameters()))
+
+
+@pytest.mark.slow
+def test_cli_fine_tunes_a_paper_preset_source_at_64(tmp_path, capsys):
+    from companion.cli import main
+
+    common = ["--preset", "paper", "--steps", "1", "--batch-size", "2", "--log-every", "1"]
+    scratch = ["--set", "transfer_g=false", "--set", "transfer_d=false"]
+    src, out = tmp_path / "source", tmp_path / "target"
+    assert main(["train", "transfergan", *common, *scratch, "--out", str(src)]) == 0
+    code = main(["train", "transfergan", *common, "--init", str(src), "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["config"]["init"] == str(src)
+    # without a source the paper preset (both networks transferred) refuses in one line
+    assert main(["train", "transfergan", *common, "--out", str(tmp_path / "x")]) == 2
+    assert "needs a source model" in capsys.readouterr().err
+    assert main(["train", "dcgan", *common, "--init", str(src), "--out", str(out)]) == 2
+    assert "does not start from a source model" in capsys.readouterr().err
