@@ -40,7 +40,6 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import inspect
 import tempfile
 from pathlib import Path
 
@@ -58,6 +57,7 @@ from companion.metrics import (
 )
 from companion.quotes import quoted_table
 from companion.train import fit
+from companion.viz import source_listing
 
 PRESET = companion.preset()
 companion.seed_everything(0)
@@ -106,7 +106,7 @@ print(
 # the chosen networks, checking that the architectures match:
 
 # %%
-print(inspect.getsource(TransferGAN._transfer))
+source_listing(TransferGAN._transfer)
 
 # %% [markdown]
 # ## Source and target

@@ -97,7 +97,7 @@ b_val = torch.stack([val[i]["b"] for i in range(N_VAL)])  # (N, 3, 32, 32)
 style = torch.stack([val[i]["factors"]["style"] for i in range(N_VAL)])
 counts = torch.bincount(style, minlength=16).float()
 CHANCE = ((counts / counts.sum()) ** 2).sum().item()  # same style by luck
-fig, axes = plt.subplots(2, 8, figsize=(8, 2.2))
+fig, axes = plt.subplots(2, 8, figsize=(6.5, 1.9))
 for ax, img, s in zip(axes.flat, b_val, style):
     ax.imshow((img.permute(1, 2, 0) + 1) / 2)
     ax.set_title(f"style {s.item()}", fontsize=7)

@@ -86,7 +86,7 @@ class QuotedTable:
         return float(numbers[0]) if numbers else float("nan")
 
     def heading(self, width: int = 79) -> str:
-        """"<table>: <caption>" in lines of at most ``width`` characters (the site's column).
+        """ "<table>: <caption>" in lines of at most ``width`` characters (the site's column).
 
         Example:
             >>> t = QuotedTable("p", "Table 1", "FID " * 30, ("FID",), {"a": ("1",)}, "s")
