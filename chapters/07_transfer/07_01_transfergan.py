@@ -46,6 +46,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
+from IPython.display import display
 
 import companion
 from companion.data import load_dataset
@@ -274,14 +275,14 @@ table = pd.DataFrame(
         for label, curve in curves.items()
     }
 ).T.round(2)
-print(table.to_string())
+display(table)
 
 # %% [markdown]
 # The paper's grid (ImageNet $\to$ LSUN Bedrooms, 100K target images, 40K fine-tuning
 # iterations), for comparison:
 
 # %%
-print(quoted_table("seed003", "Table 2.1").frame().T.to_string())
+display(quoted_table("seed003", "Table 2.1").frame().T)
 
 # %% [markdown]
 # **What the toy shows.** Over seeds 0, 1 and 2 of this notebook's experiment, both
