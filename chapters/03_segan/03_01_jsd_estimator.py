@@ -266,7 +266,7 @@ print(f"constant critic: {constant:.6f}  (-2 log 2 = {-2 * math.log(2):.6f})")
 assert abs(constant + 2 * math.log(2)) < 1e-6
 
 bounds = [r[2] for r in rows]
-print("bounds, increasing I:", " ".join(f"{b:.2f}" for b in bounds))
+print("bounds as I grows:", " ".join(f"{b:.2f}" for b in bounds))
 assert all(b2 > b1 for b1, b2 in zip(bounds, bounds[1:])), "not monotone in I"
 assert all(b <= 0 for b in bounds)
 assert abs(bounds[0] + 2 * math.log(2)) < 0.01, (

@@ -90,9 +90,9 @@ class MixAndMatchConfig(PresetConfig):
 
 
 def berhu(residual: torch.Tensor) -> torch.Tensor:
-    """The reverse Huber loss, averaged (Eq. (4.6)): |r| below c, (r^2 + c^2) / 2c above.
+    """The reverse Huber loss, averaged (Eq. (4.6)): ``|r|`` below c, ``(r^2 + c^2) / 2c`` above.
 
-    ``c`` is a fifth of the largest |r| of each image (held constant in the gradient).
+    ``c`` is a fifth of the largest ``|r|`` of each image (held constant in the gradient).
 
     Args:
         residual: (N, 1, H, W) prediction minus target.
