@@ -10,11 +10,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
-import torch
-
 from companion.config import PresetConfig
-from companion.losses import ADVERSARIAL_LOSSES, gradient_penalty
-from companion.methods.base import Method, images_of, register_method
+from companion.losses import ADVERSARIAL_LOSSES
+from companion.methods.base import register_method
+from companion.methods.unconditional import UnconditionalGAN
 from companion.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from companion.stepper import Stepper
 
@@ -63,7 +62,7 @@ class DCGANConfig(PresetConfig):
 
 
 @register_method
-class DCGAN(Method):
+class DCGAN(UnconditionalGAN):
     """Unconditional GAN: ``G(z)`` against ``D(x)``.
 
     Example:
@@ -74,7 +73,6 @@ class DCGAN(Method):
 
     Config = DCGANConfig
     name = "dcgan"
-    conditional = False
 
     def __init__(self, cfg: DCGANConfig) -> None:
         super().__init__(cfg)
@@ -85,67 +83,10 @@ class DCGAN(Method):
         norm = "layer" if cfg.gan_loss == "wgan-gp" else "batch"
         self.D = DCGANDiscriminator(cfg.image_size, cfg.channels, cfg.width_d, norm=norm)
         self.d_loss, self.g_loss = ADVERSARIAL_LOSSES[cfg.gan_loss]
-        self.register_buffer(
-            "z_fixed", torch.randn(64, cfg.z_dim, generator=torch.Generator().manual_seed(0))
-        )
-
-    def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        cfg = self.cfg
-        return {
-            "D": torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas),
-            "G": torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas),
-        }
-
-    @property
-    def code_dim(self) -> int:
-        return self.cfg.z_dim
-
-    def example_batch(
-        self, n: int, *, generator: torch.Generator | None = None
-    ) -> dict[str, torch.Tensor]:
-        cfg = self.cfg
-        x = torch.rand(n, cfg.channels, cfg.image_size, cfg.image_size, generator=generator)
-        return {cfg.image_key: x * 2 - 1}
+        self.fixed_codes()
 
     def training_step(self, batch: Any, step: int, opt: Stepper) -> dict[str, float]:
-        cfg = self.cfg
-        x_real = images_of(batch, cfg.image_key)  # (N, C, H, W) in [-1, 1]
-        n = x_real.shape[0]
-        if tuple(x_real.shape[1:]) != (cfg.channels, cfg.image_size, cfg.image_size):
-            raise ValueError(
-                f"dcgan is configured for {(cfg.channels, cfg.image_size, cfg.image_size)} "
-                f"images, got {tuple(x_real.shape[1:])}; load the data at "
-                f"resolution={cfg.image_size} or set image_size/channels"
-            )
-
-        # Discriminator (critic) update(s) on real vs. generated images.
-        for _ in range(cfg.n_critic):
-            x_fake = self.G(torch.randn(n, cfg.z_dim, device=x_real.device)).detach()
-            loss_adv = self.d_loss(self.D(x_real), self.D(x_fake))
-            loss_d = loss_adv
-            if cfg.gan_loss == "wgan-gp":
-                loss_gp = gradient_penalty(self.D, x_real, x_fake)
-                loss_d = loss_adv + cfg.lambda_gp * loss_gp
-            opt.step("D", loss_d)
-
-        # Generator update: fool the discriminator.
-        x_fake = self.G(torch.randn(n, cfg.z_dim, device=x_real.device))
-        loss_g = self.g_loss(self.D(x_fake))
-        opt.step("G", loss_g)
-
-        logs = {"loss/d": loss_d.item(), "loss/g": loss_g.item()}
-        if cfg.gan_loss == "wgan-gp":
-            logs["loss/d_gp"] = loss_gp.item()  # unweighted
-            logs["dist/wasserstein"] = -loss_adv.item()  # the critic's estimate
-        return logs
-
-    @torch.no_grad()
-    def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw ``n`` images (n, C, H, W) in [-1, 1]."""
-        z = torch.randn(n, self.cfg.z_dim, generator=generator).to(self.device)
-        return self.G(z)
-
-    @torch.no_grad()
-    def preview(self, batch: Any) -> torch.Tensor:
-        """Images from 64 fixed codes, so grids over training are comparable."""
-        return self.G(self.z_fixed)
+        # Critic update(s) on real vs. generated images, then one generator update.
+        return self.adversarial_step(
+            self.real_images(batch), opt, penalty=self.cfg.gan_loss == "wgan-gp"
+        )

@@ -19,12 +19,11 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from companion.config import PresetConfig
-from companion.losses import ADVERSARIAL_LOSSES, gradient_penalty
-from companion.methods.base import Method, images_of, register_method
+from companion.losses import ADVERSARIAL_LOSSES
+from companion.methods.base import register_method
 from companion.methods.pretrained import copy_weights, load_source
+from companion.methods.unconditional import UnconditionalGAN
 from companion.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from companion.stepper import Stepper
 
@@ -84,7 +83,7 @@ class TransferGANConfig(PresetConfig):
 
 
 @register_method
-class TransferGAN(Method):
+class TransferGAN(UnconditionalGAN):
     """WGAN-GP whose G and D start from a source model or from scratch (Table 2.1's grid).
 
     Example:
@@ -95,7 +94,6 @@ class TransferGAN(Method):
 
     Config = TransferGANConfig
     name = "transfergan"
-    conditional = False
 
     def __init__(self, cfg: TransferGANConfig) -> None:
         super().__init__(cfg)
@@ -103,9 +101,7 @@ class TransferGAN(Method):
         # WGAN-GP's penalty is per sample, so the critic uses layer norm (Sec. 2.3.3).
         self.D = DCGANDiscriminator(cfg.image_size, cfg.channels, cfg.width_d, norm="layer")
         self.d_loss, self.g_loss = ADVERSARIAL_LOSSES["wgan-gp"]
-        self.register_buffer(
-            "z_fixed", torch.randn(64, cfg.z_dim, generator=torch.Generator().manual_seed(0))
-        )
+        self.fixed_codes()
         self._transfer(cfg)
 
     def _transfer(self, cfg: TransferGANConfig) -> None:
@@ -166,61 +162,7 @@ class TransferGAN(Method):
             )
         )
 
-    def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        cfg = self.cfg
-        return {
-            "D": torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas),
-            "G": torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas),
-        }
-
-    @property
-    def code_dim(self) -> int:
-        return self.cfg.z_dim
-
-    def example_batch(
-        self, n: int, *, generator: torch.Generator | None = None
-    ) -> dict[str, torch.Tensor]:
-        cfg = self.cfg
-        x = torch.rand(n, cfg.channels, cfg.image_size, cfg.image_size, generator=generator)
-        return {cfg.image_key: x * 2 - 1}
-
     def training_step(self, batch: Any, step: int, opt: Stepper) -> dict[str, float]:
-        cfg = self.cfg
-        x_real = images_of(batch, cfg.image_key)  # (N, C, H, W) in [-1, 1]
-        n = x_real.shape[0]
-        if tuple(x_real.shape[1:]) != (cfg.channels, cfg.image_size, cfg.image_size):
-            raise ValueError(
-                f"transfergan is configured for {(cfg.channels, cfg.image_size, cfg.image_size)}"
-                f" images, got {tuple(x_real.shape[1:])}; load the data at "
-                f"resolution={cfg.image_size} or set image_size/channels"
-            )
-
-        # Eq. (2.3): the critic separates target images from generated ones, with the penalty.
-        for _ in range(cfg.n_critic):
-            x_fake = self.G(torch.randn(n, cfg.z_dim, device=x_real.device)).detach()
-            loss_adv = self.d_loss(self.D(x_real), self.D(x_fake))
-            loss_gp = gradient_penalty(self.D, x_real, x_fake)
-            loss_d = loss_adv + cfg.lambda_gp * loss_gp
-            opt.step("D", loss_d)
-
-        # Eq. (2.4): the generator raises the critic's score of its samples.
-        x_fake = self.G(torch.randn(n, cfg.z_dim, device=x_real.device))
-        loss_g = self.g_loss(self.D(x_fake))
-        opt.step("G", loss_g)
-        return {
-            "loss/d": loss_d.item(),
-            "loss/g": loss_g.item(),
-            "loss/d_gp": loss_gp.item(),  # unweighted
-            "dist/wasserstein": -loss_adv.item(),  # the critic's estimate
-        }
-
-    @torch.no_grad()
-    def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw ``n`` images (n, C, H, W) in [-1, 1]."""
-        z = torch.randn(n, self.cfg.z_dim, generator=generator).to(self.device)
-        return self.G(z)
-
-    @torch.no_grad()
-    def preview(self, batch: Any) -> torch.Tensor:
-        """Images from 64 fixed codes, so grids over training are comparable."""
-        return self.G(self.z_fixed)
+        # Eq. (2.3): the critic separates target images from generated ones, with the
+        # penalty; Eq. (2.4): the generator raises the critic's score of its samples.
+        return self.adversarial_step(self.real_images(batch), opt, penalty=True)
