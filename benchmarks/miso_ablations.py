@@ -4,11 +4,12 @@ Seed paper 001 compares MISO with SRSO (self-reconstruction instead of MILO), Ny
 with noise) and two ablations (w/o the adversarial term on random-style or on encoded-style
 outputs), on LPIPS diversity (O<->O), input-output distance (I<->O) and a classifier's accuracy.
 This script trains each on the ``toyvec`` vectors (Chapter 5.2) with one switch changed at a
-time, adds the fixed-sigma ablation the paper never ran and one cycle weight below DRIT's, and
-measures with the exact probes of :func:`companion.metrics.toyvec_scores`: diversity against
-the real data's, style modes per source, same-code consistency, content R^2, manifold residual,
-the final MILO estimate and the training time. Writes benchmarks/results/miso_ablations.json
-(runs of other variants already in the file are kept).
+time, adds two ablations the paper never ran (a fixed sigma; an independent content encoder
+``E_c(b)`` in place of the conditional encoder ``E(b, z)``) and one cycle weight below DRIT's,
+and measures with the exact probes of :func:`companion.metrics.toyvec_scores`: diversity
+against the real data's, style modes per source, same-code consistency, content R^2, manifold
+residual, the final MILO estimate and the training time. Writes
+benchmarks/results/miso_ablations.json (runs of other variants already in the file are kept).
 
     python benchmarks/miso_ablations.py                        # seeds 0 1 2, 800 steps
     python benchmarks/miso_ablations.py --seeds 0 --steps 20 --only MISO
@@ -39,6 +40,7 @@ VARIANTS: dict[str, dict] = {
     "w/o L_adv^enc": {"adv_enc": False},
     "fixed sigma": {"learn_sigma": False},
     "lambda_cyc 1": {"lambda_cyc": 1.0},
+    "independent E_c": {"z_injection": "decoder"},  # content encoder without z (MUNIT/DRIT)
 }
 """Each variant's changes to MISO's config on ``toyvec``."""
 

@@ -23,8 +23,8 @@ Choices the paper leaves open (it gives no architecture and no hyper-parameters)
   code distribution, and with the gradient the encoder is rewarded for shrinking its codes;
 - ``L_lat`` trains the translator only (``lat_updates_encoder``), as in DRIT; DRIT's weights
   (adv 1, info 1, cyc 10, KL 0.01, lat 10) and Adam (1e-4, betas (0.5, 0.999));
-- ``generator = "mlp"``: vectors stored as (C, 1, 1) images (``toyvec``, Chapter 5.2) and
-  perceptrons of hidden widths 8 ngf, 8 ndf, 8 nef in place of G, D and E.
+- ``generator = "mlp"``: vectors as (C, 1, 1) images (``toyvec``, 5.2), perceptrons of widths
+  8 ngf/ndf/nef; ``z_injection = "decoder"``: an independent content encoder (never ablated).
 
 Baselines and ablations are switches, not copies: SRSO (``ifi_loss = "sr"``: MILO replaced by the
 self-reconstruction ``|G_BA(a, E_A(a)) - a|_1``), NycleGAN (``style_encoders = False``: CycleGAN
@@ -80,7 +80,7 @@ class MISOConfig(TranslationConfig):
     dataset: str = "cat2dog"  # Sec. 4.1 (also CelebA male/female, monet2photo, yosemite)
     image_size: int = 128  # Sec. 4: "128 x 128"
     z_dim: int = 8  # not given; DRIT, MUNIT and BicycleGAN use 8
-    z_injection: str = "input"  # concat: the conditional encoder reads [b, tile(z)]
+    z_injection: str = "input"  # the conditional encoder reads [b, z]; mlp: "decoder" = E_c(b)
     generator: str = "resnet"  # not given; a DRIT-like ResNet (ours); "mlp": vector data
     resnet_blocks: int = 6  # ours (CycleGAN's 128-px ResNet)
     use_dropout: bool = False
@@ -158,7 +158,8 @@ class MISO(TranslationMethod):
 
     def build_generator(self, cfg: MISOConfig) -> nn.Module:
         if cfg.generator == "mlp":
-            return MLPTranslator(cfg.in_channels, cfg.out_channels, cfg.z_dim, 8 * cfg.ngf)
+            sizes = (cfg.in_channels, cfg.out_channels, cfg.z_dim, 8 * cfg.ngf, 3)
+            return MLPTranslator(*sizes, cfg.z_injection)
         return build_generator(cfg)
 
     def _discriminator(self, cfg: MISOConfig) -> nn.Module:
@@ -230,11 +231,9 @@ class MISO(TranslationMethod):
 
     def milo(self, encoder: nn.Module, fake: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """Eq. 5: MILO of the code ``z`` (N, D) under ``encoder(fake)``, in nats."""
-        mu_out, lv_out = encoder(fake)
-        logvar = lv_out if self.cfg.learn_sigma else 0.0
-        return milo_loss(
-            z, mu_out, logvar, min_std=self.cfg.min_std, detach_target=self.cfg.detach_target
-        )
+        cfg, (mu_out, lv_out) = self.cfg, encoder(fake)
+        logvar = lv_out if cfg.learn_sigma else 0.0
+        return milo_loss(z, mu_out, logvar, min_std=cfg.min_std, detach_target=cfg.detach_target)
 
     def fif(self, a: torch.Tensor, b: torch.Tensor) -> dict[str, Any]:
         """Random styles: ``z ~ N(0, I)``, fakes and the latent L1 on the encoder mean (Eq. 13)."""

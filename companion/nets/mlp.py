@@ -32,14 +32,25 @@ def mlp(in_features: int, width: int, depth: int) -> nn.Sequential:
 
 
 class MLPTranslator(nn.Module):
-    """``G(x, z)``: a vector and a code, concatenated, to a vector of the other domain.
+    """``G(x, z)``: a vector and a code to a vector of the other domain.
+
+    Where the code enters decides what the first layers are (MISO's Sec. 3 question, which the
+    paper leaves unablated): with ``injection="input"`` the code is concatenated to ``x`` and
+    every hidden layer reads both, a *conditional* encoder ``E(x, z)`` (MISO's choice); with
+    ``injection="decoder"`` the first ``depth - 1`` hidden layers see ``x`` only, an
+    *independent* content encoder ``c = E_c(x)`` as in MUNIT and DRIT, and the code joins ``c``
+    before the last hidden layer. Both have ``depth`` hidden layers.
 
     Args:
         in_channels: C_in, size of the source vectors.
         out_channels: C_out, size of the outputs.
         z_dim: D, size of the code (0: deterministic).
         width: hidden width.
-        depth: hidden layers.
+        depth: hidden layers (at least 2 for ``"decoder"``).
+        injection: ``"input"`` or ``"decoder"``.
+
+    Raises:
+        ValueError: for another injection, or ``"decoder"`` with ``depth < 2`` or no code.
 
     Example:
         >>> g = MLPTranslator(16, 16, 2)
@@ -48,11 +59,27 @@ class MLPTranslator(nn.Module):
     """
 
     def __init__(
-        self, in_channels: int, out_channels: int, z_dim: int, width: int = 128, depth: int = 3
+        self,
+        in_channels: int,
+        out_channels: int,
+        z_dim: int,
+        width: int = 128,
+        depth: int = 3,
+        injection: str = "input",
     ) -> None:
         super().__init__()
+        if injection not in ("input", "decoder"):
+            raise ValueError(f"injection must be 'input' or 'decoder', got {injection!r}")
+        if injection == "decoder" and (depth < 2 or z_dim == 0):
+            raise ValueError("injection='decoder' needs depth >= 2 and a code (z_dim > 0)")
         self.z_dim = z_dim
-        self.body = mlp(in_channels + z_dim, width, depth)
+        self.injection = injection
+        if injection == "input":
+            self.content = nn.Identity()
+            self.body = mlp(in_channels + z_dim, width, depth)
+        else:
+            self.content = mlp(in_channels, width, depth - 1)  # E_c(x): never sees z
+            self.body = mlp(width + z_dim, width, 1)
         self.out = nn.Linear(width, out_channels)
         self.skip = nn.Linear(in_channels, out_channels, bias=False)
         with torch.no_grad():
@@ -62,7 +89,8 @@ class MLPTranslator(nn.Module):
         """``x`` (N, C_in, 1, 1), ``z`` (N, D) -> (N, C_out, 1, 1) in [-1, 1]."""
         n = x.shape[0]
         x = x.flatten(1)  # (N, C_in)
-        h = torch.cat([x, z], dim=1) if self.z_dim else x  # (N, C_in + D)
+        c = self.content(x)  # (N, C_in) for "input", (N, width) for "decoder"
+        h = torch.cat([c, z], dim=1) if self.z_dim else c  # (N, C + D)
         pre = self.skip(torch.atanh(x.clamp(-0.999, 0.999))) + self.out(self.body(h))
         return torch.tanh(pre).view(n, -1, 1, 1)  # (N, C_out, 1, 1)
 
