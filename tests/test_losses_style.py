@@ -66,6 +66,16 @@ def test_triplet_loss_values_margin_and_hinge():
     assert triplet_margin_loss(z_a, z_n, z_p, margin=0.0).item() == pytest.approx(0.515)  # 0.03, 1
 
 
+def test_triplet_loss_depends_on_differences_not_on_where_the_anchor_is():
+    # a shift of all three codes leaves every distance, hence the loss, unchanged
+    z_a = torch.zeros(2, 2)
+    z_p = torch.tensor([[0.1, 0.0], [0.0, 0.0]])
+    z_n = torch.tensor([[0.2, 0.0], [1.0, 0.0]])
+    shift = torch.tensor([[3.0, -2.0]])
+    shifted = triplet_margin_loss(z_a + shift, z_p + shift, z_n + shift)
+    assert shifted.item() == pytest.approx(0.035)
+
+
 def test_triplet_loss_pulls_positives_in_and_pushes_negatives_out():
     z_a = torch.zeros(1, 2)
     z_p = torch.tensor([[0.5, 0.0]], requires_grad=True)
@@ -86,3 +96,10 @@ def test_perceptual_mse_weights_and_scale():
     assert perceptual_mse(x, y, (0.25, 0.5)).item() == pytest.approx(0.0075)
     with pytest.raises(ValueError, match="2 weights"):
         perceptual_mse(x[:1], y[:1], (0.25, 0.5))
+
+
+def test_perceptual_mse_is_zero_for_equal_features_and_depends_on_differences():
+    x = [torch.full((1, 1, 2, 2), 3.0)]
+    assert perceptual_mse(x, x, (1.0,)).item() == 0.0
+    # features 3 and 1: (0.1 * 2)^2 = 0.04, whatever their sum or ratio
+    assert perceptual_mse(x, [torch.ones(1, 1, 2, 2)], (1.0,)).item() == pytest.approx(0.04)
