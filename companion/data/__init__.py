@@ -33,7 +33,7 @@ from companion.data.synthetic.scenes import SCENE_CLASSES, ScenesDataset, ZeroPa
 from companion.data.synthetic.shapes import KINDS, PALETTE_NAMES, PALETTES, ShapesDataset, style_of
 from companion.data.synthetic.toyvec import TOYVEC_MODES, ToyVectors
 from companion.data.synthetic.unpaired import UnpairedShapes
-from companion.data.torchvision_sets import TorchvisionImages
+from companion.data.torchvision_sets import TorchvisionImages, TorchvisionPair
 from companion.data.wrappers import BiasedDataset, SingleDomain, biased, single_domain
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "SingleDomain",
     "SyntheticDataset",
     "TorchvisionImages",
+    "TorchvisionPair",
     "ToyVectors",
     "UnpairedFolders",
     "UnpairedShapes",

@@ -187,9 +187,9 @@ def check_dataset(
     from tqdm.auto import tqdm
 
     info = REGISTRY.get(name)
-    if info is None or info.layout == "torchvision":
+    if info is None or info.layout.startswith("torchvision"):
         reason = "torchvision reads and checks its files" if info else "no files to check"
-        readable = sorted(n for n, i in REGISTRY.items() if i.layout != "torchvision")
+        readable = sorted(n for n, i in REGISTRY.items() if not i.layout.startswith("torchvision"))
         raise ValueError(f"cannot check {name!r} ({reason}); check one of {', '.join(readable)}")
     root = Path(root).expanduser()
     path = root if root.name == name and not (root / name).is_dir() else root / name
