@@ -40,7 +40,14 @@ from companion.nets import init_weights
 from companion.nets.bottleneck import BottleneckTranslator, PairCritic, apply_spectral_norm
 from companion.stepper import Stepper
 
-__all__ = ["MI_VARIANTS", "OneToMany", "OneToManyConfig", "pair_scores"]
+__all__ = [
+    "MI_VARIANTS",
+    "OneToMany",
+    "OneToManyConfig",
+    "gate_source",
+    "pair_scores",
+    "sensitivities",
+]
 
 MI_VARIANTS: dict[str, tuple[str, float]] = {
     "min_noise": ("noise", -1.0),  # T lowers I(Xi; T(X, Xi)): the paper's Table 1 runs
@@ -253,3 +260,57 @@ class OneToMany(TranslationMethod):
             "loss/s": bound.loss.item(),
             "mi/dv": bound.estimate.item(),
         }
+
+
+def gate_source(model: OneToMany, scale: float = 0.0) -> torch.utils.hooks.RemovableHandle:
+    """Multiply the encoder's code ``E(x)`` by ``scale`` until the returned handle is removed.
+
+    With ``scale = 0`` the translator ``G([0, F(xi)])`` sees the noise only: training it so
+    puts it in the degenerate optimum of Sec. 2.3 on purpose (a noise-only start), instead of
+    hoping a run falls into it. ``handle.remove()`` gives ``x`` back.
+
+    Args:
+        model: a one-to-many model with the ``bottleneck`` generator.
+        scale: the factor on ``E(x)``.
+
+    Raises:
+        ValueError: for a generator without the ``E`` of Sec. 4.2.
+
+    Example:
+        >>> model = OneToMany(OneToManyConfig.smoke()).eval()
+        >>> handle = gate_source(model)
+        >>> xi = torch.randn(2, model.cfg.z_dim)
+        >>> y0 = model.translate(torch.zeros(2, 3, 32, 32), xi)
+        >>> bool((y0 == model.translate(torch.ones(2, 3, 32, 32), xi)).all())
+        True
+        >>> handle.remove()
+    """
+    if not isinstance(model.G, BottleneckTranslator):
+        raise ValueError("gate_source needs the bottleneck translator T = G([E(x), F(xi)])")
+    return model.G.E.register_forward_hook(lambda module, args, code: code * scale)
+
+
+@torch.no_grad()
+def sensitivities(
+    model: OneToMany, a: torch.Tensor, generator: torch.Generator | None = None
+) -> tuple[float, float]:
+    """How much the outputs move with the source and with the noise (images in [-1, 1]).
+
+    ``d_x`` is the mean ``|T(x, xi) - T(x', xi)|`` with ``x'`` the next source of the batch
+    (``a.roll(1)``) and the same noise; ``d_xi`` is the mean ``|T(x, xi) - T(x, xi')|`` with
+    fresh noise. A noise-only translator has ``d_x = 0``; a deterministic one ``d_xi = 0``.
+
+    Args:
+        model: a translator with noise.
+        a: (N, C, H, W) sources, N >= 2, of different content.
+        generator: for the noise draws.
+
+    Returns:
+        ``(d_x, d_xi)``.
+    """
+    z = model.sample_codes(2 * len(a), generator=generator, device=a.device)
+    xi, xi2 = z[: len(a)], z[len(a) :]
+    y = model.translate(a, xi)
+    d_x = (model.translate(a.roll(1, 0), xi) - y).abs().mean().item()
+    d_xi = (model.translate(a, xi2) - y).abs().mean().item()
+    return d_x, d_xi
