@@ -14,6 +14,7 @@ from companion.data.api import (
     load_dataset,
     save_sample_grid,
 )
+from companion.data.celeba import CelebADomains
 from companion.data.check import DatasetCheck, check_dataset
 from companion.data.fetch import fetch
 from companion.data.folders import DomainFolders, PairedFolder, UnpairedFolders, read_image
@@ -47,6 +48,7 @@ __all__ = [
     "SYNTHETIC_FACTS",
     "TOYVEC_MODES",
     "BiasedDataset",
+    "CelebADomains",
     "DatasetCheck",
     "DatasetInfo",
     "DigitsDataset",

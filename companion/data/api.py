@@ -237,6 +237,10 @@ def _real(
         from companion.data.torchvision_sets import TorchvisionImages
 
         return TorchvisionImages(name, root, split, resolution, **kwargs)
+    if layout == "celeba_attributes":  # domains: attribute columns (``attributes=``)
+        from companion.data.celeba import CelebADomains
+
+        return CelebADomains(root, split, resolution, **kwargs)
     if layout == "torchvision_pair":  # MNIST <-> SVHN; the direction is a fact of the entry
         from companion.data.torchvision_sets import TorchvisionPair
 

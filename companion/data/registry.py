@@ -16,6 +16,9 @@ match it (trust on first use). Layouts:
 - ``torchvision``: the layout of the torchvision class, fetched by its own download.
 - ``torchvision_pair``: two torchvision sets under one root (``parts``), translated unpaired
   (MNIST <-> SVHN); fetching it fetches both.
+- ``celeba_attributes``: torchvision's CelebA files under ``ROOT/celeba/``, one domain per
+  chosen attribute column of ``list_attr_celeba.txt`` (:class:`~companion.data.celeba.
+  CelebADomains`); fetching it fetches ``celeba``.
 """
 
 from __future__ import annotations
@@ -57,7 +60,8 @@ class DatasetInfo:
         settings: the papers' per-dataset settings, by method (see
             :attr:`~companion.config.DatasetFacts.settings`).
         resolution: the published images' side in pixels (None: not square or varies).
-        parts: for a ``torchvision_pair``, the torchvision sets of domains A and B.
+        parts: the torchvision sets it is read from, when it is built from them (a
+            ``torchvision_pair``: domains A and B); fetching it fetches these.
     """
 
     name: str
@@ -184,6 +188,19 @@ REGISTRY: dict[str, DatasetInfo] = {
         _torchvision("celeba", "celebrity faces with 40 attributes", None),
         _digit_pair("mnist2svhn", "AtoB", "MNIST digit -> SVHN house number"),
         _digit_pair("svhn2mnist", "BtoA", "SVHN house number -> MNIST digit"),
+        DatasetInfo(
+            "celeba_domains",
+            "celeba_attributes",
+            None,
+            None,
+            "AtoB",
+            "CelebA (Liu et al. 2015) via torchvision's files; used by SDIT (thesis Sec. 6.5.1)",
+            "faces: one domain per attribute (Bangs, Blond_Hair, Brown_Hair, Young, Male)",
+            # thesis Table 6.1's five attributes; faces at 128 with batch 16 (Sec. 6.5)
+            {"sdit": {"num_domains": 5, "batch_size": 16}},
+            resolution=None,
+            parts=("celeba",),
+        ),
     ]
 }
 """Real datasets by name."""
@@ -258,6 +275,8 @@ _LAYOUTS = {
     "torchvision": "{root}/ as torchvision.datasets expects for {name}",
     "torchvision_pair": "{root}/MNIST/raw/*-ubyte and {root}/{{train,test}}_32x32.mat "
     "(torchvision's MNIST and SVHN, one root)",
+    "celeba_attributes": "{root}/celeba/list_attr_celeba.txt, {root}/celeba/img_align_celeba/"
+    "*.jpg and (optional) {root}/celeba/list_eval_partition.txt",
 }
 
 

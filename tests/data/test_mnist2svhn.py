@@ -64,6 +64,7 @@ def test_missing_half_names_both_fetch_commands(tmp_path):
         TorchvisionPair(FIXTURES, direction="up")
 
 
+@pytest.mark.slow
 def test_train_one_to_many_paper_on_the_fixture(tmp_path, capsys):
     run = tmp_path / "run"
     args = ["train", "one_to_many", "--preset", "paper", "--data", "mnist2svhn"]
