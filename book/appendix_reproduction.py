@@ -88,7 +88,10 @@ ANALOGUES = {
     ("seed002", "Table 1"): (
         "6.1 and 6.2",
         "digits painted with one of two palettes: how much of the output the input decides",
-        "",
+        "companion train one_to_many --preset paper --data mnist2svhn --root DIR \\\n"
+        "    --out runs/m2s\n"
+        "companion train one_to_many --preset paper --data svhn2mnist --root DIR \\\n"
+        "    --out runs/s2m",
     ),
     ("seed003", "Table 2.1"): (
         "7.1",
@@ -118,7 +121,7 @@ ANALOGUES = {
     ("seed003", "Table 6.1"): (
         "9.2",
         "shapes in colour domains: SDIT's ablations (reported, not all run)",
-        "companion train sdit --preset paper --data afhq --root DIR --out runs/sdit",
+        "companion train sdit --preset paper --data celeba_domains --root DIR --out runs/sdit",
     ),
     ("seed004", "Table 1 (edges2handbags, edges2shoes)"): (
         "10.1",

@@ -60,7 +60,8 @@ from companion.viz import source_listing
 PRESET = companion.preset()
 companion.seed_everything(0)
 # The paper preset trains the paper's 32x32 networks on the same synthetic
-# digits (the real MNIST -> SVHN pair is not wired into the data layer).
+# digits here; the real pair is `mnist2svhn` (companion train one_to_many
+# --preset paper --data mnist2svhn --root DIR).
 STEPS = {"smoke": 10, "cpu": 200, "gpu": 2000, "paper": 30_000}[PRESET]
 PROBE_STEPS = {"smoke": 5, "cpu": 300, "gpu": 1000, "paper": 1000}[PRESET]
 LAMBDAS = (0.0, 10.0)

@@ -14,6 +14,7 @@ from companion.data.api import (
     load_dataset,
     save_sample_grid,
 )
+from companion.data.celeba import CelebADomains
 from companion.data.check import DatasetCheck, check_dataset
 from companion.data.fetch import fetch
 from companion.data.folders import DomainFolders, PairedFolder, UnpairedFolders, read_image
@@ -33,7 +34,7 @@ from companion.data.synthetic.scenes import SCENE_CLASSES, ScenesDataset, ZeroPa
 from companion.data.synthetic.shapes import KINDS, PALETTE_NAMES, PALETTES, ShapesDataset, style_of
 from companion.data.synthetic.toyvec import TOYVEC_MODES, ToyVectors
 from companion.data.synthetic.unpaired import UnpairedShapes
-from companion.data.torchvision_sets import TorchvisionImages
+from companion.data.torchvision_sets import TorchvisionImages, TorchvisionPair
 from companion.data.wrappers import BiasedDataset, SingleDomain, biased, single_domain
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "SYNTHETIC_FACTS",
     "TOYVEC_MODES",
     "BiasedDataset",
+    "CelebADomains",
     "DatasetCheck",
     "DatasetInfo",
     "DigitsDataset",
@@ -60,6 +62,7 @@ __all__ = [
     "SingleDomain",
     "SyntheticDataset",
     "TorchvisionImages",
+    "TorchvisionPair",
     "ToyVectors",
     "UnpairedFolders",
     "UnpairedShapes",

@@ -237,6 +237,16 @@ def _real(
         from companion.data.torchvision_sets import TorchvisionImages
 
         return TorchvisionImages(name, root, split, resolution, **kwargs)
+    if layout == "celeba_attributes":  # domains: attribute columns (``attributes=``)
+        from companion.data.celeba import CelebADomains
+
+        return CelebADomains(root, split, resolution, **kwargs)
+    if layout == "torchvision_pair":  # MNIST <-> SVHN; the direction is a fact of the entry
+        from companion.data.torchvision_sets import TorchvisionPair
+
+        info = dataset_info(name)
+        kwargs.setdefault("direction", info.direction)
+        return TorchvisionPair(root, split, resolution, parts=info.parts, **kwargs)
     path = _dataset_dir(name, root)
     if not path.is_dir():
         raise folders.missing_dataset_error(path, expected_layout(name, str(Path(root))), name)

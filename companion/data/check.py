@@ -187,9 +187,16 @@ def check_dataset(
     from tqdm.auto import tqdm
 
     info = REGISTRY.get(name)
-    if info is None or info.layout == "torchvision":
-        reason = "torchvision reads and checks its files" if info else "no files to check"
-        readable = sorted(n for n, i in REGISTRY.items() if i.layout != "torchvision")
+    folder_layouts = ("paired_ab", "unpaired", "domains")
+    if info is None or info.layout not in folder_layouts:
+        reason = (
+            "no files to check"
+            if info is None
+            else "torchvision reads and checks its files"
+            if info.layout.startswith("torchvision")
+            else "not image folders: its loader reads its files"
+        )
+        readable = sorted(n for n, i in REGISTRY.items() if i.layout in folder_layouts)
         raise ValueError(f"cannot check {name!r} ({reason}); check one of {', '.join(readable)}")
     root = Path(root).expanduser()
     path = root if root.name == name and not (root / name).is_dir() else root / name

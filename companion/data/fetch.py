@@ -242,6 +242,10 @@ def fetch(
         for split in ("train", "test"):
             torchvision_dataset(name, root, split, download=True)
         return root
+    if info is not None and info.parts and url is None:
+        for part in info.parts:  # mnist2svhn: MNIST and SVHN, one root; celeba_domains: celeba
+            fetch(part, root, progress=progress, timeout=timeout)
+        return root
     url = url or (info.url if info else None)
     if url is None:
         raise ValueError(

@@ -14,6 +14,11 @@ match it (trust on first use). Layouts:
 - ``unpaired`` (CycleGAN, DRIT): ``ROOT/NAME/{trainA,trainB,testA,testB}/*.jpg``.
 - ``domains`` (StarGAN v2): ``ROOT/NAME/{train,val}/DOMAIN/*.jpg``.
 - ``torchvision``: the layout of the torchvision class, fetched by its own download.
+- ``torchvision_pair``: two torchvision sets under one root (``parts``), translated unpaired
+  (MNIST <-> SVHN); fetching it fetches both.
+- ``celeba_attributes``: torchvision's CelebA files under ``ROOT/celeba/``, one domain per
+  chosen attribute column of ``list_attr_celeba.txt`` (:class:`~companion.data.celeba.
+  CelebADomains`); fetching it fetches ``celeba``.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ class DatasetInfo:
         settings: the papers' per-dataset settings, by method (see
             :attr:`~companion.config.DatasetFacts.settings`).
         resolution: the published images' side in pixels (None: not square or varies).
+        parts: the torchvision sets it is read from, when it is built from them (a
+            ``torchvision_pair``: domains A and B); fetching it fetches these.
     """
 
     name: str
@@ -66,11 +73,12 @@ class DatasetInfo:
     task: str = ""
     settings: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     resolution: int | None = 256
+    parts: tuple[str, ...] = ()
 
     @property
     def paired(self) -> bool | None:
         """True for paired translation data, False for unpaired, None for single-domain sets."""
-        return {"paired_ab": True, "unpaired": False}.get(self.layout)
+        return {"paired_ab": True, "unpaired": False, "torchvision_pair": False}.get(self.layout)
 
 
 def _source(publisher: str, used_by: str) -> str:
@@ -110,6 +118,21 @@ def _cyclegan(
 def _torchvision(name: str, task: str, resolution: int | None) -> DatasetInfo:
     source = f"torchvision.datasets.{ {'mnist': 'MNIST', 'svhn': 'SVHN'}.get(name, 'CelebA') }"
     return DatasetInfo(name, "torchvision", None, None, "AtoB", source, task, resolution=resolution)
+
+
+def _digit_pair(name: str, direction: str, task: str) -> DatasetInfo:
+    # seed 002 (one-to-many) Table 1 translates both ways; the direction is the entry's fact
+    return DatasetInfo(
+        name,
+        "torchvision_pair",
+        None,
+        None,
+        direction,
+        "torchvision.datasets.MNIST and SVHN; used by seed 002 (one-to-many) Table 1",
+        task,
+        resolution=32,
+        parts=("mnist", "svhn"),
+    )
 
 
 REGISTRY: dict[str, DatasetInfo] = {
@@ -163,6 +186,21 @@ REGISTRY: dict[str, DatasetInfo] = {
         _torchvision("mnist", "handwritten digits", 28),
         _torchvision("svhn", "house-number digits", 32),
         _torchvision("celeba", "celebrity faces with 40 attributes", None),
+        _digit_pair("mnist2svhn", "AtoB", "MNIST digit -> SVHN house number"),
+        _digit_pair("svhn2mnist", "BtoA", "SVHN house number -> MNIST digit"),
+        DatasetInfo(
+            "celeba_domains",
+            "celeba_attributes",
+            None,
+            None,
+            "AtoB",
+            "CelebA (Liu et al. 2015) via torchvision's files; used by SDIT (thesis Sec. 6.5.1)",
+            "faces: one domain per attribute (Bangs, Blond_Hair, Brown_Hair, Young, Male)",
+            # thesis Table 6.1's five attributes; faces at 128 with batch 16 (Sec. 6.5)
+            {"sdit": {"num_domains": 5, "batch_size": 16}},
+            resolution=None,
+            parts=("celeba",),
+        ),
     ]
 }
 """Real datasets by name."""
@@ -235,6 +273,10 @@ _LAYOUTS = {
     "unpaired": "{root}/{name}/{{trainA,trainB,testA,testB}}/*.jpg|png",
     "domains": "{root}/{name}/{{train,val}}/<domain>/*.jpg|png",
     "torchvision": "{root}/ as torchvision.datasets expects for {name}",
+    "torchvision_pair": "{root}/MNIST/raw/*-ubyte and {root}/{{train,test}}_32x32.mat "
+    "(torchvision's MNIST and SVHN, one root)",
+    "celeba_attributes": "{root}/celeba/list_attr_celeba.txt, {root}/celeba/img_align_celeba/"
+    "*.jpg and (optional) {root}/celeba/list_eval_partition.txt",
 }
 
 

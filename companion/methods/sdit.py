@@ -44,7 +44,7 @@ class SDITConfig(PresetConfig):
 
     settings_key = "sdit"
 
-    dataset: str = "celeba"  # Sec. 6.5.1: CelebA, 178x218 crops resized to 128x128
+    dataset: str = "celeba_domains"  # Sec. 6.5.1: CelebA, 178x218 crops resized to 128x128
     image_size: int = 128  # Sec. 6.5.1
     num_domains: int = 5  # Table 6.1: bangs, blond hair, brown hair, young, male
     z_dim: int = 8  # Sec. 6.4: F_rec's last layer "from 32 units to 8"

@@ -81,13 +81,13 @@ def test_domain_folders():
     assert ds[0]["x"].shape == (3, 16, 16)
 
 
-def test_mnist_through_torchvision_offline():
+def test_mnist_through_torchvision_offline(tmp_path):
     ds = TorchvisionImages("mnist", FIXTURES, "train", resolution=32)
     s = ds[2]
     assert s["x"].shape == (1, 32, 32) and int(s["y"]) == 7
     assert s["x"].min() >= -1 and s["x"].max() <= 1
     with pytest.raises(FileNotFoundError, match="companion data fetch svhn --root"):
-        TorchvisionImages("svhn", FIXTURES, "train")
+        TorchvisionImages("svhn", tmp_path, "train")
 
 
 def test_load_dataset_real_formats():

@@ -10,7 +10,13 @@ import pytest
 import torch
 
 from companion.config import seed_everything
-from companion.methods.one_to_many import OneToMany, OneToManyConfig, pair_scores
+from companion.methods.one_to_many import (
+    OneToMany,
+    OneToManyConfig,
+    gate_source,
+    pair_scores,
+    sensitivities,
+)
 from companion.methods.translation import Translations
 from companion.mi import dv_lower_bound
 from companion.nets.bottleneck import PairCritic
@@ -154,3 +160,27 @@ def test_the_source_variant_refuses_fresh_marginals():
     cfg = OneToManyConfig.smoke().with_overrides({"mi_variant": "max_source", "marginal": "fresh"})
     with pytest.raises(ValueError, match="shuffle"):
         OneToMany(cfg)
+
+
+def test_the_source_gate_makes_a_noise_only_translator_and_comes_off():
+    model, _, a, _ = _model("min_noise")
+    handle = gate_source(model)
+    d_x, d_xi = sensitivities(model, a, torch.Generator().manual_seed(0))
+    assert d_x == 0.0 and d_xi > 1e-3  # the output depends on the noise only
+    handle.remove()
+    d_x, _ = sensitivities(model, a, torch.Generator().manual_seed(0))
+    assert d_x > 1e-3
+
+
+def test_sensitivities_of_a_deterministic_translator():
+    model, _, a, _ = _model("min_noise")
+    noise_map = model.G.noise_map
+    model.G.noise_map = lambda xi: noise_map(torch.zeros_like(xi))  # F(0): xi ignored
+    d_x, d_xi = sensitivities(model, a)
+    assert d_xi == 0.0 and d_x > 1e-3
+
+
+def test_the_source_gate_needs_the_bottleneck():
+    model = OneToMany(OneToManyConfig.smoke().with_overrides({"generator": "unet"}))
+    with pytest.raises(ValueError, match="bottleneck"):
+        gate_source(model)
