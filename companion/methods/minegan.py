@@ -81,7 +81,7 @@ def miner(u_dim: int, z_dim: int, layers: int) -> nn.Module:
 
     Hidden widths equal ``z_dim`` (App. A.2.1, MNIST). ``layers = 0`` is no miner at all (the
     identity, ``u_dim == z_dim``): a MineGAN without miners whose generators are released from
-    step 0 is the plain WGAN-GP that trains a source model (the book's 2-D sources).
+    step 0 is the plain WGAN-GP that trains a source model.
 
     Example:
         >>> miner(4, 8, 2)(torch.zeros(3, 4)).shape
