@@ -224,7 +224,10 @@ fit(
 
 # %% [markdown]
 # In grey the density of the pretrained generator (its own prior), in red the 20 target
-# points, in blue the mined samples $G(M(u))$ at four moments of training:
+# points, in blue the mined samples $G(M(u))$ at four moments of training. At step 0 the
+# miner is a random network, so its samples are already not the grey prior: a random
+# map of $u$ squeezes the codes into a small region of the generator's input space. The
+# MMD² of the unmined generator below is that of the grey prior.
 
 # %%
 fig, axes = plt.subplots(1, len(snapshots), figsize=(6.5, 1.9), sharey=True)
@@ -386,6 +389,10 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
+# Each generator's samples gather in its target mode; the thin arcs that leave a mode
+# follow the bridges the generator draws between neighbouring modes, a few percent of
+# the samples.
+#
 # The thesis's selector, for two generators (Car, Bus) and red vehicles at cars:buses =
 # 0.3:0.7 / 0.5:0.5 / 0.7:0.3, and for four generators and two targets (Tower, Bedroom):
 
