@@ -31,7 +31,9 @@ __all__ = [
     "code_l2_penalty",
     "kl_to_standard_normal",
     "latent_regression_l1",
+    "median_bandwidth",
     "milo_loss",
+    "mmd2",
     "mode_seeking_ratio",
     "pairwise_gram_style_distance",
     "perceptual_mse",
@@ -407,3 +409,60 @@ def perceptual_mse(
     return sum(
         w * (scale * (fx - fy)).pow(2).mean() for w, fx, fy in zip(weights, features_x, features_y)
     )
+
+
+def median_bandwidth(y: torch.Tensor) -> float:
+    """The median pairwise distance between the rows of ``y`` (M, D), M >= 2.
+
+    Example:
+        >>> median_bandwidth(torch.tensor([[0.0], [1.0], [3.0]]))
+        2.0
+    """
+    d = torch.cdist(y.double(), y.double())  # (M, M)
+    upper = d[torch.triu_indices(len(y), len(y), offset=1).unbind()]
+    return upper.median().item()
+
+
+def mmd2(x: torch.Tensor, y: torch.Tensor, bandwidth: float | None = None) -> torch.Tensor:
+    """Unbiased squared MMD (Gretton et al. 2012) between ``x`` (N, D) and ``y`` (M, D).
+
+    ``MMD^2 = E k(x, x') + E k(y, y') - 2 E k(x, y)`` with the Gaussian kernel ``k(a, b) =
+    exp(-|a - b|^2 / (2 s^2))``: zero exactly when the distributions are equal, for any ``s``.
+    The within-sample means leave out the diagonal (unbiased), so two samples of one
+    distribution score about 0, sometimes slightly below. N, M >= 2. Chapter 7 scores 2-D
+    samples with it and trains its 2-D source generators by descending it; the thesis's
+    KMMD is the same quantity on Inception features.
+
+    Differentiable in ``x`` and ``y`` (a generator can be trained to lower it).
+
+    Args:
+        x: samples of P (e.g. generated points).
+        y: samples of Q (the reference, e.g. held-out target points).
+        bandwidth: the kernel's ``s``; default the median pairwise distance of ``y``, so the
+            scale is fixed by the reference and scores of different ``x`` compare.
+
+    Returns:
+        The estimate, a float64 scalar tensor; 0 means no detectable difference.
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> y = torch.randn(500, 2, generator=g)
+        >>> abs(mmd2(torch.randn(500, 2, generator=g), y).item()) < 0.01
+        True
+        >>> mmd2(torch.randn(500, 2, generator=g) + 3, y).item() > 0.5
+        True
+    """
+    if len(x) < 2 or len(y) < 2:
+        raise ValueError(f"mmd2 needs at least 2 samples per set, got {len(x)} and {len(y)}")
+    s = median_bandwidth(y) if bandwidth is None else bandwidth
+    x, y = x.flatten(1).double(), y.flatten(1).double()
+    if s <= 0:
+        raise ValueError(f"the bandwidth must be positive, got {s}")
+
+    def kernel(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return torch.exp(-torch.cdist(a, b).pow(2) / (2 * s**2))
+
+    n, m = len(x), len(y)
+    k_xx = (kernel(x, x).sum() - n) / (n * (n - 1))  # off-diagonal means
+    k_yy = (kernel(y, y).sum() - m) / (m * (m - 1))
+    return k_xx + k_yy - 2 * kernel(x, y).mean()

@@ -8,7 +8,8 @@ the wrong axis, the wrong bound) the message names the mistake instead of only p
 Modules follow the chapters: :mod:`~companion.exercises.mutual_information` (Chapter 1),
 :mod:`~companion.exercises.mode_collapse` (Chapter 2), :mod:`~companion.exercises.jsd_estimator`
 and :mod:`~companion.exercises.segan` (Chapter 3), :mod:`~companion.exercises.miso`
-(Chapter 5); the shared machinery is in ``_common``.
+(Chapter 5), :mod:`~companion.exercises.transfer` (Chapter 7); the shared machinery is in
+``_common``.
 
 Example:
     >>> from companion.mi import infonce_lower_bound
@@ -33,6 +34,11 @@ from companion.exercises.mutual_information import (
 )
 from companion.exercises.one_to_many import check_plugin_mi
 from companion.exercises.segan import check_segan_jsd_loss, check_segan_pairs
+from companion.exercises.transfer import (
+    check_mmd2,
+    check_selector_probs,
+    check_supersample_loss,
+)
 
 __all__ = [
     "check_conditional_instance_norm",
@@ -42,12 +48,15 @@ __all__ = [
     "check_kl_to_standard_normal",
     "check_milo_loss",
     "check_miso_routing",
+    "check_mmd2",
     "check_mode_seeking_ratio",
     "check_nwj_lower_bound",
     "check_plugin_mi",
     "check_reparameterize",
+    "check_selector_probs",
     "check_segan_jsd_loss",
     "check_segan_pairs",
     "check_semantic_constraint",
+    "check_supersample_loss",
     "miso_routing",
 ]

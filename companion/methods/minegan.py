@@ -41,7 +41,7 @@ class MineGANConfig(PresetConfig):
 
     z_dim: int = 128  # Sec. 3.4: |z| = 128 for the quantitative MNIST results
     u_dim: int = 128  # App. A.2.1: on MNIST the miner keeps the latent's size
-    miner_layers: int = 2  # App. A.2.1: "two fully connected layers" on MNIST
+    miner_layers: int = 2  # App. A.2.1: "two fully connected layers" on MNIST; 0: no miner
     image_size: int = 32  # the book's digits (MNIST: 28, padded to 32 by WGAN-GP's code)
     channels: int = 3
     width_g: int = 64  # WGAN-GP's dim = 64 (only when no source generators are given)
@@ -76,15 +76,27 @@ class MineGANConfig(PresetConfig):
         )  # fmt: skip
 
 
-def miner(u_dim: int, z_dim: int, layers: int) -> nn.Sequential:
+def miner(u_dim: int, z_dim: int, layers: int) -> nn.Module:
     """The miner MLP ``u (N, u_dim) -> z (N, z_dim)``: ``layers`` linear maps, ReLU between.
 
-    Hidden widths equal ``z_dim`` (App. A.2.1, MNIST). Example:
+    Hidden widths equal ``z_dim`` (App. A.2.1, MNIST). ``layers = 0`` is no miner at all (the
+    identity, ``u_dim == z_dim``): a MineGAN without miners whose generators are released from
+    step 0 is the plain WGAN-GP that trains a source model.
+
+    Example:
         >>> miner(4, 8, 2)(torch.zeros(3, 4)).shape
         torch.Size([3, 8])
+        >>> miner(8, 8, 0)
+        Identity()
     """
-    if layers < 1:
-        raise ValueError(f"miner_layers must be >= 1, got {layers}")
+    if layers < 0:
+        raise ValueError(f"miner_layers must be >= 0, got {layers}")
+    if layers == 0:
+        if u_dim != z_dim:
+            raise ValueError(
+                f"no miner (miner_layers=0) needs u_dim == z_dim, got {u_dim}, {z_dim}"
+            )
+        return nn.Identity()
     mods: list[nn.Module] = []
     for i in range(layers):
         mods.append(nn.Linear(u_dim if i == 0 else z_dim, z_dim))
@@ -185,9 +197,10 @@ class MineGAN(Method):
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         cfg = self.cfg
         groups = [
-            {"params": self.M.parameters(), "lr": cfg.lr_miner},
-            {"params": self.G.parameters(), "lr": cfg.lr_g},
+            {"params": list(self.M.parameters()), "lr": cfg.lr_miner},
+            {"params": list(self.G.parameters()), "lr": cfg.lr_g},
         ]
+        groups = [group for group in groups if group["params"]]  # no miner: G's group only
         return {
             "D": torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas),
             "G": torch.optim.Adam(groups, betas=cfg.betas),  # miners, and G once released

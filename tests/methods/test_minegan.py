@@ -44,8 +44,25 @@ def test_presets_and_registry():
 def test_miner_has_the_latents_width():
     m = miner(3, 5, 2)
     assert [mod.out_features for mod in m if isinstance(mod, nn.Linear)] == [5, 5]
-    with pytest.raises(ValueError, match="miner_layers must be >= 1"):
+    with pytest.raises(ValueError, match="miner_layers must be >= 0"):
+        miner(3, 5, -1)
+    assert isinstance(miner(5, 5, 0), nn.Identity)
+    with pytest.raises(ValueError, match="u_dim == z_dim"):
         miner(3, 5, 0)
+
+
+def test_without_a_miner_and_released_it_trains_the_generator_as_a_wgan_gp():
+    # miner_layers=0, mining_steps=0: the source-training mode of the chapter's 2-D generators
+    seed_everything(0)
+    gen = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+    cfg = _cfg_2d(num_sources=1, miner_layers=0, mining_steps=0)
+    gan = MineGAN(cfg, generators=[gen], critic=_mlp_critic())
+    assert list(gan.M.parameters()) == []
+    optimizers = gan.configure_optimizers()
+    assert [len(group["params"]) for group in optimizers["G"].param_groups] == [4]
+    before = [p.clone() for p in gen.parameters()]
+    gan.training_step(torch.randn(16, 2), 0, RecordingStepper(optimizers))
+    assert all(not torch.equal(a, b) for a, b in zip(before, gen.parameters()))
 
 
 def test_while_mining_gradients_reach_only_the_miner():
