@@ -1,5 +1,7 @@
 """Seed paper 004's Table 1 (two of its datasets), as printed."""
 
+from pathlib import Path
+
 import pytest
 
 from companion.quotes import quoted_table
@@ -13,3 +15,28 @@ def test_table_1_is_quoted_exactly():
     for column in ("handbags LPIPS ↓", "shoes LPIPS ↓"):
         gain = table.value("ours - stage 2", column) - table.value("ours - stage 3", column)
         assert gain == pytest.approx({"handbags LPIPS ↓": 0.032, "shoes LPIPS ↓": 0.023}[column])
+
+
+PAPER_TEXT = Path("/work/shared/papers/seed_004_style_pretraining.txt")
+
+
+def test_table_6_is_quoted_exactly():
+    table = quoted_table("seed004", "Table 6")
+    assert table.value("Ours v4", "time/kimg (sec)") == pytest.approx(63.96)
+    assert table.value("Bicycle v2", "time/kimg at max (sec)") == pytest.approx(155.72)
+    # the paper's claim: Ours v4 trains about 2.4x faster than cross-cycle BicycleGAN (v2)
+    ratio = table.value("Bicycle v2", "time/kimg (sec)") / table.value("Ours v4", "time/kimg (sec)")
+    assert ratio == pytest.approx(2.43, abs=0.01)
+
+
+@pytest.mark.skipif(not PAPER_TEXT.exists(), reason="the paper's text is not on this machine")
+def test_table_6_rows_are_lines_of_the_paper():
+    """Each row, tab-joined as the text layer prints it; Bicycle v1's batch-8 cell is "^^9311"."""
+    lines = PAPER_TEXT.read_text().splitlines()
+    table = quoted_table("seed004", "Table 6")
+    for label, cells in table.rows.items():
+        printed = list(cells)
+        if label == "Bicycle v1":
+            assert cells[1].replace(".", "") == "9311"
+            printed[1] = "^^9311"
+        assert "\t".join([label, *printed]) in lines, label

@@ -8,8 +8,8 @@ the wrong axis, the wrong bound) the message names the mistake instead of only p
 Modules follow the chapters: :mod:`~companion.exercises.mutual_information` (Chapter 1),
 :mod:`~companion.exercises.mode_collapse` (Chapter 2), :mod:`~companion.exercises.jsd_estimator`
 and :mod:`~companion.exercises.segan` (Chapter 3), :mod:`~companion.exercises.miso`
-(Chapter 5), :mod:`~companion.exercises.transfer` (Chapter 7); the shared machinery is in
-``_common``.
+(Chapter 5), :mod:`~companion.exercises.transfer` (Chapter 7), :mod:`~companion.exercises.step`
+(Chapter 10); the shared machinery is in ``_common``.
 
 Example:
     >>> from companion.mi import infonce_lower_bound
@@ -34,6 +34,11 @@ from companion.exercises.mutual_information import (
 )
 from companion.exercises.one_to_many import check_plugin_mi
 from companion.exercises.segan import check_segan_jsd_loss, check_segan_pairs
+from companion.exercises.step import (
+    check_gram_matrix,
+    check_stage_schedule,
+    check_triplet_margin_loss,
+)
 from companion.exercises.transfer import (
     check_mmd2,
     check_selector_probs,
@@ -42,6 +47,7 @@ from companion.exercises.transfer import (
 
 __all__ = [
     "check_conditional_instance_norm",
+    "check_gram_matrix",
     "check_infonce_lower_bound",
     "check_jsd_bound_at_optimum",
     "check_jsd_lower_bound",
@@ -57,6 +63,8 @@ __all__ = [
     "check_segan_jsd_loss",
     "check_segan_pairs",
     "check_semantic_constraint",
+    "check_stage_schedule",
     "check_supersample_loss",
+    "check_triplet_margin_loss",
     "miso_routing",
 ]

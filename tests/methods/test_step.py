@@ -119,3 +119,44 @@ def test_paper_preset_names_the_missing_vgg_weights(tmp_path, monkeypatch):
         find_vgg16_weights()
     with pytest.raises(FileNotFoundError, match="vgg16-397923af"):
         StEP(StEPConfig.paper())
+
+
+@pytest.mark.slow
+def test_paper_preset_trains_each_stage_on_edges2shoes(tmp_path, monkeypatch, capsys):
+    """`companion train step --preset paper --data edges2shoes --root <fixture>`, 3 steps.
+
+    The VGG16 file is random weights in torchvision's layout (the real one is not downloaded
+    in tests); stage lengths of 1 make the three steps one per stage.
+    """
+    import json
+
+    from companion.cli import main
+    from companion.nets.style_features import _VGG16_CFG, VGG16_FILENAME, _torchvision_index
+
+    gen = torch.Generator().manual_seed(0)
+    state, c_in, k = {}, 3, 0
+    for v in (v for v in _VGG16_CFG if v != "M"):
+        name = f"features.{_torchvision_index(k)}"
+        state[f"{name}.weight"] = (
+            torch.randn(v, c_in, 3, 3, generator=gen) * (2 / (9 * c_in)) ** 0.5
+        )
+        state[f"{name}.bias"] = torch.zeros(v)
+        c_in, k = v, k + 1
+    torch.save(state, tmp_path / VGG16_FILENAME)
+    monkeypatch.setenv("COMPANION_WEIGHTS_DIR", str(tmp_path))
+    out = tmp_path / "run"
+    argv = ["train", "step", "--preset", "paper", "--data", "edges2shoes"]
+    argv += ["--root", "tests/fixtures/datasets", "--steps", "3", "--batch-size", "2"]
+    argv += ["--set", "stage1_steps=1", "--set", "stage2_steps=1", "--set", "bank_size=4"]
+    code = main([*argv, "--out", str(out), "--log-every", "1"])
+    assert code == 0, capsys.readouterr().err
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert (config["image_size"], config["dataset"], config["style_features"]) == (
+        256,
+        "edges2shoes",
+        "vgg16",
+    )
+    assert config["rec_loss"] == "perceptual" and config["lambda_rec"] == 0.02  # A.1
+    history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+    assert [h["stage"] for h in history] == [1.0, 2.0, 3.0]
+    assert all(v == v for h in history for v in h.values())  # finite, no NaN
