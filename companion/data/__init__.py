@@ -26,6 +26,7 @@ from companion.data.registry import (
     describe_dataset,
     expected_layout,
 )
+from companion.data.rgbd import NYU13_CLASSES, SceneNetRGBD, depth_to_metres
 from companion.data.synthetic.base import Oracle, SyntheticDataset
 from companion.data.synthetic.digits import DigitsDataset
 from companion.data.synthetic.domains import DomainShapes
@@ -39,6 +40,7 @@ from companion.data.wrappers import BiasedDataset, SingleDomain, biased, single_
 __all__ = [
     "DATA_ENV",
     "KINDS",
+    "NYU13_CLASSES",
     "PALETTES",
     "PALETTE_NAMES",
     "REGISTRY",
@@ -54,6 +56,7 @@ __all__ = [
     "DomainShapes",
     "Oracle",
     "PairedFolder",
+    "SceneNetRGBD",
     "ScenesDataset",
     "ZeroPairScenes",
     "ShapesDataset",
@@ -68,6 +71,7 @@ __all__ = [
     "dataset_facts",
     "dataset_info",
     "dataset_root",
+    "depth_to_metres",
     "describe_dataset",
     "expected_layout",
     "fetch",
