@@ -26,9 +26,10 @@ channel 0 is never a target, as in the authors' code, which masks Unknown.
 Zero-pair split (Sec. 4.6.1: "two equal non-overlapping splits from different videos"): the
 trajectories of a split, in sorted order, alternate between D_RS (even positions: RGB and
 segmentation kept) and D_RD (odd positions: RGB and depth kept). Sample ``i`` is frame ``i`` of
-D_RS and frame ``i`` of D_RD, with the keys of
-:class:`~companion.data.synthetic.scenes.ZeroPairScenes`. With ``zero_pair=False`` (the default
-for "val" and "test") sample ``i`` is one whole triplet, for evaluating the unseen pair.
+D_RS and frame ``i`` of D_RD (a trajectory's frames are those with a label file), with the
+keys of :class:`~companion.data.synthetic.scenes.ZeroPairScenes`. With ``zero_pair=False``
+(the default for "val" and "test") sample ``i`` is one whole triplet, for scoring the unseen
+pair.
 """
 
 from __future__ import annotations
@@ -146,20 +147,23 @@ class SceneNetRGBD(Dataset):
             self.size = len(self.views)
 
     def _frames(self, trajectory: Path) -> list[int]:
-        """The frame numbers of ``trajectory`` (sorted); each has its photo, depth and labels."""
+        """The frames of ``trajectory`` that have labels (sorted), each with photo and depth.
+
+        A frame is used when ``class13/<frame>.png`` exists, so labelling only some frames (the
+        thesis samples one frame in 30) selects them.
+        """
         for sub in ("photo", "depth", "class13"):
             if not (trajectory / sub).is_dir():
                 hint = " (labels made from instance/ with pySceneNetRGBD)" * (sub == "class13")
                 raise _missing(f"{trajectory} has no {sub}/ folder{hint}", self.root)
-        frames = sorted(
-            int(p.stem) for p in (trajectory / "photo").glob("*.jpg") if p.stem.isdigit()
-        )
+        labels = trajectory / "class13"
+        frames = sorted(int(p.stem) for p in labels.glob("*.png") if p.stem.isdigit())
         if not frames:
-            raise _missing(f"no <frame>.jpg in {trajectory / 'photo'}", self.root)
+            raise _missing(f"no <frame>.png in {labels}", self.root)
         for f in frames:
-            for sub in ("depth", "class13"):
-                if not (trajectory / sub / f"{f}.png").is_file():
-                    raise _missing(f"{trajectory / sub / f'{f}.png'} is missing", self.root)
+            for path in (trajectory / "photo" / f"{f}.jpg", trajectory / "depth" / f"{f}.png"):
+                if not path.is_file():
+                    raise _missing(f"{path} is missing", self.root)
         return frames
 
     def __len__(self) -> int:

@@ -72,6 +72,8 @@ def test_missing_labels_and_frames_are_named(tmp_path):
     (data / "train" / "0" / "1" / "depth" / "25.png").unlink()
     with pytest.raises(FileNotFoundError, match=r"train/0/1/depth/25\.png is missing"):
         SceneNetRGBD(data)
+    (data / "train" / "0" / "1" / "class13" / "25.png").unlink()  # frame 25 left out
+    assert len(SceneNetRGBD(data, zero_pair=False)) == 5
     shutil.rmtree(data / "val" / "0" / "0" / "class13")
     with pytest.raises(FileNotFoundError, match=r"val/0/0 has no class13/ folder \(labels"):
         SceneNetRGBD(data, "val")
