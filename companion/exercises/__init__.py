@@ -8,7 +8,8 @@ the wrong axis, the wrong bound) the message names the mistake instead of only p
 Modules follow the chapters: :mod:`~companion.exercises.mutual_information` (Chapter 1),
 :mod:`~companion.exercises.mode_collapse` (Chapter 2), :mod:`~companion.exercises.jsd_estimator`
 and :mod:`~companion.exercises.segan` (Chapter 3), :mod:`~companion.exercises.miso`
-(Chapter 5); the shared machinery is in ``_common``.
+(Chapter 5), :mod:`~companion.exercises.zero_pair` (Chapter 8); the shared machinery is in
+``_common``.
 
 Example:
     >>> from companion.mi import infonce_lower_bound
@@ -33,14 +34,24 @@ from companion.exercises.mutual_information import (
 )
 from companion.exercises.one_to_many import check_plugin_mi
 from companion.exercises.segan import check_segan_jsd_loss, check_segan_pairs
+from companion.exercises.zero_pair import (
+    check_delta_accuracy,
+    check_latent_consistency,
+    check_miou,
+    check_unseen_translations,
+    unseen_translations,
+)
 
 __all__ = [
     "check_conditional_instance_norm",
+    "check_delta_accuracy",
     "check_infonce_lower_bound",
     "check_jsd_bound_at_optimum",
     "check_jsd_lower_bound",
     "check_kl_to_standard_normal",
+    "check_latent_consistency",
     "check_milo_loss",
+    "check_miou",
     "check_miso_routing",
     "check_mode_seeking_ratio",
     "check_nwj_lower_bound",
@@ -49,5 +60,7 @@ __all__ = [
     "check_segan_jsd_loss",
     "check_segan_pairs",
     "check_semantic_constraint",
+    "check_unseen_translations",
     "miso_routing",
+    "unseen_translations",
 ]
