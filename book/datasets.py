@@ -186,9 +186,23 @@ plt.show()
 # | `cat2dog` | DRIT | `trainA`, `trainB`, `testA`, `testB` | vllab.ucmerced.edu/hylee/DRIT |
 # | `afhq` | StarGAN v2 | `train/<domain>/`, `val/<domain>/` | StarGAN v2 (Dropbox) |
 # | `mnist`, `svhn`, `celeba` | several | torchvision's | torchvision downloaders |
+# | `scenenet_rgbd` | M&MNets | `{train,val}/<shard>/<trajectory>/{photo,depth,class13}/` | by hand (below) |
 #
 # For pix2pix data the paper's direction is the default (`facades` and `cityscapes` translate
 # labels to photos, `direction="BtoA"`). Training augmentation follows pix2pix: resize to
 # `load_size` (286 for 256 x 256 crops), random crop, random horizontal flip, the same for both
 # halves of a pair. None of these archives has a published checksum; the first fetch records the
 # sha256 it saw in `ROOT/companion-data.lock.json` and later fetches must match it.
+#
+# `scenenet_rgbd` is SceneNet RGB-D, the main dataset of the mix-and-match chapter (Chapter 8;
+# the thesis's Sec. 4.6.1), in its trajectory folders: `photo/<frame>.jpg` (320 x 240),
+# `depth/<frame>.png` (16-bit, millimetres) and `class13/<frame>.png` (8-bit NYU-13 labels,
+# 0 = Unknown). It cannot be fetched: download the renders and protobufs from the SceneNet
+# RGB-D page (robotvault.bitbucket.io/scenenet-rgbd.html) and write the `class13` labels from
+# the published `instance/` images with pySceneNetRGBD's `convert_instance2class.py`. The
+# training split comes out zero-pair (trajectories alternate between the (RGB, seg) half and
+# the (RGB, depth) half, keys `rs_rgb`, `rs_seg`, `rd_rgb`, `rd_depth`); `val` comes out as
+# whole triplets for scoring the unseen pair. Depth is mapped to [-1, 1] over 0-10 m
+# (`companion.data.depth_to_metres` undoes it), Unknown becomes -1 and is left out of the loss
+# and the scores. `companion train mix_and_match --preset paper --data scenenet_rgbd --root
+# data/datasets` trains on it.

@@ -50,8 +50,8 @@ from companion.viz import source_listing
 
 PRESET = companion.preset()
 companion.seed_everything(0)
-# The paper preset would read SceneNet RGB-D; the book draws its synthetic
-# scenes at the paper's 256 px instead (no real RGB-D loader is wired).
+# The paper preset draws the synthetic scenes at the paper's 256 px; SceneNet
+# RGB-D itself is load_dataset("scenenet_rgbd", root=...), used by the CLI.
 CFG = MixAndMatchConfig.from_preset("cpu" if PRESET == "smoke" else PRESET)
 print(companion.run_header(PRESET, {"cpu": 10}, size=CFG.image_size))
 
@@ -182,8 +182,10 @@ for n in (3, 5, 11):
 # Nothing is trained on this page. The scenes are the book's procedural ones (32 px, 5
 # classes: sky, ground, sphere, box, cone) instead of SceneNet RGB-D (256 px, 13 classes),
 # so that the three modalities of a scene agree exactly and the seen/unseen split can be
-# drawn without a download; the `paper` preset draws the same scenes at 256 px, because no
-# real RGB-D loader is wired yet. The networks counted here are the `cpu` preset's small
+# drawn without a download; the `paper` preset draws the same scenes at 256 px. SceneNet
+# RGB-D can be read from a local copy (`load_dataset("scenenet_rgbd", root=...)`, see the
+# datasets page) and trained on with `companion train mix_and_match --preset paper --data
+# scenenet_rgbd`, but these pages do not use it. The networks counted here are the `cpu` preset's small
 # SegNets (Section 8.2 lists their sizes against the thesis's VGG-16).
 # ```
 #

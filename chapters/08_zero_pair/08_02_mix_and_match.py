@@ -52,7 +52,8 @@ from companion.train import fit
 PRESET = companion.preset()
 companion.seed_everything(0)
 # The paper preset draws the synthetic scenes at the paper's 256 px with the
-# paper's networks and schedule (no real RGB-D loader is wired).
+# paper's networks and schedule; SceneNet RGB-D (load_dataset("scenenet_rgbd",
+# root=...)) is trained on through the CLI, not on this page.
 STEPS = {"smoke": 8, "cpu": 600, "gpu": 9000, "paper": 500_000}[PRESET]
 TRAIN = {"smoke": 32, "cpu": 1000, "gpu": 10_000, "paper": 20_000}[PRESET]
 TEST = {"smoke": 16, "cpu": 300, "gpu": 1000, "paper": 1000}[PRESET]

@@ -27,6 +27,7 @@ from companion.data.registry import (
     describe_dataset,
     expected_layout,
 )
+from companion.data.rgbd import NYU13_CLASSES, SceneNetRGBD, depth_to_metres
 from companion.data.synthetic.base import Oracle, SyntheticDataset
 from companion.data.synthetic.digits import DigitsDataset
 from companion.data.synthetic.domains import DomainShapes
@@ -40,6 +41,7 @@ from companion.data.wrappers import BiasedDataset, SingleDomain, biased, single_
 __all__ = [
     "DATA_ENV",
     "KINDS",
+    "NYU13_CLASSES",
     "PALETTES",
     "PALETTE_NAMES",
     "REGISTRY",
@@ -56,6 +58,7 @@ __all__ = [
     "DomainShapes",
     "Oracle",
     "PairedFolder",
+    "SceneNetRGBD",
     "ScenesDataset",
     "ZeroPairScenes",
     "ShapesDataset",
@@ -71,6 +74,7 @@ __all__ = [
     "dataset_facts",
     "dataset_info",
     "dataset_root",
+    "depth_to_metres",
     "describe_dataset",
     "expected_layout",
     "fetch",

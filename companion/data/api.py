@@ -146,10 +146,14 @@ def dataset_root(name: str, root: str | os.PathLike | None = None) -> Path:
         root = os.environ.get(DATA_ENV) or _repository_data() or Path.home() / "datasets"
     root = Path(root).expanduser()
     if not (root / name).is_dir():
+        remedy = (
+            f"fetch it with `companion data fetch {name} --root {root}`"
+            if not info.how_to_get
+            else info.remedy(root)
+        )
         raise FileNotFoundError(
-            f"dataset {name!r} is not in {root / name}; fetch it with `companion data fetch "
-            f"{name} --root {root}` (or set {DATA_ENV} to the folder holding {name}/); "
-            f"layout: {expected_layout(info.name, str(root))}"
+            f"dataset {name!r} is not in {root / name}; {remedy} (or set {DATA_ENV} to the "
+            f"folder holding {name}/); layout: {expected_layout(info.name, str(root))}"
         )
     return root
 
@@ -219,8 +223,7 @@ def load_dataset(
     if root is None:
         raise FileNotFoundError(
             f"dataset {name!r} is read from disk and needs root=; expected layout: "
-            f"{expected_layout(name, 'DIR')}. Download it with "
-            f"`companion data fetch {name} --root DIR` (see data/README.md)."
+            f"{expected_layout(name, 'DIR')}. {info.remedy('DIR')} (see data/README.md)."
         )
     ds = _real(name, info.layout, root, split, resolution, **kwargs)
     if size is not None:
@@ -250,6 +253,10 @@ def _real(
     path = _dataset_dir(name, root)
     if not path.is_dir():
         raise folders.missing_dataset_error(path, expected_layout(name, str(Path(root))), name)
+    if layout == "scenenet_rgbd":
+        from companion.data.rgbd import SceneNetRGBD
+
+        return SceneNetRGBD(path, split, resolution, **kwargs)
     if layout in ("paired_ab", "unpaired"):  # the source side is a fact of the dataset
         kwargs.setdefault("direction", dataset_info(name).direction)
     if layout == "paired_ab":

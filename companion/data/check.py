@@ -124,6 +124,9 @@ class DatasetCheck:
 def _dataset_folders(name: str, path: Path) -> list[tuple[Path, bool]]:
     """The image folders of dataset ``name`` at ``path`` that exist, each with ``paired``."""
     layout = REGISTRY[name].layout
+    if layout == "scenenet_rgbd":  # SPLIT/SHARD/TRAJECTORY/{photo,depth,class13}
+        kinds = ("photo", "depth", "class13")
+        return [(d, False) for d in sorted(path.glob("*/*/*/*")) if d.name in kinds]
     if layout == "paired_ab":
         return [(path / s, True) for s in ("train", "val", "test") if (path / s).is_dir()]
     if layout == "unpaired":
@@ -187,7 +190,7 @@ def check_dataset(
     from tqdm.auto import tqdm
 
     info = REGISTRY.get(name)
-    folder_layouts = ("paired_ab", "unpaired", "domains")
+    folder_layouts = ("paired_ab", "unpaired", "domains", "scenenet_rgbd")
     if info is None or info.layout not in folder_layouts:
         reason = (
             "no files to check"

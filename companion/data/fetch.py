@@ -247,6 +247,8 @@ def fetch(
             fetch(part, root, progress=progress, timeout=timeout)
         return root
     url = url or (info.url if info else None)
+    if url is None and info is not None and info.how_to_get:
+        raise ValueError(f"{name}: {info.remedy(root)}")
     if url is None:
         raise ValueError(
             f"unknown dataset {name!r} and no url= given; known: {', '.join(sorted(REGISTRY))}"

@@ -95,6 +95,8 @@ def missing_dataset_error(
     inside = dataset in path.parents and dataset.is_dir()
     if name not in REGISTRY:
         remedy = "Put your images in that layout."
+    elif REGISTRY[name].how_to_get:  # not fetchable: say how to get it instead
+        remedy = f"{REGISTRY[name].remedy(root)}."
     elif inside and not (dataset / path.relative_to(dataset).parts[0]).is_dir():
         split = path.relative_to(dataset).parts[0]
         held = sorted(p.name for p in dataset.iterdir() if not p.name.startswith("."))

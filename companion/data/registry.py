@@ -19,12 +19,18 @@ match it (trust on first use). Layouts:
 - ``celeba_attributes``: torchvision's CelebA files under ``ROOT/celeba/``, one domain per
   chosen attribute column of ``list_attr_celeba.txt`` (:class:`~companion.data.celeba.
   CelebADomains`); fetching it fetches ``celeba``.
+- ``scenenet_rgbd`` (M&MNets): SceneNet RGB-D trajectory folders
+  ``ROOT/scenenet_rgbd/{train,val}/<shard>/<trajectory>/{photo,depth,class13}/<frame>``; not
+  fetchable (see :mod:`companion.data.rgbd` for how to get it).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import shlex
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from companion.config import DatasetFacts
@@ -39,6 +45,14 @@ __all__ = [
     "expected_layout",
 ]
 
+SCENENET_HOW_TO_GET = (
+    "companion cannot download it: get the renders (train shards and/or val) and their "
+    "protobufs from https://robotvault.bitbucket.io/scenenet-rgbd.html, extract them into "
+    "{dest}, and write each trajectory's class13/<frame>.png from instance/<frame>.png with "
+    "pySceneNetRGBD's convert_instance2class.py (https://github.com/jmccormac/pySceneNetRGBD)"
+)
+"""What to do for SceneNet RGB-D instead of a fetch (``{dest}``: the dataset folder)."""
+
 PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/{}.tar.gz"
 CYCLEGAN_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/datasets/{}.zip"
 
@@ -49,8 +63,8 @@ class DatasetInfo:
 
     Attributes:
         name: registry key and folder name under the root.
-        layout: "paired_ab", "unpaired", "domains" or "torchvision".
-        url: archive URL (None for torchvision datasets).
+        layout: "paired_ab", "unpaired", "domains", "torchvision" or "scenenet_rgbd".
+        url: archive URL (None for torchvision datasets and for those fetched by hand).
         sha256: published digest, or None (recorded in the lock file on first fetch).
         direction: which side is the source, "AtoB" or "BtoA": the half of an A|B file
             (paired_ab) or the folder (unpaired: ``{split}A`` or ``{split}B``) that the book's
@@ -62,6 +76,8 @@ class DatasetInfo:
         resolution: the published images' side in pixels (None: not square or varies).
         parts: the torchvision sets it is read from, when it is built from them (a
             ``torchvision_pair``: domains A and B); fetching it fetches these.
+        how_to_get: for a dataset ``companion data fetch`` cannot download, what to do
+            instead (``{dest}`` stands for the dataset folder); "" for fetchable ones.
     """
 
     name: str
@@ -74,11 +90,26 @@ class DatasetInfo:
     settings: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     resolution: int | None = 256
     parts: tuple[str, ...] = ()
+    how_to_get: str = ""
 
     @property
     def paired(self) -> bool | None:
         """True for paired translation data, False for unpaired, None for single-domain sets."""
-        return {"paired_ab": True, "unpaired": False, "torchvision_pair": False}.get(self.layout)
+        layouts = {"paired_ab": True, "unpaired": False, "torchvision_pair": False}
+        return {**layouts, "scenenet_rgbd": True}.get(self.layout)
+
+    def remedy(self, root: str | os.PathLike) -> str:
+        """How to get this dataset into ``root/NAME``: the fetch command, or ``how_to_get``.
+
+        Example:
+            >>> dataset_info("facades").remedy("data")
+            'Download it with `companion data fetch facades --root data`'
+        """
+        dest = Path(root) / self.name
+        if self.how_to_get:
+            return self.how_to_get.format(dest=shlex.quote(str(dest)))
+        quoted = shlex.quote(str(root))
+        return f"Download it with `companion data fetch {shlex.quote(self.name)} --root {quoted}`"
 
 
 def _source(publisher: str, used_by: str) -> str:
@@ -201,6 +232,19 @@ REGISTRY: dict[str, DatasetInfo] = {
             resolution=None,
             parts=("celeba",),
         ),
+        # M&MNets' main data (thesis Sec. 4.6.1); read from its trajectory folders by hand
+        DatasetInfo(
+            "scenenet_rgbd",
+            "scenenet_rgbd",
+            None,
+            None,
+            "AtoB",
+            "SceneNet RGB-D (McCormac et al. 2017); used by M&MNets (Wang 2020, Ch. 4)",
+            "(RGB, seg) and (RGB, depth) pairs of disjoint trajectories",
+            {"mix_and_match": {"num_classes": 14}},  # 13 NYU classes + Unknown (channel 0)
+            resolution=None,  # 320 x 240
+            how_to_get=SCENENET_HOW_TO_GET,
+        ),
     ]
 }
 """Real datasets by name."""
@@ -277,6 +321,8 @@ _LAYOUTS = {
     "(torchvision's MNIST and SVHN, one root)",
     "celeba_attributes": "{root}/celeba/list_attr_celeba.txt, {root}/celeba/img_align_celeba/"
     "*.jpg and (optional) {root}/celeba/list_eval_partition.txt",
+    "scenenet_rgbd": "{root}/{name}/{{train,val}}/<shard>/<trajectory>/{{photo/<frame>.jpg, "
+    "depth/<frame>.png (uint16 mm), class13/<frame>.png (uint8 NYU-13 labels, 0 unknown)}}",
 }
 
 

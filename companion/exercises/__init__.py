@@ -8,8 +8,9 @@ the wrong axis, the wrong bound) the message names the mistake instead of only p
 Modules follow the chapters: :mod:`~companion.exercises.mutual_information` (Chapter 1),
 :mod:`~companion.exercises.mode_collapse` (Chapter 2), :mod:`~companion.exercises.jsd_estimator`
 and :mod:`~companion.exercises.segan` (Chapter 3), :mod:`~companion.exercises.miso`
-(Chapter 5), :mod:`~companion.exercises.transfer` (Chapter 7), :mod:`~companion.exercises.step`
-(Chapter 10); the shared machinery is in ``_common``.
+(Chapter 5), :mod:`~companion.exercises.transfer` (Chapter 7),
+:mod:`~companion.exercises.zero_pair` (Chapter 8), :mod:`~companion.exercises.step` (Chapter 10);
+the shared machinery is in ``_common``.
 
 Example:
     >>> from companion.mi import infonce_lower_bound
@@ -44,15 +45,25 @@ from companion.exercises.transfer import (
     check_selector_probs,
     check_supersample_loss,
 )
+from companion.exercises.zero_pair import (
+    check_delta_accuracy,
+    check_latent_consistency,
+    check_miou,
+    check_unseen_translations,
+    unseen_translations,
+)
 
 __all__ = [
     "check_conditional_instance_norm",
+    "check_delta_accuracy",
     "check_gram_matrix",
     "check_infonce_lower_bound",
     "check_jsd_bound_at_optimum",
     "check_jsd_lower_bound",
     "check_kl_to_standard_normal",
+    "check_latent_consistency",
     "check_milo_loss",
+    "check_miou",
     "check_miso_routing",
     "check_mmd2",
     "check_mode_seeking_ratio",
@@ -66,5 +77,7 @@ __all__ = [
     "check_stage_schedule",
     "check_supersample_loss",
     "check_triplet_margin_loss",
+    "check_unseen_translations",
     "miso_routing",
+    "unseen_translations",
 ]

@@ -35,6 +35,8 @@ MODALITIES = ("rgb", "seg", "depth")
 class MixAndMatchConfig(PresetConfig):
     """M&MNets; defaults are the thesis's SceneNet RGB-D settings (Sec. 4.6.1, App. A.3)."""
 
+    settings_key = "mix_and_match"  # --data scenenet_rgbd sets its 14 label channels
+
     dataset: str = "scenes_zeropair"
     image_size: int = 256  # App. A.3: 256x256 inputs
     num_classes: int = 14  # 13 classes + unknown (the official code's label table)
