@@ -1,15 +1,13 @@
-"""Mix-and-match networks (M&MNets): zero-pair translation through a shared latent space.
+"""Mix-and-match networks (M&MNets): zero-pair translation through a shared latent space (Wang
+et al., CVPR 2018 and IJCV 2020; thesis of Y. Wang, Chapter 4).
 
-Wang, Y. (2020), PhD thesis, Chapter 4 (Wang et al., CVPR 2018 and IJCV 2020). One encoder
-``f_i`` and one decoder ``g_j`` per modality (R = RGB, S = segmentation, D = depth) are trained
-on the *seen* pairs only, (RGB, seg) and (RGB, depth) of disjoint scenes. The unseen translation
-depth -> seg is then ``g_S(f_D(z))``: an encoder and a decoder that never met in training. It
-works only if the latents of the modalities are aligned: autoencoders, a latent-consistency
-loss, latent noise and the source encoder's pooling indices (Sec. 4.4). Stage 3 adds
-pseudo-pairs, targets for the unseen translators made by the seen RGB ones (Eq. (4.12)-(4.13)).
-
-The chapter checks: the zero-pair depth -> seg beats the cascade depth -> RGB -> seg, and
-dropping the latent-consistency loss lowers it (Table 4.3).
+One encoder ``f_i`` and one decoder ``g_j`` per modality (R = RGB, S = segmentation, D = depth)
+are trained on the *seen* pairs only, (RGB, seg) and (RGB, depth) of disjoint scenes. The unseen
+translation depth -> seg is then ``g_S(f_D(z))``: an encoder and a decoder that never met in
+training. It works only if the latents of the modalities are aligned: autoencoders, a
+latent-consistency loss, latent noise and the source encoder's pooling indices (Sec. 4.4).
+Stage 3 adds pseudo-pairs made by the seen RGB translators (Eq. (4.12)-(4.13)). Chapter 8:
+zero-pair depth -> seg beats the cascade through RGB; no latent consistency lowers it (Tab. 4.3).
 """
 
 from __future__ import annotations
