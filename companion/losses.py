@@ -33,6 +33,7 @@ __all__ = [
     "latent_regression_l1",
     "median_bandwidth",
     "milo_loss",
+    "mine_triplets",
     "mmd2",
     "mode_seeking_ratio",
     "pairwise_gram_style_distance",
@@ -466,3 +467,41 @@ def mmd2(x: torch.Tensor, y: torch.Tensor, bandwidth: float | None = None) -> to
     k_xx = (kernel(x, x).sum() - n) / (n * (n - 1))  # off-diagonal means
     k_yy = (kernel(y, y).sum() - m) / (m * (m - 1))
     return k_xx + k_yy - 2 * kernel(x, y).mean()
+
+
+def mine_triplets(
+    distances: torch.Tensor, self_index: torch.Tensor, k_close: int, k_far: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Positives from each anchor's ``k_close`` nearest, negatives from its ``k_far`` furthest.
+
+    Each anchor's own entry in the pool is never its positive. A pool with fewer than
+    ``k_close + k_far`` others (the first steps, before the bank fills) shrinks both sets in
+    proportion, at least one each. Draws use the global torch generator (checkpointed by the
+    trainer).
+
+    Args:
+        distances: (N, P) style distances from N anchors to a pool of P images.
+        self_index: (N,) int64 position of each anchor in the pool.
+        k_close: size of the near set (A.1: 5).
+        k_far: size of the far set (A.1: 13).
+
+    Returns:
+        Pool indices of the positives and the negatives, (N,) int64 each.
+
+    Example:
+        >>> d = torch.tensor([[0.0, 1.0, 9.0], [1.0, 0.0, 9.0]])
+        >>> mine_triplets(d, torch.tensor([0, 1]), 1, 1)
+        (tensor([1, 0]), tensor([2, 2]))
+    """
+    n, p = distances.shape
+    others = p - 1
+    if others < k_close + k_far:
+        k_close = max(1, round(others * k_close / (k_close + k_far)))
+        k_far = max(1, others - k_close)
+    ranked = distances.clone()
+    ranked[torch.arange(n), self_index] = -1.0  # the anchor sorts first: rank 0
+    order = ranked.argsort(dim=1)  # (N, P), nearest first
+    pos_rank = 1 + torch.randint(k_close, (n,), device=distances.device)
+    neg_rank = p - 1 - torch.randint(k_far, (n,), device=distances.device)
+    rows = torch.arange(n, device=distances.device)
+    return order[rows, pos_rank], order[rows, neg_rank]

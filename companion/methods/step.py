@@ -32,6 +32,7 @@ from torch import nn
 
 from companion.losses import (
     code_l2_penalty,
+    mine_triplets,
     perceptual_mse,
     reconstruction_l1,
     style_vectors,
@@ -46,10 +47,10 @@ from companion.methods.translation import (
     build_encoder,
     log_record,
 )
-from companion.nets.style_features import RandomConvFeatures, Vgg16Features
+from companion.nets.style_features import PixelStyleFeatures, RandomConvFeatures, Vgg16Features
 from companion.stepper import Stepper
 
-__all__ = ["StEP", "StEPConfig", "PixelFeatures", "mine_triplets"]
+__all__ = ["StEP", "StEPConfig", "build_style_features"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,19 +125,6 @@ class StEPConfig(TranslationConfig):
         )
 
 
-class PixelFeatures(nn.Module):
-    """The image itself and its 2x average-pooled copy: Grams of raw colours at two scales.
-
-    Example:
-        >>> [f.shape for f in PixelFeatures()(torch.zeros(1, 3, 8, 8))]
-        [torch.Size([1, 3, 8, 8]), torch.Size([1, 3, 4, 4])]
-    """
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """[x, avg_pool(x)] for images ``x`` (N, C, H, W)."""
-        return [x, nn.functional.avg_pool2d(x, 2)]
-
-
 def build_style_features(cfg: StEPConfig) -> nn.Module:
     """The frozen network whose Gram matrices define the style distance."""
     if cfg.style_features == "vgg16":
@@ -144,48 +132,10 @@ def build_style_features(cfg: StEPConfig) -> nn.Module:
     if cfg.style_features == "random_conv":
         return RandomConvFeatures(cfg.out_channels)
     if cfg.style_features == "pixels":
-        return PixelFeatures()
+        return PixelStyleFeatures()
     raise ValueError(
         f"style_features must be 'vgg16', 'random_conv' or 'pixels', got {cfg.style_features!r}"
     )
-
-
-def mine_triplets(
-    distances: torch.Tensor, self_index: torch.Tensor, k_close: int, k_far: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Positives from each anchor's ``k_close`` nearest, negatives from its ``k_far`` furthest.
-
-    Each anchor's own entry in the pool is never its positive. A pool with fewer than
-    ``k_close + k_far`` others (the first steps, before the bank fills) shrinks both sets in
-    proportion, at least one each. Draws use the global torch generator (checkpointed by the
-    trainer).
-
-    Args:
-        distances: (N, P) style distances from N anchors to a pool of P images.
-        self_index: (N,) int64 position of each anchor in the pool.
-        k_close: size of the near set (A.1: 5).
-        k_far: size of the far set (A.1: 13).
-
-    Returns:
-        Pool indices of the positives and the negatives, (N,) int64 each.
-
-    Example:
-        >>> d = torch.tensor([[0.0, 1.0, 9.0], [1.0, 0.0, 9.0]])
-        >>> mine_triplets(d, torch.tensor([0, 1]), 1, 1)
-        (tensor([1, 0]), tensor([2, 2]))
-    """
-    n, p = distances.shape
-    others = p - 1
-    if others < k_close + k_far:
-        k_close = max(1, round(others * k_close / (k_close + k_far)))
-        k_far = max(1, others - k_close)
-    ranked = distances.clone()
-    ranked[torch.arange(n), self_index] = -1.0  # the anchor sorts first: rank 0
-    order = ranked.argsort(dim=1)  # (N, P), nearest first
-    pos_rank = 1 + torch.randint(k_close, (n,), device=distances.device)
-    neg_rank = p - 1 - torch.randint(k_far, (n,), device=distances.device)
-    rows = torch.arange(n, device=distances.device)
-    return order[rows, pos_rank], order[rows, neg_rank]
 
 
 @register_method

@@ -24,6 +24,7 @@ from companion.nets.mlp import MLPDiscriminator, MLPEncoder, MLPTranslator, mlp
 from companion.nets.resnet import ResNetGenerator
 from companion.nets.style_features import (
     VGG16_FILENAME,
+    PixelStyleFeatures,
     RandomConvFeatures,
     Vgg16Features,
     find_vgg16_weights,
@@ -48,6 +49,7 @@ __all__ = [
     "MultiScaleDiscriminator",
     "PatchDiscriminator",
     "QOutput",
+    "PixelStyleFeatures",
     "RandomConvFeatures",
     "ResBlock",
     "ResNetEncoder",

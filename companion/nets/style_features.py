@@ -22,7 +22,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["VGG16_FILENAME", "RandomConvFeatures", "Vgg16Features", "find_vgg16_weights"]
+__all__ = [
+    "VGG16_FILENAME",
+    "PixelStyleFeatures",
+    "RandomConvFeatures",
+    "Vgg16Features",
+    "find_vgg16_weights",
+]
 
 VGG16_FILENAME = "vgg16-397923af.pth"
 """torchvision's ImageNet VGG16 (IMAGENET1K_V1), as it names the file."""
@@ -147,3 +153,16 @@ def _torchvision_index(conv: int) -> int:
         else:
             position += 1
     raise ValueError(f"VGG16 has 13 convolutions, asked for number {conv}")
+
+
+class PixelStyleFeatures(nn.Module):
+    """The image itself and its 2x average-pooled copy: Grams of raw colours at two scales.
+
+    Example:
+        >>> [f.shape for f in PixelStyleFeatures()(torch.zeros(1, 3, 8, 8))]
+        [torch.Size([1, 3, 8, 8]), torch.Size([1, 3, 4, 4])]
+    """
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """[x, avg_pool(x)] for images ``x`` (N, C, H, W)."""
+        return [x, F.avg_pool2d(x, 2)]

@@ -7,7 +7,8 @@ from stepping import RecordingStepper, paired_batch
 from torch.utils.data import Dataset
 
 from companion.config import seed_everything
-from companion.methods.step import StEP, StEPConfig, mine_triplets
+from companion.losses import mine_triplets
+from companion.methods.step import StEP, StEPConfig
 from companion.nets import find_vgg16_weights
 from companion.train import fit, load_checkpoint
 
