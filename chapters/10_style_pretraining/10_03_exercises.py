@@ -9,9 +9,9 @@
 # ---
 
 # %% [markdown]
-# # 10.2 Exercises: Gram matrices, the triplet loss and the stage schedule
+# # 10.3 Exercises: Gram matrices, the triplet loss and the stage schedule
 #
-# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/10_style_pretraining/10_02_exercises.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/10_style_pretraining/10_03_exercises.ipynb)
 #
 # **Learning goals**
 #

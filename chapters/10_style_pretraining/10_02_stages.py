@@ -1,0 +1,435 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 10.2 Stages 2 and 3: a generator on a frozen style space, then both
+#
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/10_style_pretraining/10_02_stages.ipynb)
+#
+# **Learning goals**
+#
+# - write the objective of stages 2 and 3 (Eq. 2): a conditional LSGAN
+#   loss and a reconstruction of $b$ from $G(a, E(b))$, nothing else;
+# - say why a frozen, pre-trained $E$ gives the generator a reason to use
+#   its code from the first step, where BicycleGAN's jointly trained
+#   encoder starts silent;
+# - measure style recovery (encode a target's style, decode it with another
+#   input, read the style back with the oracle), coverage and diversity of
+#   sampled codes, against BicycleGAN at the same number of generator steps;
+# - read a convergence curve with the stage switch on it (Fig. 10) and a
+#   training-time table measured on this machine (Table 6).
+
+# %%
+# Colab: install the companion package (does nothing elsewhere).
+import subprocess
+import sys
+
+COMPANION_URL = (
+    "mi-i2it-companion @ git+https://github.com/mi-i2it/mi-i2it-book"
+)
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", COMPANION_URL],
+        check=True,
+    )
+
+# %%
+import os
+import time
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import torch
+from IPython.display import display
+
+import companion
+from companion.data import load_dataset
+from companion.methods.bicyclegan import BicycleGAN, BicycleGANConfig
+from companion.methods.step import StEP, StEPConfig
+from companion.metrics import (
+    mode_coverage,
+    pairwise_diversity,
+    sample_translations,
+    style_transfer,
+    style_transfer_chance,
+    styles_of_samples,
+    transferred_styles,
+)
+from companion.quotes import quoted_table
+from companion.train import fit
+from companion.viz import diversity_panels, source_listing
+
+PRESET = companion.preset()
+SEED = int(os.environ.get("COMPANION_SEED", 0))
+companion.seed_everything(SEED)
+# Both methods train the cpu networks on shapes at every preset but smoke
+# (the paper's edges2shoes run is `companion train step`'s job).
+SMALL = "smoke" if PRESET == "smoke" else "cpu"
+STAGE1, STAGE2, STAGE3 = {
+    "smoke": (4, 4, 4),
+    "cpu": (150, 100, 100),
+    "gpu": (600, 400, 400),
+}.get(PRESET, (150, 100, 100))
+EVERY = {"smoke": 4, "cpu": 50, "gpu": 100}.get(PRESET, 50)
+N_INPUTS, N_REFS, K = {"smoke": (4, 8, 4), "cpu": (24, 48, 16)}.get(
+    PRESET, (64, 96, 16)
+)
+EXPECTED_S = {"smoke": 20, "cpu": 45}
+step_cfg = StEPConfig.from_preset(SMALL).with_overrides(
+    {"stage1_steps": STAGE1, "stage2_steps": STAGE2}
+)
+bicycle_cfg = BicycleGANConfig.from_preset(SMALL)
+print(
+    companion.run_header(
+        PRESET,
+        EXPECTED_S,
+        stages=f"{STAGE1}+{STAGE2}+{STAGE3}",
+        bicycle_steps=STAGE2 + STAGE3,
+        seed=SEED,
+    )
+)
+
+# %% [markdown]
+# ## The objective of stages 2 and 3
+#
+# Stage 1 ({doc}`10_01_style_space`) left an encoder whose codes
+# $z = E(b)$ put images of similar style close together. Stage 2 freezes it
+# and trains the generator $G(a, z)$ and a conditional discriminator
+# $D(a, b)$ on two terms only (Eq. 2):
+#
+# $$
+# \begin{aligned}
+# \hat b &= G\bigl(a, E(b)\bigr),\\
+# \mathcal{L}_D &= \mathbb{E}\bigl[(D(a, b) - 1)^2\bigr]
+#   + \mathbb{E}\bigl[D(a, \hat b)^2\bigr],\\
+# \mathcal{L}_G &= \mathbb{E}\bigl[(D(a, \hat b) - 1)^2\bigr]
+#   + \lambda_{\mathrm{rec}}\, \mathcal{L}_{\mathrm{rec}}(\hat b, b).
+# \end{aligned}
+# $$
+#
+# There is no KL term, no latent regression and no second cycle. Stage 3
+# lets $E$ train with $G$ on the same $\mathcal{L}_G$, plus
+# $\lambda_{L2} \frac{1}{D}\lVert z\rVert^2$ that keeps the codes near zero
+# so that $\mathcal{N}(\mu, \sigma)$ of the training codes can be sampled
+# (Sec. 3.2).
+#
+# **Why the frozen code gets used.** The reconstruction's gradient with
+# respect to the code is
+# $\partial \mathcal{L}_{\mathrm{rec}} / \partial z
+# = \partial \mathcal{L}_{\mathrm{rec}} / \partial \hat b \cdot
+# \partial G / \partial z$. With BicycleGAN's encoder at its start, $z$
+# carries nearly nothing about $b$, so the best $G$ can do is the average
+# target, whatever $z$ is: $G$ learns to ignore $z$, and then $E$ receives
+# no gradient either (Chapter 2.2). With a pre-trained $E$, $z$ already
+# tells the styles apart: $G$ lowers $\mathcal{L}_{\mathrm{rec}}$ only by
+# reading it, and $E$ cannot drift towards silence, because it is frozen.
+#
+# The generator step, stage 2 and 3 in one function:
+
+# %%
+source_listing(StEP.generator_step)
+
+# %% [markdown]
+# ## Training both at the same budget
+#
+# StEP runs its three stages as one run of
+# $S_1 + S_2 + S_3$ steps; BicycleGAN runs $S_2 + S_3$ steps, so both make
+# the same number of generator updates with the same generator, batch and
+# data (the `shapes` of 10.1: 8 colours times 2 textures, 16 styles, over
+# a background of random hue). Stage 1 updates $E$ alone and is cheap; its
+# cost is in the time table below.
+#
+# Every `EVERY` generator steps a callback measures, on test images:
+#
+# - **style recovery**: for inputs $a_i$ and references $b_j$, how often
+#   the oracle reads $b_j$'s style in $G(a_i, E(b_j))$ (24 inputs, 48
+#   references); its **chance** level is how often the outputs made with
+#   $b_k$'s code show another reference $b_j$'s style;
+# - **coverage**: distinct styles among $K = 16$ outputs of one input with
+#   sampled codes (StEP: $\mathcal{N}(\mu, \sigma)$ of the codes of 256
+#   test targets, refitted at each checkpoint; BicycleGAN: its prior
+#   $\mathcal{N}(0, I)$);
+# - **diversity**: the mean L1 distance between those outputs, pixels in
+#   $[-1, 1]$.
+
+# %%
+KW = dict(resolution=32, textures=("flat", "stripes"), background="hue")
+train = load_dataset("shapes", size=4096, seed=SEED, **KW)
+test = load_dataset("shapes", split="test", size=600, seed=SEED, **KW)
+a_in = torch.stack([test[i]["a"] for i in range(N_INPUTS)])
+refs = test.batch(range(500, 500 + N_REFS))
+b_fit = test.batch(range(100, 356))["b"]  # targets whose codes set N(mu, sigma)
+
+
+@torch.no_grad()
+def measure(model):
+    """Style recovery, its chance level, coverage and diversity, on test data."""
+    if isinstance(model, StEP):
+        model.fit_code_distribution(b_fit)
+    lent = transferred_styles(
+        model.translate, model.encode, a_in, refs["b"], test.style_of
+    )
+    codes = model.sample_codes(K, generator=torch.Generator().manual_seed(SEED))
+    samples = sample_translations(model, a_in, codes=codes)  # (N, K, 3, H, W)
+    l1 = lambda u, v: (u - v).abs().mean((1, 2, 3))  # noqa: E731
+    return {
+        "recovery": style_transfer(lent, refs["factors"]["style"]),
+        "chance": style_transfer_chance(lent, refs["factors"]["style"]),
+        "coverage": mode_coverage(styles_of_samples(samples, test.style_of)),
+        "diversity": pairwise_diversity(samples, l1).mean().item(),
+    }
+
+
+def train_with_checkpoints(model, total, first_g_step):
+    """Train, measuring every EVERY steps; also time the steps between checks."""
+    curve, seconds = {}, []
+    if first_g_step == 0:  # BicycleGAN's G trains from step 0: measure its start too
+        curve[0] = measure(model.eval())
+        model.train()
+    clock = {"t": time.perf_counter(), "step": 0}
+
+    def callback(m, step):
+        if step == clock["step"]:  # the end of the run, already measured
+            return None
+        seconds.append((clock["step"], step, time.perf_counter() - clock["t"]))
+        if step >= first_g_step:
+            curve[step - first_g_step] = measure(m)
+        clock["t"], clock["step"] = time.perf_counter(), step
+        return None
+
+    fit(model, train, total, seed=SEED, log_every=0, eval_every=EVERY,
+        callbacks=[callback])
+    return curve, seconds
+
+
+companion.seed_everything(SEED)
+step_model = StEP(step_cfg)
+step_curve, step_seconds = train_with_checkpoints(
+    step_model, STAGE1 + STAGE2 + STAGE3, STAGE1
+)
+companion.seed_everything(SEED)
+bicycle = BicycleGAN(bicycle_cfg)
+bicycle_curve, bicycle_seconds = train_with_checkpoints(
+    bicycle, STAGE2 + STAGE3, 0
+)
+print("G steps | StEP rec / chance / cover | BicycleGAN rec / chance / cover")
+for g in sorted(step_curve):
+    s, b = step_curve[g], bicycle_curve[g]
+    print(f"{g:7d} | {s['recovery']:.2f} / {s['chance']:.2f} / "
+          f"{s['coverage']:4.1f}       | {b['recovery']:.2f} / "
+          f"{b['chance']:.2f} / {b['coverage']:4.1f}")
+
+# %% [markdown]
+# ## Convergence, with the stage switch (Fig. 10's analogue)
+#
+# The paper plots validation LPIPS of the reconstruction against training
+# steps; we plot style recovery *above its chance level* (the share of
+# outputs that show the reference's style, minus the share that show
+# another reference's style) against generator steps. A method has
+# "converged" here at the first check where it is at least `LEVEL` = 0.05
+# above chance. The dashed line marks the switch from stage 2 (frozen $E$)
+# to stage 3 (both train).
+
+# %%
+LEVEL = 0.05  # recovery this far above its chance level counts as "reached"
+
+
+def steps_to(curve, level=LEVEL):
+    """First checked generator step whose recovery exceeds chance by level."""
+    hits = [
+        g for g in sorted(curve)
+        if curve[g]["recovery"] - curve[g]["chance"] >= level
+    ]
+    return hits[0] if hits else float("inf")
+
+
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.5, 2.6))
+for curve, label in ((step_curve, "StEP"), (bicycle_curve, "BicycleGAN")):
+    g = sorted(curve)
+    ax1.plot(g, [curve[s]["recovery"] - curve[s]["chance"] for s in g], "o-",
+             label=label)
+    ax2.plot(g, [curve[s]["coverage"] for s in g], "o-", label=label)
+ax1.axhline(LEVEL, ls=":", color="grey", label=f"LEVEL {LEVEL}")
+ax1.axhline(0.0, color="grey", lw=0.5)
+for ax, name in ((ax1, "recovery minus chance"),
+                 (ax2, f"styles among {K} samples")):
+    ax.axvline(STAGE2, ls="--", color="k", lw=0.8)
+    ax.set_xlabel("generator steps")
+    ax.set_title(name, fontsize=10)
+ax1.legend(fontsize=7)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# On seeds 2 and 1 the left panel shows StEP above its chance level by
+# `LEVEL` already in stage 2 (at 50 and 100 generator steps); on seed 0 it
+# is at chance at the end of stage 2 and only in stage 3 climbs to +0.12
+# at 200 steps. BicycleGAN stays at its chance level at most checks: it is
+# above `LEVEL` once, at 150 steps on seed 1 (+0.09), and falls back to
+# +0.01 at 200 steps. The right panel tells a different story: both
+# methods' sampled codes reach 2.7 to 5.4 styles per input by 200 steps,
+# and neither is ahead on all three seeds. So BicycleGAN's codes do change
+# the output; what they do not do yet is carry the style of the image
+# they were encoded from. The paper's spike at the stage switch would need
+# a check soon after it; ours are 50 steps apart, and the curves are
+# noisy at the 0.02 level.
+#
+# ## What the codes do
+#
+# Each row is one input (first column); StEP's columns use six codes drawn
+# from $\mathcal{N}(\mu, \sigma)$ of its training codes, BicycleGAN's six
+# codes from its prior. StEP's codes mostly change the colour of the
+# shape and leave the background alike; BicycleGAN's also recolour the
+# background and the whole image, with grid artefacts. This is why its
+# L1 diversity below is higher, although its codes transfer no style.
+
+# %%
+for label, model in (("StEP", step_model), ("BicycleGAN", bicycle)):
+    codes = model.sample_codes(6, generator=torch.Generator().manual_seed(1))
+    diversity_panels({label: model}, a_in[:4], codes=codes, size=3.2)
+    plt.show()
+
+# %% [markdown]
+# ## Training time (Table 6's analogue)
+#
+# The paper's Table 6 gives seconds per 1000 training images at batch 8,
+# measured on hardware it does not name:
+
+# %%
+display(quoted_table("seed004", "Table 6").frame())
+
+
+# %% [markdown]
+# Our steps are timed during the runs above (batch 16, on this machine,
+# minus the time of the checks). Stages 2 and 3 here run "Ours v4" plus
+# the L2 term in stage 3 (a GAN loss and a reconstruction); our baseline
+# has BicycleGAN's own objective without the cross-cycle, which is the
+# paper's "Bicycle v1": at batch 8 the paper gives 63.96 s against
+# 93.11 s per kimg (1.46 times), and 155.72 s for the cross-cycle
+# "Bicycle v2". One StEP step in stage 2 runs $E$ without gradient, $G$
+# and $D$ once; BicycleGAN's runs $E$ and $G$ twice (the cVAE and the cLR
+# cycle) and $D$ on two fakes.
+
+
+# %%
+def per_step(seconds, start, end):
+    """Mean seconds per step over the timed intervals inside [start, end).
+
+    The run's first interval also holds fit's start-up; it is left out when
+    the stage has other intervals.
+    """
+    inside = [(b - a, s) for a, b, s in seconds if start <= a and b <= end]
+    if len(inside) > 1 and start == 0:
+        inside = inside[1:]
+    return sum(s for _, s in inside) / max(1, sum(n for n, _ in inside))
+
+
+timing = {
+    "StEP stage 1 (E alone)": per_step(step_seconds, 0, STAGE1),
+    "StEP stage 2 (G, D)": per_step(step_seconds, STAGE1, STAGE1 + STAGE2),
+    "StEP stage 3 (G, E, D)": per_step(
+        step_seconds, STAGE1 + STAGE2, STAGE1 + STAGE2 + STAGE3
+    ),
+    "BicycleGAN": per_step(bicycle_seconds, 0, STAGE2 + STAGE3),
+}
+batch = step_cfg.batch_size
+table = pd.DataFrame(
+    {
+        "ms / step": {k: 1000 * v for k, v in timing.items()},
+        "s / kimg": {k: 1000 * v / batch for k, v in timing.items()},
+    }
+).round(1)
+display(table)
+ratio = timing["BicycleGAN"] / timing["StEP stage 3 (G, E, D)"]
+print(f"BicycleGAN / StEP stage 3, time per step: {ratio:.2f}")
+
+# %% [markdown]
+# ## Checks
+#
+# Seeds 0, 1, 2 at the `cpu` preset, after 200 generator steps each:
+#
+# | seed | StEP recovery / chance | BicycleGAN recovery / chance | steps to +0.05, StEP / BicycleGAN | coverage, StEP / BicycleGAN |
+# |---|---|---|---|---|
+# | 0 | 0.19 / 0.07 | 0.08 / 0.08 | 200 / never | 4.0 / 3.6 |
+# | 1 | 0.15 / 0.09 | 0.11 / 0.10 | 100 / 150 | 3.0 / 3.8 |
+# | 2 | 0.20 / 0.06 | 0.10 / 0.10 | 50 / never | 5.4 / 2.7 |
+#
+# StEP's recovery is above BicycleGAN's at the end on all three seeds, and
+# above its own chance level by 0.06 to 0.14, where BicycleGAN's is within
+# 0.01 of chance. The asserts use 0.04 above chance for StEP, StEP at
+# least 0.02 above BicycleGAN (seed 1: about 0.15 against 0.11), and at
+# most 0.03 above chance for BicycleGAN. StEP reaches `LEVEL` at an earlier check than BicycleGAN on
+# all three seeds; on seed 0 only at the last check, so this is the most
+# fragile of the checks. Not every checkpoint favours StEP: at 100 steps
+# on seed 0 both sit at chance, and at 150 steps on seed 1 BicycleGAN
+# (+0.09) is above StEP (+0.08). Coverage does not separate the two
+# (asserted only: both above 2 styles per input), and BicycleGAN's L1
+# diversity is higher on every seed (0.26 / 0.23 / 0.40 against
+# 0.13 / 0.15 / 0.16, asserted). Over two runs of each seed, a stage-2
+# step took 20.5 to 21.9 ms and a BicycleGAN step 33.0 to 37.0 ms (ratio
+# 1.58 to 1.75); BicycleGAN against stage 3 was 1.31 to 1.38 in five
+# runs but 0.89 in one (seed 0). Timing is printed, not asserted: with
+# other jobs on the shared cores one run of this page took 463 s instead
+# of 25 s and its timings failed an assert on the stage-2 ratio.
+
+# %%
+final = max(step_curve)
+s_end, b_end = step_curve[final], bicycle_curve[final]
+for name, end, curve in (("StEP", s_end, step_curve),
+                         ("BicycleGAN", b_end, bicycle_curve)):
+    print(f"{name}: recovery {end['recovery']:.2f} "
+          f"(chance {end['chance']:.2f}), coverage {end['coverage']:.1f},\n"
+          f"  diversity {end['diversity']:.3f}, "
+          f"first check at +{LEVEL}: {steps_to(curve)}")
+stage2_ratio = timing["BicycleGAN"] / timing["StEP stage 2 (G, D)"]
+print(f"BicycleGAN / StEP stage 2, time per step: {stage2_ratio:.2f}")
+if PRESET != "smoke":
+    s_gain = s_end["recovery"] - s_end["chance"]
+    b_gain = b_end["recovery"] - b_end["chance"]
+    assert s_gain >= 0.04, s_gain  # seeds 0-2: 0.12, 0.06, 0.14
+    assert b_gain <= 0.03, b_gain  # seeds 0-2: 0.00, 0.01, 0.00
+    assert s_end["recovery"] >= b_end["recovery"] + 0.02, (s_end, b_end)
+    assert steps_to(step_curve) < steps_to(bicycle_curve)
+    assert min(s_end["coverage"], b_end["coverage"]) >= 2.0
+    assert b_end["diversity"] > s_end["diversity"]
+
+# %% [markdown]
+# ```{admonition} What differs from the paper, and why
+# - **Data and size**: 32x32 `shapes` with 16 styles, whose style the
+#   oracle reads exactly, instead of 256x256 edges2handbags; 150 + 100 +
+#   100 steps at batch 16 instead of 250 and 700 kimg.
+# - **Measure of convergence**: style recovery read by the oracle, not
+#   validation LPIPS of the reconstruction (Fig. 10): LPIPS needs ImageNet
+#   weights, and on shapes the style is what the code should carry.
+# - **Losses and networks**: L1 reconstruction (weight 10) instead of the
+#   VGG perceptual loss, random-convolution Grams in stage 1, the chapter-2
+#   U-Net with $z$ at its input, one PatchGAN scale. The baseline is
+#   chapter 2's BicycleGAN (cVAE-GAN + cLR-GAN with KL, no cross-cycle)
+#   on the same generator and encoder as StEP, i.e. the paper's
+#   "Bicycle v1", not "Bicycle v0" (the BicycleGAN authors' own code and
+#   networks) nor the cross-cycle "Bicycle v2". It keeps chapter 2's cpu
+#   encoder start (gain 1, log-variance bias -4), which helps BicycleGAN.
+#   StEP's encoder starts at the same gain 1 (chosen for stage 1, see
+#   10.1), so this is not a comparison against BicycleGAN without its
+#   encoder fix: with the fix, BicycleGAN still stays at chance here.
+# - **Timing**: milliseconds per step on this machine's CPU cores, not
+#   seconds per kimg on a GPU; shared cores make single timings noisy.
+# ```
+#
+# ## Summary
+#
+# With its style space learned first, the generator of stages 2 and 3
+# needs only a GAN loss and a reconstruction. At 200 generator steps on
+# shapes its codes carry the reference's style (0.06 to 0.14 above chance
+# on three seeds), where BicycleGAN's are still at chance; on an unloaded
+# machine a stage-2 step cost about 0.6 of a BicycleGAN step.
+# BicycleGAN's sampled outputs are as varied in style and more varied in
+# pixels; at this budget its codes vary the output without encoding the
+# style of an image.
