@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -269,24 +275,24 @@ for half in ("Table 2 (Yosemite)", "Table 2 (cat → dog)"):
 # quality" (Sec. 4.7). On `shapes_season` at 200 steps it does not: the outputs of SEGAN
 # keep the input's *position* but not its *shape* (the blobs of the grid above), and almost
 # none is a valid domain-B image, while SEGAN w/o MI keeps most of the shape. Measured by
-# this notebook (4 codes on 32 test inputs), seeds 0 / 1 / 2:
+# this notebook (4 codes on 32 test inputs) on two kinds of CPU, SEGAN / SEGAN w/o MI:
 #
-# | | content IoU | precision |
+# | runs | content IoU | precision |
 # |---|---|---|
-# | SEGAN | 0.63 / 0.60 / 0.60 | 0.00 / 0.00 / 0.04 |
-# | SEGAN w/o MI | 0.82 / 0.80 / 0.81 | 0.25 / 0.02 / 0.11 |
+# | AMD EPYC, seeds 0 / 1 / 2 | 0.63 / 0.60 / 0.60 against 0.82 / 0.80 / 0.81 | 0.00-0.04 against 0.02-0.25 |
+# | Intel Xeon, seeds 0-9 | 0.52-0.70 against 0.67-0.84 | 0.00-0.12 against 0.00-0.72 |
 #
-# Neither model is a good translator yet: even without the term most outputs miss the
-# palette colours or stain the background (precision 0.02-0.25). But the term makes the
-# shape worse on every seed, by 0.19-0.22 in IoU. The term buys its extra styles partly with
-# content: to make the code readable, $G$ varies the whole image (colour bleeding into the
-# background, textured patches), and at this budget the adversarial and geometry terms do
-# not pull the shape back. Separate runs on seed 0 (64 inputs, 4 codes; 0.58 at this
-# preset) tried three changes: three times the budget (600 steps) raised SEGAN's IoU to
-# 0.67, a geometry weight of 10 left it at 0.59, and $\lambda_{\mathrm{MI}} = 1$ raised it
-# to 0.74, near the baseline's 0.80, with the bound still rising (to -0.72). Precision
-# stayed at 0.04 or below in all three. Whether $\lambda_{\mathrm{MI}} = 1$ keeps the
-# extra styles was not measured; Exercise 4 asks you to.
+# Neither model is a good translator yet: even without the term many outputs miss the
+# palette colours or stain the background. But the term made the shape worse on all 13
+# runs, by 0.03 to 0.28 in IoU (0.15 or more on 10 of them). The term buys its extra styles
+# partly with content: to make the code readable, $G$ varies the whole image (colour
+# bleeding into the background, textured patches), and at this budget the adversarial and
+# geometry terms do not pull the shape back. Separate runs on seed 0 (AMD, 64 inputs,
+# 4 codes; 0.58 at this preset) tried three changes: three times the budget (600 steps)
+# raised SEGAN's IoU to 0.67, a geometry weight of 10 left it at 0.59, and
+# $\lambda_{\mathrm{MI}} = 1$ raised it to 0.74, near the baseline's 0.80, with the bound
+# still rising (to -0.72). Precision stayed at 0.04 or below in all three. Whether
+# $\lambda_{\mathrm{MI}} = 1$ keeps the extra styles was not measured; Exercise 4 asks you to.
 # The domain FID of the table above does not show any of this: it is computed in the
 # features of a style classifier, which sees colours, not shapes.
 #
@@ -309,21 +315,52 @@ for half in ("Table 2 (Yosemite)", "Table 2 (cat → dog)"):
 #
 # ## Checks
 #
-# Each threshold was set from seeds 0, 1 and 2 at the `cpu` preset; the measured values and
-# the margin are given with each.
+# At 200 steps one run is one draw from a wide distribution: another seed, or the same seed
+# on another kind of CPU (whose vector kernels round differently), moves every number
+# below. The thresholds were first set from three seeds on an AMD EPYC machine; on an
+# Intel Xeon (AVX-512) seed 0 then gave a coverage gain of 0.28, under the 0.5 asked. So
+# they are now set from 13 runs, seeds 0-2 on AMD and seeds 0-9 on Intel
+# (`python benchmarks/notebook_seeds.py` reruns them and records the printed values in
+# `benchmarks/results/notebook_seeds/`). The Intel runs, SEGAN / SEGAN w/o MI:
 #
-# 1. the bound starts at $-2 \log 2$ (within 0.1 nats) and ends at least 0.4 nats higher
-#    (measured rises 0.88 / 0.78 / 0.60 on seeds 0 / 1 / 2, margin 0.20);
-# 2. with the MI term at least 0.5 more styles per input than without (of 4), and more diverse
-#    outputs (measured gains 0.94 / 1.00 / 1.81, margin 0.44; diversity 0.100 vs 0.011,
-#    0.100 vs 0.001, 0.079 vs 0.001);
-# 3. disentanglement: SEGAN's style consistency above its chance level exceeds the
-#    baseline's by at least 0.1 (measured differences 0.40 / 0.36 / 0.37, margin 0.26; plain consistency is not
-#    compared: a collapsed baseline scores 1.0 on it, and so does its chance level);
-# 4. content, the negative finding of this section: SEGAN keeps the input's position (content
-#    IoU at least 0.4, where an unrelated shape scores about 0.2) but loses part of its shape
-#    to the MI term (IoU at least 0.05 below the baseline's). Measured 0.63 / 0.60 / 0.60 against 0.82 / 0.80 / 0.81 (margins 0.20 and
-#    0.14).
+# | seed | bound rise | styles per input | diversity | consistency above chance | content IoU | precision |
+# |---|---|---|---|---|---|---|
+# | 0 | +0.87 | 2.00 / 1.72 | 0.062 / 0.015 | 0.31 / 0.10 | 0.52 / 0.80 | 0.04 / 0.21 |
+# | 1 | +0.74 | 3.22 / 1.91 | 0.085 / 0.019 | 0.53 / 0.06 | 0.64 / 0.81 | 0.00 / 0.48 |
+# | 2 | +0.36 | 2.00 / 1.06 | 0.034 / 0.004 | 0.41 / 0.00 | 0.70 / 0.78 | 0.12 / 0.38 |
+# | 3 | +0.73 | 2.34 / 1.81 | 0.092 / 0.021 | 0.19 / 0.24 | 0.66 / 0.80 | 0.02 / 0.02 |
+# | 4 | +0.70 | 2.91 / 1.00 | 0.078 / 0.000 | 0.37 / 0.00 | 0.61 / 0.84 | 0.00 / 0.59 |
+# | 5 | +0.92 | 3.25 / 1.00 | 0.071 / 0.001 | 0.26 / 0.00 | 0.57 / 0.77 | 0.00 / 0.28 |
+# | 6 | +0.59 | 2.00 / 1.00 | 0.072 / 0.000 | 0.16 / 0.00 | 0.61 / 0.81 | 0.11 / 0.72 |
+# | 7 | +0.71 | 2.78 / 1.16 | 0.050 / 0.010 | 0.34 / 0.00 | 0.69 / 0.77 | 0.02 / 0.02 |
+# | 8 | +0.80 | 2.03 / 1.00 | 0.055 / 0.002 | 0.31 / 0.00 | 0.64 / 0.67 | 0.09 / 0.00 |
+# | 9 | +0.84 | 1.00 / 1.00 | 0.043 / 0.000 | 0.00 / 0.00 | 0.54 / 0.75 | 0.00 / 0.07 |
+#
+# On AMD, seeds 0 / 1 / 2: rises 0.88 / 0.78 / 0.60, coverage gains 0.94 / 1.00 / 1.81,
+# consistency above chance 0.40 / 0.36 / 0.37 higher than the baseline's.
+#
+# **What held on every run, and is checked here:**
+#
+# 1. the bound starts at $-2 \log 2$ (within 0.1 nats) and rises by at least 0.18 nats
+#    (half the smallest rise, 0.36);
+# 2. SEGAN's outputs are more diverse than the baseline's (13 of 13);
+# 3. content, the negative finding of this section: SEGAN keeps the input's position
+#    (content IoU at least 0.4, where an unrelated shape scores about 0.2; smallest 0.52)
+#    but loses part of its shape to the MI term (IoU below the baseline's, 13 of 13).
+#
+# **What held on most runs, and is not asserted on one run:**
+#
+# - *More styles per input* with the term: 12 of 13 runs, by 0.28 to 2.25 styles. On Intel
+#   seed 9 the bound rose by 0.84 nats and the outputs varied (diversity 0.043 against
+#   0.000), yet every code gave the same oracle style: the generator wrote the code into
+#   something the style oracle does not count (shade, texture), which a bound on MI
+#   rewards just as well.
+# - *Disentanglement* (consistency above chance higher than the baseline's): 11 of 13 runs.
+#   It failed on seed 9 (no extra style to share) and on seed 3, where the baseline's weak
+#   use of the code was itself shared (0.24 against SEGAN's 0.19).
+#
+# The paper's two claims are thus the usual outcome at this scale, not a guaranteed one:
+# the page shows them on its own run and reports the spread rather than asserting them.
 
 # %%
 start, end = hist_mi[0]["mi/jsd"], hist_mi[-1]["mi/jsd"]
@@ -344,14 +381,10 @@ if PRESET != "paper":
     print(f"precision: {mi['precision']:.3f} vs {base['precision']:.3f}")
 if PRESET not in ("smoke", "paper"):
     assert abs(start + 2 * math.log(2)) < 0.1
-    assert end > start + 0.4, "the MI bound did not rise"
-    assert mi["mode_coverage"] >= base["mode_coverage"] + 0.5
+    assert end > start + 0.18, "the MI bound did not rise"
     assert mi["diversity"] > base["diversity"]
-    assert excess_mi >= excess_base + 0.1, "SEGAN's codes do not share their meaning"
     assert mi["content IoU"] >= 0.4, "SEGAN lost the input's position too"
-    assert mi["content IoU"] <= base["content IoU"] - 0.05, (
-        "the MI term no longer costs shape"
-    )
+    assert mi["content IoU"] < base["content IoU"], "the MI term no longer costs shape"
 
 # %% [markdown]
 # ## Exercises
@@ -374,8 +407,11 @@ if PRESET not in ("smoke", "paper"):
 # - Because $T$ never sees the input, the easiest code for it to read is one that means the same
 #   style for every input; the generator, helping $T$, learns such codes. Consistency above its
 #   chance level measures this; consistency alone would reward collapse.
-# - On `shapes_season` the term adds styles per input and lowers the style-classifier FID, as
-#   in the paper's Table 2 against its ablation. But at this budget it costs content: the
+# - On `shapes_season` the term added styles per input on 12 of 13 runs and lowered the
+#   style-classifier FID on all 10 Intel runs (AMD's were not recorded), as in the paper's
+#   Table 2 against its ablation. One run of 200 steps does not decide either claim, so
+#   the page reports their spread and asserts what held on every run. At this budget the
+#   term also costs content on every run: the
 #   outputs keep the input's position, not its shape, and almost none is a valid domain-B
 #   image. The paper's "without loss of quality" is not reproduced here, and a FID computed
 #   on style features could not have shown it.

@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -202,40 +208,60 @@ for ax, (name, (model, cov, prec)) in zip(axes, results.items()):
 plt.show()
 
 # %% [markdown]
-# What you see: six test inputs (rows), each translated with eight codes.
-# On seed 0, cLR-GAN + L1 paints each shape in one colour with small changes
-# of shade that the style oracle does not count as a new style. SEGAN's rows
-# vary more in colour, but most of its outputs are not valid shapes: smeared
-# colour and grid texture, which its precision (the share of valid outputs)
-# counts. The titles give the styles per input over 32 inputs and 20 codes.
+# What you see: six test inputs (rows), each translated with eight codes;
+# the titles give this run's styles per input (32 inputs, 20 codes) and
+# precision. What the grids show depends on the run (see the table under
+# Checks). On AMD seed 0, cLR-GAN + L1 painted each shape in one colour
+# with small changes of shade that the style oracle does not count as a
+# new style, and SEGAN's rows varied more in colour with most outputs not
+# valid shapes: smeared colour and grid texture. On Intel seed 0 both
+# models varied the colour, and neither drew many valid shapes.
 
 # %% [markdown]
 # ## Checks
 #
-# Measured on seeds 0, 1 and 2 at this preset (styles per input, of 8, and
-# the latent bound at the first and last log):
+# At 250 steps one run is one draw from a wide distribution: another seed,
+# or the same seed on another kind of CPU (whose vector kernels round
+# differently), moves every number. This page first asserted that
+# cLR-GAN + L1 draws valid shapes (precision at least 0.25) and that its
+# bound rises, from three seeds on an AMD EPYC machine; on an Intel Xeon
+# (AVX-512) seed 0 gave cLR-GAN a precision of 0.00. Ten more seeds
+# there (`python benchmarks/notebook_seeds.py` reruns them) show that
+# neither held on every run. Styles per input (of 8) and precision:
 #
-# | seed | cLR-GAN + L1: styles, precision | SEGAN: styles, precision | latent bound, nats |
+# | CPU, seed | cLR-GAN + L1 | SEGAN | latent bound, nats |
 # |---|---|---|---|
-# | 0 | 1.00, 0.58 | 2.34, 0.08 | -0.22 to 0.60 |
-# | 1 | 2.97, 0.37 | 3.50, 0.26 | -0.18 to 0.22 |
-# | 2 | 1.00, 0.83 | 1.00, 0.02 | -0.06 to 0.10 |
+# | AMD 0 | 1.00, 0.58 | 2.34, 0.08 | -0.22 to 0.60 |
+# | AMD 1 | 2.97, 0.37 | 3.50, 0.26 | -0.18 to 0.22 |
+# | AMD 2 | 1.00, 0.83 | 1.00, 0.02 | -0.06 to 0.10 |
+# | Intel 0 | 2.00, 0.00 | 3.16, 0.28 | -0.22 to 0.07 |
+# | Intel 1 | 2.00, 0.25 | 3.38, 0.17 | -0.18 to 0.19 |
+# | Intel 2 | 1.00, 0.94 | 3.00, 0.12 | -0.06 to 0.23 |
+# | Intel 3 | 1.00, 0.57 | 3.09, 0.43 | -0.06 to 0.96 |
+# | Intel 4 | 1.00, 0.76 | 3.12, 0.21 | -0.16 to -0.60 |
+# | Intel 5 | 3.00, 0.20 | 2.06, 0.11 | 0.10 to 0.12 |
+# | Intel 6 | 3.00, 0.40 | 3.09, 0.37 | -0.47 to -0.65 |
+# | Intel 7 | 3.00, 0.08 | 3.00, 0.07 | 0.02 to 0.26 |
+# | Intel 8 | 1.00, 0.00 | 4.28, 0.00 | -0.65 to -0.13 |
+# | Intel 9 | 1.31, 0.28 | 3.72, 0.21 | 0.56 to 0.22 |
 #
 # With the encoder at gain 1 instead, cLR-GAN + L1 scored 1.22, 1.19 and
-# 1.03 styles at precision 0.00 on the same seeds, its bound rising from
+# 1.03 styles at precision 0.00 on AMD seeds 0-2, its bound rising from
 # about -18 to -13 nats: no valid output at all.
 #
-# 1. Latent regression raises its bound on $I(Z; \hat B)$ from the first
-#    log to the last, by at least 0.08 nats (seeds: +0.82, +0.40, +0.16;
-#    the threshold is half the smallest rise).
-# 2. cLR-GAN + L1 draws valid shapes: precision at least 0.25 (seeds:
-#    0.37-0.83).
-# 3. SEGAN's outputs are valid less often than cLR-GAN's (seeds: 0.08
-#    against 0.58, 0.26 against 0.37, 0.02 against 0.83).
+# Over the 13 runs the usual picture is that SEGAN covers more styles
+# (10 runs; 2 ties) and cLR-GAN keeps more outputs valid (11 runs; 1 tie),
+# and the latent bound rises (10 runs). None of these held on every run,
+# so none is asserted on one run. What held on all 13, and is checked:
 #
-# Not asserted: which model covers more styles. SEGAN did on seeds 0 and
-# 1, but mostly with invalid outputs, and both collapsed to one style on
-# seed 2; cLR-GAN covered 2.97 styles on seed 1.
+# 1. **No model is both diverse and valid**: whenever a model averages 2
+#    or more styles per input, at most half of its outputs are valid
+#    shapes (the largest such precision was 0.43, SEGAN on Intel seed 3).
+#    This is the page's negative finding below, and the check fails the
+#    day a change to the package trains a translator that is both.
+# 2. The latent bound stays near zero, within 1.5 nats at its first and
+#    last log (the largest magnitude was 0.96), the fact the discussion
+#    below builds on: near zero, a lower bound says little about the MI.
 
 # %%
 cov_clr = results["cLR-GAN + L1"][1]
@@ -247,9 +273,9 @@ print(f"precision: cLR-GAN + L1 {prec_clr:.2f}, SEGAN {prec_segan:.2f}")
 print(f"latent bound: first log {bound[0]:.2f} nats, last {bound[-1]:.2f}")
 print(f"SEGAN - cLR-GAN: {cov_segan - cov_clr:+.2f} styles per input")
 if PRESET == "cpu":  # thresholds measured at this preset
-    assert bound[-1] - bound[0] >= 0.08, "the latent bound did not rise"
-    assert prec_clr >= 0.25, prec_clr
-    assert prec_segan < prec_clr, (prec_segan, prec_clr)
+    for name, (_, cov, prec) in results.items():
+        assert cov < 2 or prec <= 0.5, f"{name} is diverse and valid: update the page"
+    assert abs(bound[0]) < 1.5 and abs(bound[-1]) < 1.5, bound
     print("checks hold")
 
 # %% [markdown]
@@ -264,16 +290,18 @@ if PRESET == "cpu":  # thresholds measured at this preset
 # the same networks, $L_1$ weight and encoder scale for both estimators.
 #
 # **No, not at this budget; a negative finding.** Latent regression left
-# one style per input on two seeds of three and three on the third, with
-# valid shapes. SEGAN covered more styles on two seeds, but at a precision
-# of 0.02-0.26: its extra "styles" are mostly colours of outputs that are
-# not shapes, the same loss of content Section 3.3 measured. At 250 steps
-# on 32x32 shapes the toy shows neither estimator training a generator that
-# is both diverse and valid, so it cannot say which is the better one.
+# one style per input on 6 of the 13 runs of the table above, usually
+# with more valid shapes than SEGAN. SEGAN covered more styles on 10 runs,
+# but at a precision of 0.00-0.43: its extra "styles" are mostly colours
+# of outputs that are not shapes, the same loss of content Section 3.3
+# measured. At 250 steps on 32x32 shapes the toy shows neither estimator
+# training a generator that is both diverse and valid (check 1), so it
+# cannot say which is the better one.
 #
 # The bound shows why it is no measure of diversity here. It stays within
-# a nat of zero (a lower bound near zero says little about the MI) and
-# rises as $E$ learns whatever trace of $z$ it can read. Under a strong
+# a nat of zero on every run (a lower bound near zero says little about
+# the MI) and usually rises as $E$ learns whatever trace of $z$ it can
+# read; on 3 runs of 13 it fell. Under a strong
 # $L_1$ term the cheapest trace is a small change the style oracle does not
 # count: exercise 3 measures how much of it is detail of the size of
 # Gaussian noise of 0.05.
@@ -336,9 +364,11 @@ with torch.no_grad():
 # - cLR-GAN's latent loss is minus a Barber-Agakov bound on $I(Z; \hat B)$
 #   with a Laplace posterior, InfoGAN's bound for a conditional generator.
 # - On `shapes`, with the same networks and $L_1$ weight as SEGAN, it
-#   raised its bound and kept valid shapes, but left one style per input on
-#   two seeds of three. SEGAN covered more styles on two seeds, mostly with
-#   invalid outputs: at this budget the toy cannot rank the two estimators.
+#   usually raised its bound and kept more outputs valid, but left one
+#   style per input on 6 runs of 13. SEGAN covered more styles on 10 runs,
+#   mostly with invalid outputs. No model on any run was both diverse and
+#   valid: at this budget the toy cannot rank the two estimators, and one
+#   run of 250 steps is a single draw, so the page reports the spread.
 #   A bound on MI rewards codes hidden in detail as much as codes shown in
 #   style.
 # - On a GPU, `COMPANION_PRESET=gpu` runs the same comparison for 1,000
