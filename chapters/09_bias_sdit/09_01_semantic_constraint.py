@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -289,13 +295,15 @@ plt.show()
 # What the three runs show: without the constraint nearly every background leaves
 # $\mathcal A$'s half (the discriminator has seen almost no cool shape on such a
 # background), although nothing in the input asked for it. Both constraints keep most
-# backgrounds in their half. The thesis expects the naive extractor to block the wanted
-# change; here it did not (it kept the cool colours at least as often), while it let more
-# backgrounds flip. The narrow extractor pinned the background harder and, on one seed of
-# three, also most of the colour change (table below). One likely reason, not tested
-# here: the two extractors' features differ in scale, so the same $\lambda_{\mathcal U}$
-# is a different weight for each. The bottleneck's effect on what $h$ knows shows
-# clearly only in the probe above.
+# backgrounds in their half. What else they do depends on the run (the table under Checks
+# has 13): the thesis expects the naive extractor to block the wanted change, and here it
+# did not (it kept the cool colours on 12 of 13 runs, and the shape on all 10 Intel runs,
+# content IoU 0.66 or more). The narrow
+# extractor is the one that blocked it: on 6 of 13 runs it kept the colour change on
+# fewer than 75% of the outputs, and on 4 of the 10 Intel runs it also lost most of the
+# shape (content IoU 0.20-0.45). One likely reason, not tested here: the two extractors'
+# features differ in scale, so the same $\lambda_{\mathcal U}$ is a different weight for
+# each. The bottleneck's effect on what $h$ knows shows clearly only in the probe above.
 #
 # ```{admonition} What differs from the paper, and why
 # :class: note
@@ -310,34 +318,59 @@ plt.show()
 #   diversity.
 # - Extractor: a two-layer CNN trained here on 1,500 shapes, not VGG-Face or VGG16
 #   (not downloadable offline); $\lambda_{\mathcal U} = 3$ (the thesis gives no value;
-#   at 10 the outputs lost the input's shape on seed 0: content IoU 0.37, against 0.77
+#   at 10 the outputs lost the input's shape on AMD seed 0: content IoU 0.37, against 0.77
 #   at 3).
 # ```
 #
 # ## Checks
 #
-# Across seeds (flip rate / wanted change; the page runs seed 0):
+# At 200 steps one run is one draw: another seed, or the same seed on another kind of CPU
+# (whose vector kernels round differently), moves the numbers far. The check first
+# required each constraint to remove at least 40% of the bias, from three seeds on an AMD
+# EPYC machine; on an Intel Xeon (AVX-512) seed 0 the reduced extractor removed 39%
+# (flip rate 0.606). Ten seeds there (`python benchmarks/notebook_seeds.py` reruns them;
+# `benchmarks/results/notebook_seeds/` keeps what they printed) give, as flip rate /
+# wanted change:
 #
-# | seed | no constraint | reduced ($D = 2$) | naive (no bottleneck) |
+# | CPU, seed | no constraint | reduced ($D = 2$) | naive (no bottleneck) |
 # |---|---|---|---|
-# | 0 | 1.00 / 1.00 | 0.21 / 0.77 | 0.42 / 0.92 |
-# | 1 | 1.00 / 1.00 | 0.00 / 0.23 | 0.12 / 1.00 |
-# | 2 | 1.00 / 0.92 | 0.00 / 0.93 | 0.02 / 1.00 |
+# | AMD 0 | 1.00 / 1.00 | 0.21 / 0.77 | 0.42 / 0.92 |
+# | AMD 1 | 1.00 / 1.00 | 0.00 / 0.23 | 0.12 / 1.00 |
+# | AMD 2 | 1.00 / 0.92 | 0.00 / 0.93 | 0.02 / 1.00 |
+# | Intel 0 | 1.00 / 1.00 | 0.61 / 0.77 | 0.20 / 0.91 |
+# | Intel 1 | 0.92 / 1.00 | 0.00 / 0.27 | 0.06 / 1.00 |
+# | Intel 2 | 0.98 / 0.88 | 0.00 / 0.90 | 0.05 / 1.00 |
+# | Intel 3 | 1.00 / 1.00 | 0.53 / 0.00 | 0.08 / 1.00 |
+# | Intel 4 | 1.00 / 1.00 | 0.00 / 0.31 | 0.00 / 1.00 |
+# | Intel 5 | 1.00 / 1.00 | 0.36 / 0.75 | 0.61 / 0.75 |
+# | Intel 6 | 0.95 / 0.99 | 0.00 / 0.17 | 0.07 / 1.00 |
+# | Intel 7 | 1.00 / 1.00 | 0.67 / 0.80 | 0.02 / 1.00 |
+# | Intel 8 | 1.00 / 1.00 | 0.02 / 0.79 | 0.01 / 0.00 |
+# | Intel 9 | 1.00 / 1.00 | 0.10 / 0.00 | 0.02 / 1.00 |
 #
-# The checks: the baseline learned the bias (flip rate at least 0.9; measured 1.00 on every
-# seed) and each constraint removes at least 40% of it (flip rate at most 0.6 of the
-# baseline's; the largest measured was 0.42). The wanted change is not checked: with the
-# reduced extractor it ranged from 0.23 to 0.93.
+# Content IoU on the Intel runs: no constraint 0.63-0.84, reduced 0.20-0.80, naive
+# 0.66-0.85.
+#
+# The checks, from what held on all 13 runs: the baseline learned the bias (flip rate at
+# least 0.8; measured 0.92-1.00, where a background hue drawn at random would flip half
+# the time) and each constraint removes at least a fifth of it (flip rate at most 0.8 of
+# the baseline's; the largest measured was 0.67). Most runs did far better (16 of the 26
+# constrained runs flipped fewer than 10% of the backgrounds), but that is not what every
+# run did, so it is not asserted. The wanted change and the content are not checked: they
+# ranged from 0.00 to 1.00 and 0.20 to 0.85.
 
 # %%
 base = results["no constraint"]
 for name, r in results.items():
-    print(f"{name:>22}: flip rate {r['flip rate']:.3f}")
+    print(
+        f"{name:>22}: flip rate {r['flip rate']:.3f}, "
+        f"wanted change {r['wanted change']:.3f}, IoU {r['content IoU']:.3f}"
+    )
 if PRESET != "smoke":
-    assert base["flip rate"] >= 0.9, base
+    assert base["flip rate"] >= 0.8, base
     for name, r in results.items():
         if name != "no constraint":
-            assert r["flip rate"] <= 0.6 * base["flip rate"], (name, r)
+            assert r["flip rate"] <= 0.8 * base["flip rate"], (name, r)
 
 # %% [markdown]
 # ## Summary
@@ -348,6 +381,10 @@ if PRESET != "smoke":
 #   gradient moves only the generator, and it acts during training only.
 # - The extractor decides what is kept: what it encodes beyond $u$ is pinned too, which is
 #   why the thesis shrinks it to the smallest $D$ that still recognises $u$.
+# - On the toy both constraints lowered the background flips on every one of 13 runs, by at
+#   least a third. The thesis' reason for the bottleneck did not show: the narrow extractor,
+#   not the naive one, blocked the wanted change (6 runs of 13). One run of 200 steps is a
+#   single draw, so the page reports the spread and asserts only what held on every run.
 #
 # ## References
 #
