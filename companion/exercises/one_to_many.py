@@ -1,4 +1,4 @@
-"""Chapter 6's checker: the plug-in mutual information of paired discrete samples (Section 6.3).
+"""Chapter 6's checker: the plug-in mutual information of paired discrete samples (Section 6.4).
 
 The XOR example of Section 6.1 (``Y' = X xor Xi``: ``I(Xi; Y') = I(X; Y') = 0`` although ``Y'`` is
 a function of both) is checked with a plug-in estimate: the MI of the samples' empirical joint

@@ -9,9 +9,9 @@
 # ---
 
 # %% [markdown]
-# # 6.3 Exercises: the information budget of a translator
+# # 6.4 Exercises: the information budget of a translator
 #
-# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/06_min_mi/06_03_exercises.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/06_min_mi/06_04_exercises.ipynb)
 #
 # **Learning goals**
 #
