@@ -24,6 +24,7 @@ from companion.metrics.diversity import (
     diversity,
     pair_indices,
     pairwise_diversity,
+    set_diversity,
 )
 from companion.metrics.evaluate import (
     METRICS,
@@ -70,6 +71,7 @@ from companion.metrics.oracle import (
     styles_per_input,
     transferred_styles,
 )
+from companion.metrics.reverse import ReverseClassification, reverse_classification_accuracy
 from companion.metrics.sampling import (
     method_code_dim,
     sample_codes,
@@ -164,6 +166,9 @@ __all__ = [
     "precision",
     "probe_accuracy",
     "resolve_weights",
+    "ReverseClassification",
+    "reverse_classification_accuracy",
+    "set_diversity",
     "sample_codes",
     "sample_translations",
     "style_consistency",

@@ -12,6 +12,14 @@ and recorded:
 Both are unbiased estimates of the same expectation E[d(G(a, z1), G(a, z2))] for i.i.d. codes,
 but with different sample counts and variances; the number of inputs and the distance network
 differ between papers too (see the book's appendix on evaluation protocols).
+
+A third protocol measures something else, the diversity of a *set* of images:
+
+- ``"sdit_set"``: random pairs of distinct images within one target domain's outputs, *across*
+  inputs (:func:`set_diversity`); the same on real images of the domain gives the "Real data" row.
+  This is how SDIT's Ch. 6 tables must have been computed (inferred: deterministic StarGAN and
+  CycleGAN score 0.43-0.59 there, where the per-input protocols give exactly 0 to any
+  deterministic translator). It mixes the spread of the inputs with the spread the codes add.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ __all__ = [
     "diversity",
     "pair_indices",
     "pairwise_diversity",
+    "set_diversity",
 ]
 
 
@@ -42,7 +51,8 @@ class DiversityProtocol:
     Attributes:
         name: protocol name recorded in results.
         n_samples: samples per input (K).
-        pairs: ``"consecutive"`` (K - 1 pairs) or ``"all"`` (K (K - 1) / 2 pairs).
+        pairs: ``"consecutive"`` (K - 1 pairs) or ``"all"`` (K (K - 1) / 2 pairs) of one input's
+            samples, or ``"set"``: random pairs across a whole output set (:func:`set_diversity`).
         n_inputs: inputs the paper used (None: all test inputs).
         source: where the protocol is stated.
     """
@@ -60,6 +70,14 @@ DIVERSITY_PROTOCOLS: dict[str, DiversityProtocol] = {
     ),
     "stargan_v2": DiversityProtocol(
         "stargan_v2", 10, "all", None, "StarGAN v2 Sec. 4 (10 outputs per input, all pairs)"
+    ),
+    "sdit_set": DiversityProtocol(
+        "sdit_set",
+        10,
+        "set",
+        None,
+        "SDIT thesis Ch. 6, Tables 6.1-6.4 (10 outputs per input; random pairs within a target "
+        "domain's outputs across inputs; inferred, digest B.7)",
     ),
 }
 """The named diversity protocols."""
@@ -161,6 +179,11 @@ class DiversityMeter:
     ) -> None:
         self.distance = distance
         self.protocol = _protocol(protocol)
+        if self.protocol.pairs == "set":
+            raise ValueError(
+                f"protocol {self.protocol.name!r} pairs images across inputs; measure it with "
+                "set_diversity(images, distance) on one target domain's outputs"
+            )
         self.reset()
 
     def reset(self) -> None:
@@ -225,3 +248,54 @@ def diversity(
         "n_pairs": meter.n_inputs * n_pairs,
         "distance": describe() if describe else getattr(distance, "__name__", repr(distance)),
     }
+
+
+def set_diversity(
+    images: torch.Tensor,
+    distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    n_pairs: int = 1000,
+    generator: torch.Generator | None = None,
+    batch_size: int = 128,
+) -> float:
+    """Mean distance between random pairs of distinct images of one set (the ``"sdit_set"``
+    protocol).
+
+    Each pair is (i, j) with i uniform and j uniform among the other images, so the value
+    estimates E[d(x_i, x_j)] over pairs of distinct members of the set, whichever inputs they
+    came from. On one target domain's translations it is SDIT's LPIPS (Ch. 6); on real images of
+    the domain it is the "Real data" row. A deterministic translator scores > 0 here as soon as
+    its inputs differ; identical images score 0.
+
+    Args:
+        images: (N, C, H, W) float in [-1, 1], N >= 2: e.g. all outputs for one target domain
+            (K samples of each input, flattened).
+        distance: maps two (M, C, H, W) batches to (M,) distances.
+        n_pairs: random pairs drawn.
+        generator: for the pairs.
+        batch_size: pairs per distance call.
+
+    Returns:
+        The mean pair distance.
+
+    Example:
+        >>> l1 = lambda u, v: (u - v).abs().mean((1, 2, 3))
+        >>> x = torch.stack([torch.zeros(3, 4, 4), torch.ones(3, 4, 4)])
+        >>> set_diversity(x, l1, n_pairs=10), set_diversity(torch.zeros(5, 3, 4, 4), l1)
+        (1.0, 0.0)
+    """
+    if images.dim() != 4 or len(images) < 2:
+        raise ValueError(
+            f"expected a set of at least 2 images (N, C, H, W), got {tuple(images.shape)}"
+        )
+    n = len(images)
+    first = torch.randint(0, n, (n_pairs,), generator=generator)  # (P,)
+    second = (first + torch.randint(1, n, (n_pairs,), generator=generator)) % n  # (P,), != first
+    d = torch.cat(
+        [
+            distance(images[first[i : i + batch_size]], images[second[i : i + batch_size]])
+            .double()
+            .cpu()
+            for i in range(0, n_pairs, batch_size)
+        ]
+    )
+    return float(d.mean())
