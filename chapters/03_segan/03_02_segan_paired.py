@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -271,7 +277,8 @@ print(f"held-out bound {probe[0.0]:.3f} nats; 8-style cap {CAP_8:.3f}")
 print(f"with noise 0.05: {probe[0.05]:.3f}, {kept:.0%} of the rise above -2 log 2 kept")
 
 # %% [markdown]
-# **What the probes and the oracle say** (seeds 0 / 1 / 2 at this preset):
+# **What the probes and the oracle say** (AMD EPYC, seeds 0 / 1 / 2 at this preset; the
+# Intel runs under Checks vary more):
 #
 # | | seed 0 | seed 1 | seed 2 |
 # |---|---|---|---|
@@ -284,7 +291,7 @@ print(f"with noise 0.05: {probe[0.05]:.3f}, {kept:.0%} of the rise above -2 log 
 # where it was: the code is carried by the visible colour, not hidden in faint detail, unlike
 # latent regression in Section 4.3. But the oracle finds a price. With the term, fewer
 # outputs are valid targets (a palette colour filling the mask, the background untouched):
-# 1 to 13% against 27 to 76% without it. Since `style_of` reads the *nearest* palette
+# 1 to 13% against 27 to 76% without it (on 8 of the 13 runs under Checks). Since `style_of` reads the *nearest* palette
 # colour, an off-palette shade still counts as a style, so part of the extra coverage is
 # shades no real target has. The shape is kept less well with the term too. So at this
 # budget the MI term buys part of its diversity with invalid outputs: the paper's "without
@@ -366,21 +373,50 @@ for half in ("Table 1 (Facades)", "Table 1 (Maps)"):
 #
 # ## Checks
 #
-# Each threshold below was set from seeds 0, 1 and 2 at the `cpu` preset; the measured values
-# and the margin are given with each.
+# At 250 steps one run is one draw: another seed, or the same seed on another kind of CPU
+# (whose vector kernels round differently), changes the outcome, sometimes in kind. The
+# checks were first set from seeds 0, 1 and 2 on an AMD EPYC machine, where the baseline
+# collapsed and SEGAN added 1.6 to 4.1 styles per input on every seed. Ten seeds on an Intel
+# Xeon (AVX-512; `python benchmarks/notebook_seeds.py` reruns them) tell a less tidy story,
+# SEGAN / SEGAN w/o MI:
 #
-# 1. the bound starts at $-2 \log 2$ (within 0.1 nats) and SEGAN's ends at least 0.4 nats
-#    above where it started (measured rises 0.82 / 0.73 / 0.86 on seeds 0 / 1 / 2, margin
-#    0.33); the probe on SEGAN w/o MI stays
-#    within 0.1 nats of $-2 \log 2$ (measured: within 0.001 on every seed);
-# 2. with the MI term, at least one more style per input and more diverse outputs than
-#    without (measured gains 1.59 / 1.84 / 4.12 styles, margin 0.59);
-# 3. quality does not suffer: the domain FID is not higher with the MI term, and NDB is not
-#    worse by more than 2 bins of 20 (measured: FID 60 vs 180 / 103 vs 234 / 22 vs 237, NDB
-#    19 vs 20 / 20 vs 20 / 10 vs 20). Domain FID and NDB count styles, not validity;
-# 4. the negative finding above: precision falls with the term by at least 0.05 (measured
-#    0.15 / 0.34 / 0.75), and the code survives noise of 0.05 (at least 80% of the bound
-#    kept; measured 100% on each seed).
+# | seed | bound rise | baseline's bound | styles per input | diversity | domain FID | NDB | precision |
+# |---|---|---|---|---|---|---|---|
+# | 0 | +0.51 | -1.385 | 2.19 / 1.00 | 0.052 / 0.000 | 52 / 180 | 16 / 20 | 0.03 / 0.66 |
+# | 1 | +0.54 | -1.089 | 2.97 / 1.97 | 0.049 / 0.028 | 97 / 148 | 19 / 20 | 0.15 / 0.00 |
+# | 2 | +0.80 | -1.384 | 3.94 / 1.00 | 0.048 / 0.000 | 61 / 235 | 19 / 20 | 0.06 / 0.77 |
+# | 3 | +0.82 | -1.388 | 1.00 / 1.00 | 0.031 / 0.000 | 96 / 198 | 20 / 20 | 0.14 / 0.69 |
+# | 4 | +0.73 | -1.386 | 3.00 / 1.00 | 0.041 / 0.000 | 88 / 228 | 18 / 20 | 0.00 / 0.80 |
+# | 5 | +0.84 | -1.153 | 4.53 / 2.91 | 0.042 / 0.015 | 54 / 104 | 12 / 17 | 0.08 / 0.01 |
+# | 6 | +0.57 | -1.382 | 2.97 / 2.81 | 0.038 / 0.015 | 103 / 138 | 19 / 19 | 0.37 / 0.05 |
+# | 7 | +0.59 | -1.243 | 3.47 / 2.91 | 0.033 / 0.018 | 103 / 139 | 17 / 20 | 0.13 / 0.31 |
+# | 8 | +0.00 | -1.386 | 1.00 / 1.00 | 0.000 / 0.000 | 195 / 197 | 20 / 20 | 0.23 / 0.15 |
+# | 9 | +0.72 | -1.312 | 3.00 / 1.56 | 0.032 / 0.003 | 107 / 213 | 18 / 18 | 0.18 / 0.00 |
+#
+# Over the 13 runs (3 AMD, 10 Intel):
+#
+# - SEGAN's bound rose by 0.5 nats or more on 12; on Intel seed 8 the term never took off
+#   and SEGAN stayed as collapsed as its baseline.
+# - SEGAN added at least one style per input on 9. On Intel seed 3 its bound rose by 0.82
+#   nats and its outputs varied (diversity 0.031), yet every code gave the same oracle
+#   style: the code went into shades the oracle does not count.
+# - The baseline collapsed to one style per input on 5 of the 10 Intel runs; on the others
+#   it kept 1.6 to 2.9. Its probe stayed within 0.1 nats of $-2 \log 2$ on 10 runs of 13,
+#   including Intel seed 6, where its outputs did
+#   depend on $z$ (2.81 styles): a lower bound that stays at its floor does not prove
+#   independence, it only finds none.
+# - Precision fell with the term on 8.
+#
+# So the paper's claim, more styles from the MI term, is the usual outcome at this budget
+# and not a certain one; the page shows it on its own run and reports the spread. What held
+# on every run, and is checked:
+#
+# 1. the bound starts at $-2 \log 2$ (within 0.1 nats);
+# 2. the term does not make outputs less diverse, and more diverse whenever its bound rose
+#    (by at least 0.01; the smallest such gain on the Intel runs was 0.015);
+# 3. quality as the style measures see it does not suffer: the domain FID is not higher with
+#    the term (the closest run: 195 against 197), and NDB is not worse by more than 2 bins
+#    of 20 (it was never worse).
 
 # %%
 start, end = hist_mi[0]["mi/jsd"], hist_mi[-1]["mi/jsd"]
@@ -396,14 +432,11 @@ if PRESET != "paper":
     print(f"content IoU: {mi['content IoU']:.3f} vs {base['content IoU']:.3f}")
 if PRESET != "smoke":
     assert abs(start + 2 * math.log(2)) < 0.1
-    assert end > start + 0.4, "the MI bound did not rise"
-    assert abs(base_end + 2 * math.log(2)) < 0.1, "the baseline's outputs depend on z"
-    assert mi["mode_coverage"] >= base["mode_coverage"] + 1.0
-    assert mi["diversity"] > base["diversity"]
+    assert mi["diversity"] >= base["diversity"] - 1e-3
+    if end > start + 0.4:  # the term took off (12 of 13 runs)
+        assert mi["diversity"] >= base["diversity"] + 0.01
     assert mi["domain_fid"] <= base["domain_fid"]
     assert mi["ndb"] <= base["ndb"] + 2
-    assert mi["precision"] <= base["precision"] - 0.05, "precision not lower"
-    assert kept >= 0.8, "the code is hidden in detail that noise of 0.05 erases"
 
 # %% [markdown]
 # ## Exercises
@@ -421,13 +454,15 @@ if PRESET != "smoke":
 #
 # - SEGAN trains a statistics network to recognise which code made an image, and trains the
 #   generator to make that easy: the JSD bound can only rise if outputs depend on $z$.
-# - On `shapes` the term turns a translator that paints one style per input into one that paints
-#   several, while the same probe on the model without the term stays at $-2 \log 2$: that
-#   model's outputs carry no information about $z$ at all.
+# - On `shapes` the term usually turns a translator that paints one style per input into one
+#   that paints several (9 of 13 runs), but not always: on one run it never took off, on
+#   another it put the code into shades no style oracle counts, and on some the baseline
+#   kept a few styles by itself. A probe that stays at $-2 \log 2$ finds no dependence on
+#   $z$; it does not prove there is none.
 # - The domain FID, computed in a style classifier's features, is far lower with the term: a
 #   collapsed translator paints a skewed share of styles. But it does not judge validity, and
-#   the oracle shows that at this budget the term costs validity: precision falls from
-#   27-76% of the outputs to 1-13%.
+#   the oracle shows that at this budget the term often costs validity: on AMD seeds 0-2
+#   precision fell from 27-76% of the outputs to 1-13% (on 8 of 13 runs in all).
 # - The code is in the visible colour (noise of 0.05 does not erase it), and the bound ends
 #   below the cap of a code that only picks one of 8 styles.
 #
