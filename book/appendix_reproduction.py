@@ -56,7 +56,8 @@ if "google.colab" in sys.modules:
 # machine and keep what its checks printed:
 #
 # ```text
-# python benchmarks/notebook_seeds.py chapters/03_segan/03_03_segan_unpaired.py --seeds 0 1 2 3 4
+# python benchmarks/notebook_seeds.py chapters/03_segan/03_03_segan_unpaired.py \
+#     --seeds 0 1 2 3 4
 # ```
 
 # %%
@@ -139,8 +140,9 @@ ANALOGUES = {
     ),
     ("seed003", "Table 6.1"): (
         "9.2",
-        "shapes in colour domains: SDIT's ablations (reported, not all run)",
-        "companion train sdit --preset paper --data celeba_domains --root DIR --out runs/sdit",
+        "shapes in colour domains: SDIT's ablations, all collapsed at the cpu preset",
+        "companion train sdit --preset paper --data celeba_domains --root DIR \\\n"
+        "    --out runs/sdit",
     ),
     ("seed004", "Table 1 (edges2handbags, edges2shoes)"): (
         "10.1",
