@@ -221,7 +221,8 @@ quoted.frame()
 # classifier) on as many real training images. We add a third row, a stand-in for a
 # translator that collapsed every domain onto one texture: real images, flat ones only.
 #
-# **Diversity**, in two protocols that give different numbers (the digest, B.7):
+# **Diversity**, in two protocols that give different numbers (the thesis, Sec. 6.4.2, names
+# "pairs of images from the same attribute" and 10 samples per input):
 # *per input*, the mean distance between pairs of the $K$ samples of one input (Ch. 5's and
 # BicycleGAN's protocol; exactly 0 for a translator that ignores its code), and *over the
 # set*, the mean distance between random pairs of one target domain's outputs across inputs
@@ -353,7 +354,8 @@ ours.round(3)
 #   224 other real test images; the real row trains it on 768 real training images.
 # - Diversity uses LPIPS's architecture with a random trunk (no ImageNet weights offline), so
 #   its numbers rank but do not compare with Table 6.3's LPIPS. Both protocols are reported,
-#   labelled: the thesis' set-level one (inferred, see the digest) and Ch. 5's per-input one.
+#   labelled: the thesis' set-level one (inferred from its non-zero scores for deterministic
+#   models) and Ch. 5's per-input one.
 # - The oracle's target accuracy and textures per input, exact here, stand beside them: on
 #   this data they see what reverse classification cannot.
 # ```
