@@ -19,25 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import torch
+from companion.config import cpu_kind
 
 RESULTS = Path(__file__).parent / "results" / "notebook_seeds"
 KEEP_LINES = 20  # the check cell's printed measurements sit at the end of the output
-
-
-def cpu_kind() -> str:
-    """``"<vendor> <vector ISA>"``, e.g. ``"GenuineIntel AVX512"``: what changes the rounding."""
-    vendor = ""
-    if Path("/proc/cpuinfo").exists():
-        found = re.search(r"vendor_id\s*:\s*(\S+)", Path("/proc/cpuinfo").read_text())
-        vendor = found.group(1) if found else ""
-    return f"{vendor or 'unknown'} {torch.backends.cpu.get_cpu_capability()}"
 
 
 def run_page(page: Path, seed: int, preset: str) -> dict:
@@ -68,7 +58,7 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--preset", default="cpu")
     args = parser.parse_args()
-    kind = cpu_kind()
+    kind = " ".join(part or "unknown" for part in cpu_kind())  # e.g. "GenuineIntel AVX512"
     RESULTS.mkdir(parents=True, exist_ok=True)
     for page in args.pages:
         out = RESULTS / f"{page.stem}.json"

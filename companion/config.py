@@ -20,6 +20,7 @@ import dataclasses
 import json
 import os
 import random
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -36,6 +37,7 @@ __all__ = [
     "PresetConfig",
     "RunConfig",
     "config_from_dict",
+    "cpu_kind",
     "load_config",
     "parse_overrides",
     "preset",
@@ -83,6 +85,28 @@ def preset(name: str | None = None) -> str:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r} (from {source}); choose one of {PRESETS}")
     return name
+
+
+def cpu_kind() -> tuple[str, str]:
+    """What decides how this CPU rounds a training run: (vendor, vector instruction set).
+
+    A toy run of a few hundred steps lands elsewhere on another kind of CPU, as far as a new
+    seed moves it, so the checksums of the tests and the per-seed records of
+    ``benchmarks/notebook_seeds.py`` are kept per kind.
+
+    Returns:
+        e.g. ``("GenuineIntel", "AVX512")``; the vendor is ``""`` where ``/proc/cpuinfo`` is
+        missing.
+
+    Example:
+        >>> len(cpu_kind())
+        2
+    """
+    vendor = ""
+    if Path("/proc/cpuinfo").exists():
+        found = re.search(r"vendor_id\s*:\s*(\S+)", Path("/proc/cpuinfo").read_text())
+        vendor = found.group(1) if found else ""
+    return vendor, torch.backends.cpu.get_cpu_capability()
 
 
 def run_header(

@@ -8,13 +8,11 @@
 """
 
 import dataclasses
-import re
-from pathlib import Path
 
 import pytest
 import torch
 
-from companion.config import seed_everything
+from companion.config import cpu_kind, seed_everything
 from companion.data import dataset_facts, load_dataset
 from companion.methods.base import get_method, list_methods
 from companion.methods.msgan import ModeSeeking
@@ -229,14 +227,6 @@ CHECKSUMS_BY_CPU = {
 }
 
 
-def _cpu_kind() -> tuple[str, str]:
-    vendor = ""
-    if Path("/proc/cpuinfo").exists():
-        found = re.search(r"vendor_id\s*:\s*(\S+)", Path("/proc/cpuinfo").read_text())
-        vendor = found.group(1) if found else ""
-    return vendor, torch.backends.cpu.get_cpu_capability()
-
-
 def _records(case: str) -> list[tuple[float, float]]:
     """Every recorded (sum, abs sum) of ``case``, on any kind of CPU."""
     first = CHECKSUMS[case][1:]
@@ -257,7 +247,7 @@ def test_cpu_preset_checksums_after_five_steps(case):
     """On a recorded kind of CPU the sums must match its record; on another kind they must match
     one of the records, or the test skips and prints the sums to record (CI machines vary)."""
     data_name = CHECKSUMS[case][0]
-    kind = _cpu_kind()
+    kind = cpu_kind()
     cls = get_method(case if case in list_methods() else case.split("_")[0])
     cfg = cls.Config.cpu().for_dataset(dataset_facts(data_name))
     data = load_dataset(data_name, resolution=getattr(cfg, "image_size", 32), size=256, seed=0)
