@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -353,31 +359,51 @@ print(f"BicycleGAN / StEP stage 3, time per step: {ratio:.2f}")
 # %% [markdown]
 # ## Checks
 #
-# Seeds 0, 1, 2 at the `cpu` preset, after 200 generator steps each:
+# One run of this page is one draw: 200 generator steps of a toy GAN land
+# far apart on another seed. The page was run on seeds 0 to 9 on this
+# machine's kind of CPU (Intel Xeon, AVX-512;
+# `benchmarks/notebook_seeds.py`), after 200 generator steps each. Gain
+# is recovery minus its chance level; "first" is the first check at
+# `LEVEL` above chance (never: not within 200 steps); diversity is L1:
 #
-# | seed | StEP recovery / chance | BicycleGAN recovery / chance | steps to +0.05, StEP / BicycleGAN | coverage, StEP / BicycleGAN |
-# |---|---|---|---|---|
-# | 0 | 0.19 / 0.07 | 0.08 / 0.08 | 200 / never | 4.0 / 3.6 |
-# | 1 | 0.15 / 0.09 | 0.11 / 0.10 | 100 / 150 | 3.0 / 3.8 |
-# | 2 | 0.20 / 0.06 | 0.10 / 0.10 | 50 / never | 5.4 / 2.7 |
+# | seed | StEP gain | BicycleGAN gain | first, StEP / BicycleGAN | coverage, StEP / BicycleGAN | diversity, StEP / BicycleGAN |
+# |---|---|---|---|---|---|
+# | 0 | +0.12 | +0.00 | 200 / never | 4.0 / 3.6 | 0.130 / 0.258 |
+# | 1 | +0.06 | +0.01 | 100 / 150 | 3.0 / 3.8 | 0.147 / 0.234 |
+# | 2 | +0.14 | +0.00 | 50 / never | 5.4 / 2.7 | 0.159 / 0.403 |
+# | 3 | +0.04 | +0.00 | never / never | 3.5 / 2.5 | 0.124 / 0.113 |
+# | 4 | +0.06 | +0.04 | 50 / 150 | 2.5 / 3.5 | 0.103 / 0.165 |
+# | 5 | +0.06 | +0.03 | 100 / never | 3.2 / 3.0 | 0.104 / 0.153 |
+# | 6 | +0.01 | -0.01 | never / never | 1.8 / 3.0 | 0.114 / 0.088 |
+# | 7 | +0.03 | +0.03 | never / never | 1.0 / 3.0 | 0.112 / 0.174 |
+# | 8 | +0.04 | +0.00 | never / never | 3.7 / 2.9 | 0.102 / 0.144 |
+# | 9 | +0.10 | +0.00 | 150 / never | 3.0 / 3.5 | 0.097 / 0.422 |
 #
-# StEP's recovery is above BicycleGAN's at the end on all three seeds, and
-# above its own chance level by 0.06 to 0.14, where BicycleGAN's is within
-# 0.01 of chance. The asserts use 0.04 above chance for StEP, StEP at
-# least 0.02 above BicycleGAN (seed 1: about 0.15 against 0.11), and at
-# most 0.03 above chance for BicycleGAN. StEP reaches `LEVEL` at an earlier check than BicycleGAN on
-# all three seeds; on seed 0 only at the last check, so this is the most
-# fragile of the checks. Not every checkpoint favours StEP: at 100 steps
-# on seed 0 both sit at chance, and at 150 steps on seed 1 BicycleGAN
-# (+0.09) is above StEP (+0.08). Coverage does not separate the two
-# (asserted only: both above 2 styles per input), and BicycleGAN's L1
-# diversity is higher on every seed (0.26 / 0.23 / 0.40 against
-# 0.13 / 0.15 / 0.16, asserted). Over two runs of each seed, a stage-2
-# step took 20.5 to 21.9 ms and a BicycleGAN step 33.0 to 37.0 ms (ratio
-# 1.58 to 1.75); BicycleGAN against stage 3 was 1.31 to 1.38 in five
-# runs but 0.89 in one (seed 0). Timing is printed, not asserted: with
-# other jobs on the shared cores one run of this page took 463 s instead
-# of 25 s and its timings failed an assert on the stage-2 ratio.
+# The page was first calibrated on seeds 0 to 2, and four of its six
+# checks failed on later seeds. What held on **every** run, asserted with
+# a margin:
+#
+# - BicycleGAN's codes do not carry the reference's style: its gain is at
+#   most 0.06 (the largest was 0.04, seed 4);
+# - StEP is never clearly behind: its gain is at least BicycleGAN's minus
+#   0.03 (the smallest difference was 0.00, seed 7).
+#
+# What held on most runs, reported and not asserted:
+#
+# - StEP's gain is above BicycleGAN's on 9 of 10 seeds (a tie on seed 7)
+#   and at least 0.04 on 8 (not on seeds 6 and 7);
+# - StEP reaches `LEVEL` at an earlier check on 6 of 10 seeds; on the
+#   other 4 neither method reaches it within 200 steps;
+# - both methods' sampled codes give at least 2 styles per input on 8 of
+#   10 seeds (StEP 1.8 and 1.0 on seeds 6 and 7);
+# - BicycleGAN's L1 diversity is higher on 8 of 10 seeds (not on 3 and 6).
+#
+# So at this budget the paper's faster convergence shows as a tendency,
+# strongest on seeds 0, 2 and 9, not as a result every run reproduces.
+# Timing is printed, not asserted: over two runs of each of seeds 0 to 2
+# a stage-2 step took 20.5 to 21.9 ms and a BicycleGAN step 33.0 to
+# 37.0 ms (ratio 1.58 to 1.75); with other jobs on the shared cores one
+# run of this page took 463 s instead of 25 s.
 
 # %%
 final = max(step_curve)
@@ -390,15 +416,12 @@ for name, end, curve in (("StEP", s_end, step_curve),
           f"first check at +{LEVEL}: {steps_to(curve)}")
 stage2_ratio = timing["BicycleGAN"] / timing["StEP stage 2 (G, D)"]
 print(f"BicycleGAN / StEP stage 2, time per step: {stage2_ratio:.2f}")
+s_gain = s_end["recovery"] - s_end["chance"]
+b_gain = b_end["recovery"] - b_end["chance"]
+print(f"gain above chance: StEP {s_gain:+.3f}, BicycleGAN {b_gain:+.3f}")
 if PRESET != "smoke":
-    s_gain = s_end["recovery"] - s_end["chance"]
-    b_gain = b_end["recovery"] - b_end["chance"]
-    assert s_gain >= 0.04, s_gain  # seeds 0-2: 0.12, 0.06, 0.14
-    assert b_gain <= 0.03, b_gain  # seeds 0-2: 0.00, 0.01, 0.00
-    assert s_end["recovery"] >= b_end["recovery"] + 0.02, (s_end, b_end)
-    assert steps_to(step_curve) < steps_to(bicycle_curve)
-    assert min(s_end["coverage"], b_end["coverage"]) >= 2.0
-    assert b_end["diversity"] > s_end["diversity"]
+    assert b_gain <= 0.06, b_gain  # seeds 0-9: at most 0.04
+    assert s_gain >= b_gain - 0.03, (s_gain, b_gain)  # seeds 0-9: >= 0.00
 
 # %% [markdown]
 # ```{admonition} What differs from the paper, and why
@@ -427,8 +450,10 @@ if PRESET != "smoke":
 #
 # With its style space learned first, the generator of stages 2 and 3
 # needs only a GAN loss and a reconstruction. At 200 generator steps on
-# shapes its codes carry the reference's style (0.06 to 0.14 above chance
-# on three seeds), where BicycleGAN's are still at chance; on an unloaded
+# shapes its codes carry the reference's style on most seeds (0.04 to
+# 0.14 above chance on 8 of 10), where BicycleGAN's stay within 0.04 of
+# chance on all ten; the advantage is a tendency at this budget, not a
+# result every seed shows. On an unloaded
 # machine a stage-2 step cost about 0.6 of a BicycleGAN step.
 # BicycleGAN's sampled outputs are as varied in style and more varied in
 # pixels; at this budget its codes vary the output without encoding the
