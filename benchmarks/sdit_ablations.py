@@ -35,7 +35,7 @@ import companion
 from companion.data import DomainShapes
 from companion.methods.sdit import SDIT, SDITConfig
 from companion.metrics import content_iou
-from companion.metrics.diversity import pairwise_diversity
+from companion.metrics.diversity import pairwise_diversity, pixel_l1
 from companion.train import fit
 
 OUT = Path(__file__).parent / "results" / "sdit_ablations.json"
@@ -47,11 +47,6 @@ VARIANTS = {
     "w/o L_LAT": {"lambda_lat": 0.0},
     "w/o attention": {"use_attention": False},
 }
-
-
-def l1(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """(M,) mean absolute difference of two (M, C, H, W) batches."""
-    return (u - v).abs().mean((1, 2, 3))
 
 
 def measure(model: SDIT, test: DomainShapes, seed: int) -> dict[str, float]:
@@ -74,7 +69,7 @@ def measure(model: SDIT, test: DomainShapes, seed: int) -> dict[str, float]:
                     .mean()
                     .item(),
                     "textures per input": float(np.mean([len(set(t.tolist())) for t in textures])),
-                    "diversity": pairwise_diversity(outs, l1).mean().item(),
+                    "diversity": pairwise_diversity(outs, pixel_l1).mean().item(),
                     "content IoU": content_iou(outs, masks),
                 }
             )

@@ -62,6 +62,7 @@ from companion.methods.step import StEP, StEPConfig
 from companion.metrics import (
     mode_coverage,
     pairwise_diversity,
+    pixel_l1,
     sample_translations,
     style_transfer,
     style_transfer_chance,
@@ -184,12 +185,11 @@ def measure(model):
     )
     codes = model.sample_codes(K, generator=torch.Generator().manual_seed(SEED))
     samples = sample_translations(model, a_in, codes=codes)  # (N, K, 3, H, W)
-    l1 = lambda u, v: (u - v).abs().mean((1, 2, 3))  # noqa: E731
     return {
         "recovery": style_transfer(lent, refs["factors"]["style"]),
         "chance": style_transfer_chance(lent, refs["factors"]["style"]),
         "coverage": mode_coverage(styles_of_samples(samples, test.style_of)),
-        "diversity": pairwise_diversity(samples, l1).mean().item(),
+        "diversity": pairwise_diversity(samples, pixel_l1).mean().item(),
     }
 
 

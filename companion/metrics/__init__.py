@@ -24,6 +24,7 @@ from companion.metrics.diversity import (
     diversity,
     pair_indices,
     pairwise_diversity,
+    pixel_l1,
     set_diversity,
 )
 from companion.metrics.evaluate import (
@@ -163,6 +164,7 @@ __all__ = [
     "nuisance_leakage",
     "pair_indices",
     "pairwise_diversity",
+    "pixel_l1",
     "precision",
     "probe_accuracy",
     "resolve_weights",
