@@ -40,3 +40,24 @@ def test_table_6_rows_are_lines_of_the_paper():
             assert cells[1].replace(".", "") == "9311"
             printed[1] = "^^9311"
         assert "\t".join([label, *printed]) in lines, label
+
+
+def test_table_2_is_quoted_exactly():
+    table = quoted_table("seed004", "Table 2")
+    assert table.rows["night2day, pretrain space_needle"] == ("14.34", "0.476", "15.05", "0.452")
+    # Table 1's night2day "ours" row is Table 2's Space-Needle row, not its night2day one
+    assert table.value("night2day, pretrain night2day", "stage 3 PSNR ↑") == pytest.approx(15.15)
+    # the paper's claim for handbags before fine-tuning: same > similar > different (PSNR)
+    psnr = [
+        table.value(f"edges2handbags, pretrain {d}", "stage 2 PSNR ↑")
+        for d in ("edges2handbags", "edges2shoes", "space_needle")
+    ]
+    assert psnr == sorted(psnr, reverse=True)
+
+
+@pytest.mark.skipif(not PAPER_TEXT.exists(), reason="the paper's text is not on this machine")
+def test_table_2_numbers_are_lines_of_the_paper():
+    lines = [line.split("\t") for line in PAPER_TEXT.read_text().splitlines()]
+    printed = {tuple(cells[-4:]) for cells in lines if len(cells) >= 4}
+    for cells in quoted_table("seed004", "Table 2").rows.values():
+        assert cells in printed, cells

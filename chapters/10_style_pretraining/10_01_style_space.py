@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -25,7 +31,10 @@
 #   $k_f = 13$ furthest;
 # - measure what stage 1 teaches the encoder: nearest-neighbour style
 #   retrieval in code space against chance and against an untrained
-#   encoder, over three seeds.
+#   encoder, over three seeds;
+# - test the paper's claim that the style space can be learned once, on
+#   other images (Table 2): pre-train on other shapes, on unseen colours
+#   and on house-number digits, and compare.
 
 # %%
 # Colab: install the companion package (does nothing elsewhere).
@@ -45,13 +54,17 @@ if "google.colab" in sys.modules:
 import os
 
 import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 import torch
+from IPython.display import display
 
 import companion
 from companion.data import load_dataset
 from companion.losses import pairwise_gram_style_distance, triplet_margin_loss
 from companion.methods.step import StEP, StEPConfig
 from companion.nets import RandomConvFeatures
+from companion.quotes import quoted_table
 from companion.train import fit
 
 PRESET = companion.preset()
@@ -175,13 +188,17 @@ print(f"margin 0.1 minus the negative's 0.01: {loss:.2f}")
 
 
 # %%
-def nn_retrieval(model):
-    """Share of validation images whose nearest code has the same style."""
+def nn_retrieval(model, queries=None):
+    """Share of validation images (or of the ``queries`` among them, a bool
+    mask) whose nearest other code has the same style; and the codes."""
     with torch.no_grad():
         codes = model.encode(b_val)  # (N, 8)
     d = torch.cdist(codes, codes)
     d.fill_diagonal_(float("inf"))
-    return (style[d.argmin(1)] == style).float().mean().item(), codes
+    hits = (style[d.argmin(1)] == style).float()  # (N,)
+    if queries is not None:
+        hits = hits[queries]
+    return hits.mean().item(), codes
 
 
 results = []
@@ -220,6 +237,139 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
+# ## Pre-training on other images (Table 2's analogue)
+#
+# The paper argues that style in the sense of neural style transfer is not
+# specific to one dataset, so $E$ could be pre-trained once, on auxiliary
+# images, and serve other targets (Sec. 3.3). Its Table 2 pre-trains $E$ on
+# the target's own output domain, on a similar one and on a different one,
+# and reports the reconstruction of the full model after stage 2 (E frozen)
+# and stage 3 (E fine-tuned):
+
+# %%
+display(quoted_table("seed004", "Table 2").frame())
+
+# %% [markdown]
+# "Without fine-tuning (stage 2), the edges2handbags dataset shows a slight
+# performance degradation when going from pre-training on the same dataset,
+# to pre-training on a similar-domain dataset, and finally pre-training on a
+# different-domain dataset"; "after fine-tuning, performance differences
+# further reduce to be insignificant" (Sec. 3.3). Night2day, with about 100
+# training scenes, does *better* with another dataset.
+#
+# Stage 1 needs only images and a style distance, so we can ask the first
+# half of the question here: does an encoder trained on other images learn
+# a space in which *our* targets' styles are found? Four sources, each 150
+# steps of stage 1 on each of the three seeds, are scored on the same
+# validation targets:
+#
+# - **same**: the target's shapes (the run above);
+# - **similar**: ellipses only, a shape the targets never show, in the
+#   same 16 styles;
+# - **held-out colours**: the target's shapes in 6 of the 8 colours, so
+#   the encoder never sees orange or white;
+# - **different**: the book's SVHN-like house-number digits, whose colours
+#   and textures are of another kind.
+
+# %%
+SOURCES = {
+    "similar": load_dataset("shapes", size=4096, seed=SEED, kinds=("ellipse",),
+                            **KW),
+    "held-out colours": load_dataset("shapes", size=4096, seed=SEED,
+                                     palettes=range(6), **KW),
+    "different": load_dataset("digits", size=4096, seed=SEED, resolution=32),
+}
+UNSEEN = style // 2 >= 6  # orange and white targets (palettes 6 and 7)
+transfer = {seed: {"untrained": before, "same": after}
+            for seed, before, after in results}
+for seed in SEEDS:
+    companion.seed_everything(seed)
+    model = StEP(cfg.with_overrides({"stage1_steps": STEPS}))
+    transfer[seed]["unseen, untrained"] = nn_retrieval(model, UNSEEN)[0]
+    for name, source in SOURCES.items():
+        companion.seed_everything(seed)
+        model = StEP(cfg.with_overrides({"stage1_steps": STEPS}))
+        fit(model, source, STEPS, seed=seed, log_every=0)
+        transfer[seed][name] = nn_retrieval(model)[0]
+        if name == "held-out colours":
+            transfer[seed]["unseen, held-out"] = nn_retrieval(model, UNSEEN)[0]
+names = ["untrained", "same", *SOURCES]
+print("retrieval of the 16 target styles after stage 1 on each source")
+print("seed | " + " | ".join(names))
+for seed, row in transfer.items():
+    print(f"{seed:4d} | " + " | ".join(f"{row[n]:>{len(n)}.2f}" for n in names))
+print("orange and white queries only, untrained / held-out colours:")
+for seed, row in transfer.items():
+    print(f"  seed {seed}: {row['unseen, untrained']:.2f} / "
+          f"{row['unseen, held-out']:.2f}")
+long = pd.DataFrame(
+    [{"seed": seed, "stage 1 on": n, "retrieval": row[n]}
+     for seed, row in transfer.items() for n in names]
+)
+fig, ax = plt.subplots(figsize=(6.5, 2.4))
+sns.stripplot(long, x="stage 1 on", y="retrieval", hue="seed", ax=ax,
+              palette="crest", size=6, jitter=0.1)
+ax.axhline(CHANCE, ls=":", color="grey", label="chance")
+ax.axhline(gram_nn, ls="--", color="grey", label="Gram distance")
+ax.set_ylim(0, 1)
+ax.legend(fontsize=7, ncol=5, loc="upper center")
+plt.show()
+
+# %% [markdown]
+# Each source lifts retrieval above the untrained encoder's, and the
+# spread between the sources is small next to the spread between seeds.
+# `benchmarks/step_pretrain_transfer.py` measures the same retrieval on
+# seeds 0 to 9 (data and networks seeded alike):
+#
+# | stage 1 on | retrieval, seeds 0-9 | mean |
+# |---|---|---|
+# | same | 0.45 to 0.54 | 0.48 |
+# | similar (ellipses) | 0.44 to 0.50 | 0.47 |
+# | held-out colours | 0.39 to 0.52 | 0.46 |
+# | different (digits) | 0.40 to 0.51 | 0.47 |
+# | none (untrained) | 0.27 to 0.39 | 0.34 |
+#
+# Over these ten seeds and five runs of this page (three seeds each), 25
+# runs in all, every *shapes* source beat the untrained encoder by at
+# least 0.05 (held-out colours; same and similar by at least 0.086). The
+# digits did on 24 of 25 runs; on one (data seed 1, seed 2) they tied
+# with the untrained encoder (0.385 against 0.387). The order "same,
+# similar, different" of Table 2's stage 2 does not show as a ranking that
+# holds per seed.
+# On the orange and white targets alone, the encoder that never saw those
+# colours retrieved 0.33 to 0.58 against the untrained encoder's 0.22 to
+# 0.38 in the 15 page runs, higher on every run (by 0.01 to 0.26): the
+# Gram distance it was taught on is not specific to the colours it saw.
+#
+# The second half of the question, the generator, is too slow for this
+# page. The same benchmark then runs stages 2 and 3 on the target shapes
+# (100 steps each, as in {doc}`10_02_stages`) with the encoder of each
+# source, and a random frozen encoder as a control; it takes about three
+# minutes for ten seeds. Means over seeds 0 to 9 (L1: reconstruction
+# error of $G(a, E(b))$ on 256 test pairs, the analogue of the paper's
+# PSNR, lower is better; gain: style recovery above chance, as in 10.2):
+#
+# | stage 1 on | L1, stage 2 | L1, stage 3 | gain, stage 2 | gain, stage 3 |
+# |---|---|---|---|---|
+# | same | 0.201 | 0.166 | 0.033 | 0.125 |
+# | similar (ellipses) | 0.198 | 0.155 | 0.073 | 0.164 |
+# | held-out colours | 0.204 | 0.155 | 0.084 | 0.133 |
+# | different (digits) | 0.211 | 0.182 | 0.023 | 0.073 |
+# | none (random, frozen) | 0.220 | 0.187 | 0.002 | 0.078 |
+#
+# Before fine-tuning, the averages fall as Table 2's do: a shapes encoder
+# of any kind is best, the digits encoder worse (worse than "same" on 8 of
+# 10 seeds, by up to 0.020), no pre-training worst (worse than "same" on
+# 9 of 10). Similar and held-out-colour pre-training are better than
+# "same" on about half the seeds, so the paper's step from same to
+# similar is within our noise. After fine-tuning the gaps do not vanish
+# as they do in the paper: the digits encoder stays 0.016 behind "same"
+# on average and is no better than no pre-training on 5 of 10 seeds.
+# The per-seed spread (0.02 to 0.05) is as large as these differences,
+# so each is a tendency over ten seeds, not something one run shows; the
+# runs are in `benchmarks/results/step_pretrain_transfer.json`.
+
+# %% [markdown]
 # ## Checks
 #
 # Over seeds 0, 1 and 2 at the `cpu` preset we measured nearest-neighbour
@@ -227,14 +377,21 @@ plt.show()
 # 0.52 and 0.49 after 150 steps of stage 1 (chance 0.063; the Gram distance
 # itself 0.77). Stage 1 should (1) put retrieval far above chance: we assert
 # at least 4x chance (0.25), about half the lowest seed; and (2) improve on
-# the untrained encoder in every seed (strict; the smallest gain was 0.14). An untrained encoder is already well above chance:
-# colour dominates a shapes image, and random features see colour.
+# the untrained encoder in every seed (strict; the smallest gain was
+# 0.14). An untrained encoder is already well above chance: colour
+# dominates a shapes image, and random features see colour. (3) Stage 1 on
+# the other shapes sources (ellipses; six colours) beats the untrained
+# encoder by more than 0.02 on every seed (the smallest gain in 25 runs
+# was 0.05); the digits are not asserted (one tie in 25 runs).
 
 # %%
 if PRESET != "smoke":
     for seed, before, after in results:
         assert after > 4 * CHANCE, (seed, after)
         assert after > before, (seed, before, after)
+    for seed, row in transfer.items():  # Table 2's analogue, stage 1
+        for name in ("similar", "held-out colours"):
+            assert row[name] > row["untrained"] + 0.02, (seed, name, row)
     print("stage 1 checks passed")
 
 # %% [markdown]
@@ -259,6 +416,10 @@ if PRESET != "smoke":
 #   0.90 and 0.95 at gain 1, two seeds).
 # - **Length**: 150 steps at batch 16 on 32x32 images; the paper trains to
 #   saturation at 256x256.
+# - **Table 2's sources**: ellipses, 6 of the 8 colours and SVHN-like
+#   digits stand in for edges2shoes, Space Needle and edges2handbags; the
+#   generator stages of the comparison run in a benchmark, not on this
+#   page, and are scored by L1 reconstruction, not PSNR and LPIPS.
 # ```
 #
 # ## Summary
