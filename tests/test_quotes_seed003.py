@@ -46,7 +46,15 @@ def test_table_5_5_rows_and_the_selected_sizes():
     assert table.value("Handbags-texture", "32") == pytest.approx(87.0)  # texture: D = 32
 
 
-@pytest.mark.parametrize("name", ["Table 5.5", "Table 6.1", "Table 6.3"])
+def test_table_a_2_off_manifold_nine():
+    table = quoted_table("seed003", "Table A.2")
+    cell = table.cell("9", "Off-manifold, unconditional")
+    assert cell == "12.5 / 7.4"  # FID / classifier error (%) for the digit the page mines
+    assert table.value("9", "Off-manifold, unconditional") == 12.5  # the first number: FID
+    assert table.value("Average", "On-manifold, conditional") == 13.1
+
+
+@pytest.mark.parametrize("name", ["Table 5.5", "Table 6.1", "Table 6.3", "Table A.2"])
 def test_rows_appear_verbatim_in_the_thesis_text(name):
     if not THESIS.exists():
         pytest.skip(f"the thesis text is not at {THESIS}")

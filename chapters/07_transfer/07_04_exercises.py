@@ -9,9 +9,9 @@
 # ---
 
 # %% [markdown]
-# # 7.3 Exercises: the selector, the max over generators, and MMD²
+# # 7.4 Exercises: the selector, the max over generators, and MMD²
 #
-# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/07_transfer/07_03_exercises.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/07_transfer/07_04_exercises.ipynb)
 #
 # **Learning goals**
 #
