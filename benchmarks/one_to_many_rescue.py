@@ -50,6 +50,7 @@ from pathlib import Path
 import torch
 
 import companion
+from companion.config import cpu_kind
 from companion.data import load_dataset
 from companion.methods.one_to_many import (
     OneToMany,
@@ -245,7 +246,7 @@ def main() -> None:
                 "setting": f"one_to_many cpu preset, digits 16x16, {args.pretrain} gated steps "
                 f"(lambda 0) then {args.steps} steps per lambda; {N_TEST} test sources x {K} "
                 f"noise draws; probe {args.probe_steps} steps; overrides {args.set}",
-                "cpu": torch.backends.cpu.get_cpu_capability(),
+                "cpu": " ".join(part or "unknown" for part in cpu_kind()),
                 "classifier": {"held-out": clf.test_accuracy, "test-split renders": real_acc},
                 "results": results,
             },
