@@ -1,0 +1,260 @@
+"""E2 of digest 002 (Sec. 10.3): does the min-MI penalty rescue a noise-only start?
+
+The paper (Sec. 2.3, 4.2) reports a failure in which the translator ``T(x, xi)`` paints its
+output from the noise ``xi`` alone, and proposes to minimize ``I(Xi; T(X, Xi))`` with weight
+``lambda`` against it. Its only evidence in numbers is Table 1 ("Ours" against "Ours + min I").
+E2 makes the failure happen on purpose and asks whether the penalty gets the translator out.
+
+**The noise-only start.** :func:`~companion.methods.one_to_many.gate_source` multiplies the
+encoder's code ``E(x)`` by 0, so ``T = G([0, F(xi)])``. The model (T, D and S together) is trained
+with ``lambda = 0`` for ``--pretrain`` steps under the gate: an unconditional GAN generator of
+house-number-like digits that cannot see ``x`` (the digest's recipe: "pretrain ~300 steps with
+E's output multiplied by 0, then remove the gate"). Then the gate comes off, and copies of that
+same model continue for ``--steps`` steps with each ``lambda`` (the paper never gives its weight;
+1 is the package's default, 10 is Chapter 6.2's, 30 a larger one). Fresh Adam states start
+with the continuation. While gated, ``E`` and the weights of ``G``'s first layer that read
+``E(x)`` receive no gradient, so at gate removal the source enters through untrained weights.
+As a reference, a model without the gate is trained for ``--pretrain + --steps`` steps with
+``lambda = 0`` (the ordinary start).
+
+**Measures**, per seed and run, on 512 test sources (scikit-learn digits 1437-1796, never seen
+in training) with 4 noise draws each:
+
+- ``accuracy``: transfer accuracy, the share of translations ``T(x, xi)`` that a classifier
+  trained on real target renders only (:func:`~companion.metrics.classifiers.train_classifier`,
+  width 32, 1,500 steps on 4,000 SVHN-like renders of training digits with the rendered digit's
+  label) assigns the source's label; chance is about 0.10. The classifier's accuracy on
+  real renders is printed;
+- ``probe MI``: the held-out DV bound of a fresh separable critic (no spectral norm, 300 steps,
+  Chapter 6.2's probe) on pairs ``(xi, T(x, xi))`` of the frozen translator, in nats;
+- ``training S``: the last DV value of the statistics network ``T`` trained against;
+- ``d_x``, ``d_xi``: how far outputs move when the source changes and when the noise changes
+  (:func:`~companion.methods.one_to_many.sensitivities`, images in [-1, 1]).
+
+The digest's check is ``acc(lambda > 0) - acc(lambda = 0) >= 0.15`` averaged over 3 seeds with
+``acc(lambda = 0)`` near chance. Writes ``benchmarks/results/one_to_many_rescue.json``.
+
+    python benchmarks/one_to_many_rescue.py                       # seeds 0 1 2
+    python benchmarks/one_to_many_rescue.py --seeds 0 --pretrain 20 --steps 20 --probe-steps 10
+    python benchmarks/one_to_many_rescue.py --seeds 0 --set lr_s=0.001 --out /tmp/strong_s.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+import companion
+from companion.config import cpu_kind
+from companion.data import load_dataset
+from companion.methods.one_to_many import (
+    OneToMany,
+    OneToManyConfig,
+    gate_source,
+    sensitivities,
+)
+from companion.metrics.classifiers import train_classifier
+from companion.mi import ConvEncoder, EncoderCritic, dv_lower_bound, mine_lower_bound, mlp
+from companion.train import fit
+
+OUT = Path(__file__).parent / "results" / "one_to_many_rescue.json"
+N_TEST, K = 512, 4
+REFERENCE = "ordinary start, lambda 0"
+
+
+def target_classifier(size: int, seed: int = 0):
+    """A classifier of real SVHN-like renders (never of translations) and its test accuracy."""
+    train = load_dataset("digits", resolution=size, size=4000, seed=seed, paired=False)
+    batch = train.batch(range(4000))
+    return train_classifier(
+        batch["b"],
+        batch["factors"]["b"]["label"],
+        10,
+        name=f"digits-b-label-{size}",
+        steps=1500,
+        width=32,
+    )
+
+
+@torch.no_grad()
+def transfer_accuracy(model: OneToMany, clf, a: torch.Tensor, labels: torch.Tensor) -> float:
+    """Share of T(a, xi) classified as the source's label, over K noise draws."""
+    g = torch.Generator().manual_seed(0)
+    hits = [(clf.predict(model.translate(a, generator=g)) == labels).float() for _ in range(K)]
+    return torch.cat(hits).mean().item()
+
+
+def probe_mi(model: OneToMany, a: torch.Tensor, seed: int, steps: int) -> float:
+    """Held-out DV bound of a fresh critic on (xi, T(x, xi)) of a frozen T (Chapter 6.2)."""
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    z_dim = model.cfg.z_dim
+    critic = EncoderCritic(mlp(z_dim, 64, 32), ConvEncoder(3, embed=32, hidden=64), embed=32)
+    opt = torch.optim.Adam(critic.parameters(), lr=3e-3)
+
+    def draw(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x = a[torch.randint(len(a), (n,), generator=g)]
+        xi = torch.randn(n, z_dim, generator=g)
+        return xi, model.translate(x, xi)
+
+    state = None
+    for _ in range(steps):
+        bound = mine_lower_bound(critic(*draw(128)), state, 0.99)
+        state = bound.state
+        opt.zero_grad()
+        bound.loss.backward()
+        opt.step()
+    with torch.no_grad():
+        values = [dv_lower_bound(critic(*draw(256))).estimate for _ in range(4)]
+    return torch.stack(values).mean().item()
+
+
+def measure(model: OneToMany, clf, test: dict, seed: int, probe_steps: int) -> dict:
+    model.eval()
+    a, labels = test["a"], test["factors"]["a"]["label"]
+    d_x, d_xi = sensitivities(model, a[:256], torch.Generator().manual_seed(1))
+    return {
+        "accuracy": transfer_accuracy(model, clf, a, labels),
+        "probe MI": probe_mi(model, a, seed, probe_steps),
+        "d_x": d_x,
+        "d_xi": d_xi,
+    }
+
+
+def run_seed(seed: int, args: argparse.Namespace, clf, test: dict) -> dict[str, dict]:
+    cfg = OneToManyConfig.from_preset("cpu").with_overrides({**args.set, "lambda_mi": 0.0})
+    data = load_dataset("digits", resolution=cfg.image_size, size=4000, seed=seed, paired=False)
+    out: dict[str, dict] = {}
+
+    companion.seed_everything(seed)
+    start = time.perf_counter()
+    pre = OneToMany(cfg)
+    handle = gate_source(pre)
+    fit(pre, data, args.pretrain, seed=seed, log_every=10, progress=False)
+    out["noise-only start (gated)"] = {
+        **measure(pre, clf, test, seed, args.probe_steps),
+        "train seconds": time.perf_counter() - start,
+    }
+    handle.remove()
+    out["noise-only start, gate off"] = {
+        **measure(pre, clf, test, seed, args.probe_steps),
+        "train seconds": 0.0,
+    }
+    for lam in args.lambdas:
+        companion.seed_everything(seed + 1)
+        model = OneToMany(cfg.with_overrides({"lambda_mi": lam}))
+        model.load_state_dict(pre.state_dict())
+        start = time.perf_counter()
+        hist = fit(model, data, args.steps, seed=seed + 1, log_every=10, progress=False)
+        seconds = time.perf_counter() - start
+        out[f"rescue, lambda {lam:g}"] = {
+            **measure(model, clf, test, seed, args.probe_steps),
+            "training S": hist[-1]["mi/dv"],
+            "train seconds": seconds,
+        }
+    if args.reference:
+        companion.seed_everything(seed)
+        model = OneToMany(cfg)
+        start = time.perf_counter()
+        hist = fit(model, data, args.pretrain + args.steps, seed=seed, log_every=10, progress=False)
+        seconds = time.perf_counter() - start
+        out[REFERENCE] = {
+            **measure(model, clf, test, seed, args.probe_steps),
+            "training S": hist[-1]["mi/dv"],
+            "train seconds": seconds,
+        }
+    return out
+
+
+def setting(text: str) -> tuple[str, object]:
+    """``"lr_s=0.001"`` -> ``("lr_s", 0.001)``: the value read as JSON, else kept as text."""
+    key, _, value = text.partition("=")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--pretrain", type=int, default=300, help="gated steps, lambda 0")
+    parser.add_argument("--steps", type=int, default=600, help="steps after the gate comes off")
+    parser.add_argument("--lambdas", nargs="+", type=float, default=[0.0, 1.0, 10.0, 30.0])
+    parser.add_argument("--probe-steps", type=int, default=300)
+    parser.add_argument("--no-reference", dest="reference", action="store_false")
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        type=setting,
+        default=[],
+        metavar="KEY=VALUE",
+        help="config fields for every run, e.g. lr_s=0.001",
+    )
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    args.set = dict(args.set)
+
+    size = OneToManyConfig.cpu().image_size
+    clf = target_classifier(size)
+    real = load_dataset(
+        "digits", split="test", resolution=size, size=N_TEST, seed=0, paired=False
+    ).batch(range(N_TEST))
+    with torch.no_grad():
+        real_acc = (
+            (clf.model.predict(real["b"]) == real["factors"]["b"]["label"]).float().mean().item()
+        )
+    print(
+        f"target classifier: held-out {clf.test_accuracy:.3f}, test-split renders {real_acc:.3f}",
+        flush=True,
+    )
+    test = load_dataset(
+        "digits", split="test", resolution=size, size=N_TEST, seed=1, paired=False
+    ).batch(range(N_TEST))
+
+    results: dict[str, dict[int, dict]] = {}
+    for seed in args.seeds:
+        for name, r in run_seed(seed, args, clf.model, test).items():
+            results.setdefault(name, {})[seed] = r
+            extra = f", S {r['training S']:.2f}" if "training S" in r else ""
+            print(
+                f"seed {seed} {name:<28} acc {r['accuracy']:.3f}, probe "
+                f"{r['probe MI']:.2f}{extra}, d_x {r['d_x']:.3f}, d_xi {r['d_xi']:.3f}, "
+                f"{r['train seconds']:.0f} s",
+                flush=True,
+            )
+
+    base = results.get("rescue, lambda 0")
+    print(f"\naccuracy gain over lambda 0 (points), seeds {args.seeds}")
+    for name, per_seed in results.items():
+        if not name.startswith("rescue") or per_seed is base:
+            continue
+        gains = [100 * (per_seed[s]["accuracy"] - base[s]["accuracy"]) for s in args.seeds]
+        print(
+            f"{name:<28}" + "".join(f"{g:>8.1f}" for g in gains) + f"   mean "
+            f"{statistics.mean(gains):.1f}"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps(
+            {
+                "setting": f"one_to_many cpu preset, digits 16x16, {args.pretrain} gated steps "
+                f"(lambda 0) then {args.steps} steps per lambda; {N_TEST} test sources x {K} "
+                f"noise draws; probe {args.probe_steps} steps; overrides {args.set}",
+                "cpu": " ".join(part or "unknown" for part in cpu_kind()),
+                "classifier": {"held-out": clf.test_accuracy, "test-split renders": real_acc},
+                "results": results,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
