@@ -250,9 +250,9 @@ plt.show()
 # points on any seed, and on average over the five seeds by at most 0.9 points; a rescue
 # would mean tens of points. Two things in the same runs say why. First, nothing is
 # translated at all: the ordinary start is at chance too, so there is no working
-# translator for the penalty to pull $T$ back to. Second, the penalty works on its critic, not on the noise. Ranges over
-# the five seeds, after the 600 steps (the movements are mean absolute pixel differences
-# when the noise, or the source, changes):
+# translator for the penalty to pull $T$ back to. Second, the penalty works on its
+# critic, not on the noise. Ranges over the five seeds, after the 600 steps (the
+# movements are mean absolute pixel differences when the noise, or the source, changes):
 #
 # | | $\lambda = 0$ | $\lambda = 1$ | $\lambda = 10$ | $\lambda = 30$ |
 # |---|---|---|---|---|
