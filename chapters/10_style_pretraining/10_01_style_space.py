@@ -303,7 +303,7 @@ for seed, row in transfer.items():
     print(f"  seed {seed}: {row['unseen, untrained']:.2f} / "
           f"{row['unseen, held-out']:.2f}")
 long = pd.DataFrame(
-    [{"seed": seed, "stage 1 on": n, "retrieval": row[n]}
+    [{"seed": f"seed {seed}", "stage 1 on": n, "retrieval": row[n]}
      for seed, row in transfer.items() for n in names]
 )
 fig, ax = plt.subplots(figsize=(6.5, 2.4))
