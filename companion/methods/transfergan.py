@@ -7,6 +7,15 @@ the WGAN-GP losses (Eqs. 2.3, 2.4). The chapter checks the paper's claim that st
 networks from the source reaches a better FID sooner than starting from scratch (Fig. 2.1,
 Table 2.1), and reports which of the two networks matters more.
 
+With ``num_classes = K > 0`` the target is a conditional GAN, AC-GAN style (Sec. 2.4.1,
+Eqs. 2.7, 2.8): the generator's batch norms become class-conditional ("Cond BNorm", a
+``(gamma, beta)`` row per class), the critic stays unconditional and gains an auxiliary
+classifier head, and the class log-likelihood is added to the WGAN-GP losses, of real images for
+the critic (weight ``alpha_d``) and of generated ones, with labels drawn uniformly, for the
+generator (weight ``alpha_g``). From an unconditional source every class's ``(gamma, beta)``
+starts as a copy of the source's and the classifier head starts random; everything else is
+copied as in the unconditional case.
+
 The source is a checkpoint written by :func:`companion.train.fit` for ``transfergan`` (trained
 from scratch on the source data) or for ``dcgan`` with ``gan_loss="wgan-gp"``; the networks are
 the DCGAN family of :mod:`companion.nets.dcgan` at every preset (the paper uses the WGAN-GP
@@ -16,14 +25,19 @@ ResNet; see the chapter's "What differs" box).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import torch
+import torch.nn.functional as F
+
 from companion.config import PresetConfig
-from companion.losses import ADVERSARIAL_LOSSES
+from companion.losses import ADVERSARIAL_LOSSES, gradient_penalty
 from companion.methods.base import register_method
 from companion.methods.pretrained import copy_weights, load_source
 from companion.methods.unconditional import UnconditionalGAN
+from companion.nets.conditional import conditional_batch_norm_state
 from companion.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from companion.stepper import Stepper
 
@@ -53,6 +67,10 @@ class TransferGANConfig(PresetConfig):
     batch_size: int = 64  # Sec. 2.3.3: fine-tuning batch (the sources: 128)
     dataset: str = "shapes"  # the target; any image dataset
     image_key: str = "b"  # the entry holding images
+    num_classes: int = 0  # Sec. 2.4: K > 0 = conditional target (AC-GAN, Cond BNorm); 0 = not
+    alpha_g: float = 1.0  # Eq. 2.7: weight of G's class loss on its samples (value not given)
+    alpha_d: float = 1.0  # Eq. 2.8: weight of D's class loss on real images (value not given)
+    label_key: str = "y"  # the entry holding class labels in [0, num_classes) when K > 0
 
     @classmethod
     def cpu(cls) -> TransferGANConfig:
@@ -97,9 +115,12 @@ class TransferGAN(UnconditionalGAN):
 
     def __init__(self, cfg: TransferGANConfig) -> None:
         super().__init__(cfg)
-        self.G = DCGANGenerator(cfg.z_dim, cfg.image_size, cfg.channels, cfg.width_g)
+        k = cfg.num_classes  # > 0: Cond BNorm in G, an auxiliary classifier head on D
+        self.G = DCGANGenerator(cfg.z_dim, cfg.image_size, cfg.channels, cfg.width_g, k)
         # WGAN-GP's penalty is per sample, so the critic uses layer norm (Sec. 2.3.3).
-        self.D = DCGANDiscriminator(cfg.image_size, cfg.channels, cfg.width_d, norm="layer")
+        self.D = DCGANDiscriminator(
+            cfg.image_size, cfg.channels, cfg.width_d, norm="layer", num_classes=k
+        )
         self.d_loss, self.g_loss = ADVERSARIAL_LOSSES["wgan-gp"]
         self.fixed_codes()
         self._transfer(cfg)
@@ -122,10 +143,26 @@ class TransferGAN(UnconditionalGAN):
                 f"init={cfg.init!r} is set but transfer_g and transfer_d are both False, so "
                 "nothing would be transferred; set one of them or init=''"
             )
-        source = load_source(cfg.init)["method"]
+        checkpoint = load_source(cfg.init)
+        source, source_classes = checkpoint["method"], checkpoint["config"].get("num_classes", 0)
+        if source_classes and source_classes != cfg.num_classes:
+            raise ValueError(
+                f"the source {cfg.init!r} is conditional with num_classes={source_classes}; it "
+                f"transfers only to a target with the same classes, not num_classes="
+                f"{cfg.num_classes} (an unconditional source transfers to any num_classes)"
+            )
+        widen = cfg.num_classes and not source_classes  # Sec. 2.4.1: unconditional -> AC-GAN
         if cfg.transfer_g:
+            if widen:  # every class's (gamma, beta) starts as the source's
+                g_state = {k: v for k, v in source.items() if k.startswith("G.")}
+                source = conditional_batch_norm_state(g_state, cfg.num_classes) | {
+                    k: v for k, v in source.items() if k not in g_state
+                }
             copy_weights(self.G, source, "G.", ARCHITECTURE_FIELDS)
         if cfg.transfer_d:
+            if widen:  # the auxiliary classifier head is new: it keeps its random start
+                head = self.D.classify.state_dict()
+                source = {**source, **{f"D.classify.{k}": v for k, v in head.items()}}
             copy_weights(self.D, source, "D.", ARCHITECTURE_FIELDS)
 
     @classmethod
@@ -152,9 +189,9 @@ class TransferGAN(UnconditionalGAN):
             FileNotFoundError: if there is no checkpoint at ``path``.
             ValueError: for a checkpoint of another method or architecture.
         """
-        if cfg is None:
+        if cfg is None:  # the source's architecture (and classes: override num_classes to widen)
             saved = load_source(path)["config"]
-            arch = {k: saved[k] for k in ARCHITECTURE_FIELDS if k in saved}
+            arch = {k: saved[k] for k in (*ARCHITECTURE_FIELDS, "num_classes") if k in saved}
             cfg = dataclasses.replace(cls.Config.from_preset(None), **arch)
         return cls(
             dataclasses.replace(
@@ -165,4 +202,129 @@ class TransferGAN(UnconditionalGAN):
     def training_step(self, batch: Any, step: int, opt: Stepper) -> dict[str, float]:
         # Eq. (2.3): the critic separates target images from generated ones, with the
         # penalty; Eq. (2.4): the generator raises the critic's score of its samples.
+        if self.cfg.num_classes:
+            return self.ac_gan_step(self.real_images(batch), self.real_labels(batch), opt)
         return self.adversarial_step(self.real_images(batch), opt, penalty=True)
+
+    def real_labels(self, batch: Any) -> torch.Tensor:
+        """The batch's class labels (N,) int64 in [0, num_classes).
+
+        Raises:
+            KeyError: if the batch has no ``label_key`` entry.
+            ValueError: if a label lies outside [0, num_classes).
+        """
+        cfg = self.cfg
+        if isinstance(batch, Mapping) and cfg.label_key in batch:
+            y = batch[cfg.label_key]
+        elif isinstance(batch, (list, tuple)) and len(batch) > 1:
+            y = batch[1]
+        else:
+            keys = sorted(batch) if isinstance(batch, Mapping) else type(batch).__name__
+            raise KeyError(
+                f"a conditional TransferGAN (num_classes={cfg.num_classes}) needs labels, but "
+                f"the batch has no {cfg.label_key!r} entry ({keys}); set label_key, or "
+                "num_classes=0 for an unconditional GAN"
+            )
+        y = torch.as_tensor(y).long()
+        if len(y) and (y.min() < 0 or y.max() >= cfg.num_classes):
+            raise ValueError(
+                f"labels must lie in [0, {cfg.num_classes}) (num_classes), got "
+                f"{int(y.min())}..{int(y.max())}; remap them or set num_classes"
+            )
+        return y
+
+    def sample_labels(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Labels y' (n,) int64 for generated images, uniform over the classes (Sec. 2.4.2)."""
+        return torch.randint(self.cfg.num_classes, (n,), generator=generator)
+
+    def ac_gan_step(
+        self, x_real: torch.Tensor, y_real: torch.Tensor, opt: Stepper
+    ) -> dict[str, float]:
+        """AC-GAN on WGAN-GP (Eqs. 2.7, 2.8): ``n_critic`` critic updates, then one of G.
+
+        The critic's loss adds ``alpha_d`` times the cross-entropy of its classifier head on the
+        *real* images (Eq. 2.8 as the thesis writes it: the head never learns from fakes); the
+        generator's adds ``alpha_g`` times the cross-entropy of the head on its samples for the
+        labels it was given (Eq. 2.7).
+
+        Args:
+            x_real: (N, C, H, W) real images in [-1, 1].
+            y_real: (N,) their labels.
+            opt: the trainer's stepper (optimizers "D" and "G").
+
+        Returns:
+            The unconditional step's logs plus ``loss/d_cls`` and ``loss/g_cls`` (unweighted)
+            and ``acc/d_cls_real``, the head's accuracy on the real batch.
+        """
+        cfg = self.cfg
+        n, device = x_real.shape[0], x_real.device
+        y_real = y_real.to(device)
+        for _ in range(cfg.n_critic):
+            y_fake = self.sample_labels(n).to(device)
+            x_fake = self.G(torch.randn(n, cfg.z_dim, device=device), y_fake).detach()
+            score_real, logits_real = self.D.forward_with_classes(x_real)  # (N,), (N, K)
+            loss_adv = self.d_loss(score_real, self.D(x_fake))
+            loss_gp = gradient_penalty(self.D, x_real, x_fake)
+            loss_d_cls = F.cross_entropy(logits_real, y_real)  # -E log P(C = y | x)
+            loss_d = loss_adv + cfg.lambda_gp * loss_gp + cfg.alpha_d * loss_d_cls
+            opt.step("D", loss_d)
+
+        y_fake = self.sample_labels(n).to(device)
+        x_fake = self.G(torch.randn(n, cfg.z_dim, device=device), y_fake)
+        score_fake, logits_fake = self.D.forward_with_classes(x_fake)
+        loss_g_cls = F.cross_entropy(logits_fake, y_fake)  # -E log P(C = y' | G(z, y'))
+        loss_g = self.g_loss(score_fake) + cfg.alpha_g * loss_g_cls
+        opt.step("G", loss_g)
+        return {
+            "loss/d": loss_d.item(),
+            "loss/g": loss_g.item(),
+            "loss/d_gp": loss_gp.item(),  # unweighted
+            "dist/wasserstein": -loss_adv.item(),
+            "loss/d_cls": loss_d_cls.item(),  # unweighted
+            "loss/g_cls": loss_g_cls.item(),
+            "acc/d_cls_real": (logits_real.argmax(1) == y_real).float().mean().item(),
+        }
+
+    def example_batch(
+        self, n: int, *, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
+        batch = super().example_batch(n, generator=generator)
+        if self.cfg.num_classes:
+            batch[self.cfg.label_key] = self.sample_labels(n, generator=generator)
+        return batch
+
+    @torch.no_grad()
+    def sample(
+        self,
+        n: int,
+        *,
+        generator: torch.Generator | None = None,
+        labels: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Draw ``n`` images (n, C, H, W) in [-1, 1].
+
+        Args:
+            n: number of images.
+            generator: for the codes.
+            labels: (n,) classes of a conditional model (default: ``0, 1, ..., K-1, 0, ...``).
+
+        Raises:
+            ValueError: for labels given to an unconditional model.
+        """
+        if not self.cfg.num_classes:
+            if labels is not None:
+                raise ValueError("this TransferGAN is unconditional (num_classes=0): no labels")
+            return super().sample(n, generator=generator)
+        z = self.sample_codes(n, generator=generator, device="cpu").to(self.device)
+        y = self._cycled_labels(n) if labels is None else torch.as_tensor(labels).long()
+        return self.G(z, y.to(self.device))
+
+    def _cycled_labels(self, n: int) -> torch.Tensor:
+        return torch.arange(n) % self.cfg.num_classes  # (n,): every class in turn
+
+    @torch.no_grad()
+    def preview(self, batch: Any) -> torch.Tensor:
+        """Images from the 64 fixed codes (with the classes in turn if conditional)."""
+        if not self.cfg.num_classes:
+            return super().preview(batch)
+        return self.G(self.z_fixed, self._cycled_labels(len(self.z_fixed)).to(self.device))

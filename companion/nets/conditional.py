@@ -1,9 +1,16 @@
-"""Networks of SDIT (thesis Ch. 6, Sec. 6.3-6.4): one generator for many domains, diverse by
-conditional instance normalization in the bottleneck, and a discriminator with three heads.
+"""Class-conditional normalization, and the networks of SDIT (thesis Ch. 6, Sec. 6.3-6.4): one
+generator for many domains, diverse by conditional instance normalization in the bottleneck, and
+a discriminator with three heads.
 
+- :class:`ClassConditionalNorm`: the shared pattern, a normalization whose affine parameters
+  ``(gamma, beta)`` are a table row selected by the label (Dumoulin et al. 2017), optionally
+  shifted by per-sample ``(d_gamma, d_beta)``;
+- :class:`ConditionalBatchNorm2d`: batch norm with a ``(gamma, beta)`` row per class (TransferGAN's
+  "Cond BNorm", thesis Sec. 2.4.1), built from an unconditional ``nn.BatchNorm2d`` by
+  :meth:`ConditionalBatchNorm2d.from_batch_norm`, which copies its parameters into every row;
 - :class:`ConditionalInstanceNorm`: instance norm whose affine parameters are selected by the
-  domain label (a table row per domain, Dumoulin et al. 2017) and shifted by a code-dependent
-  ``(d_gamma, d_beta)`` from the mapping network ``M(z)`` (Eq. 6.10);
+  domain label (a table row per domain) and shifted by a code-dependent ``(d_gamma, d_beta)``
+  from the mapping network ``M(z)`` (Eq. 6.10);
 - :class:`SDITGenerator`: ``E(x, l)`` (label tiled and concatenated to the image), ``M(z)``, the
   CIN branch ``T^c``, the attention branch ``T^a`` and the blend ``h = (1 - a) e + a f``
   (Eq. 6.9), then two fractionally strided convolutions and a 7x7 output convolution;
@@ -13,19 +20,178 @@ conditional instance normalization in the bottleneck, and a discriminator with t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from companion.nets.adain import adaptive_instance_norm
 
-__all__ = ["CIN_MODES", "ConditionalInstanceNorm", "SDITDiscriminator", "SDITGenerator"]
+__all__ = [
+    "CIN_MODES",
+    "ClassConditionalNorm",
+    "ConditionalBatchNorm2d",
+    "ConditionalInstanceNorm",
+    "SDITDiscriminator",
+    "SDITGenerator",
+    "conditional_batch_norm_state",
+]
 
 CIN_MODES = ("both", "gamma", "beta")
 """Which of M(z)'s modulations act (thesis Fig. 6.6): both, the scale only, the shift only."""
 
 
-class ConditionalInstanceNorm(nn.Module):
+class ClassConditionalNorm(nn.Module):
+    """A normalization followed by ``gamma_l * e_hat + beta_l``, ``(gamma_l, beta_l)`` row ``l``.
+
+    The table has one row per class (or domain), initialised to 1 and 0; per-sample
+    ``(d_gamma, d_beta)``, when given, are added to the selected rows. Subclasses define
+    :meth:`modulate`, which normalizes ``e`` and applies the per-sample affine parameters.
+
+    Args:
+        channels: C.
+        num_classes: rows of the table.
+    """
+
+    def __init__(self, channels: int, num_classes: int) -> None:
+        super().__init__()
+        if num_classes < 1:
+            raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+        self.num_features, self.num_classes = channels, num_classes
+        self.gamma = nn.Parameter(torch.ones(num_classes, channels))
+        self.beta = nn.Parameter(torch.zeros(num_classes, channels))
+
+    def modulate(self, e: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+        """Normalize ``e`` (N, C, H, W), then scale by ``gamma`` and shift by ``beta`` (N, C)."""
+        raise NotImplementedError(f"{type(self).__name__} must define modulate()")
+
+    def forward(
+        self,
+        e: torch.Tensor,
+        label: torch.Tensor,
+        d_gamma: torch.Tensor | None = None,
+        d_beta: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """e: (N, C, H, W); label: (N,) int64; d_gamma, d_beta: (N, C) or None."""
+        gamma, beta = self.gamma[label], self.beta[label]  # (N, C) each: the label's rows
+        if d_gamma is not None:
+            gamma = gamma + d_gamma
+        if d_beta is not None:
+            beta = beta + d_beta
+        return self.modulate(e, gamma, beta)
+
+
+class ConditionalBatchNorm2d(ClassConditionalNorm):
+    """Batch norm with a ``(gamma, beta)`` row per class: ``gamma[y] * BN(e) + beta[y]``.
+
+    The statistics are those of ``nn.BatchNorm2d`` (batch statistics in training, running ones
+    in eval mode, shared by all classes); only the affine parameters depend on the class. This
+    is the "Cond BNorm" of TransferGAN's conditional generator (thesis Sec. 2.4.1, after de
+    Vries et al. 2017).
+
+    Args:
+        channels: C.
+        num_classes: K, rows of the table.
+        eps: added to the variance.
+        momentum: of the running statistics, as in ``nn.BatchNorm2d``.
+
+    Example:
+        >>> bn = nn.BatchNorm2d(4)
+        >>> with torch.no_grad():
+        ...     _ = bn.weight.fill_(2.0)
+        >>> cbn = ConditionalBatchNorm2d.from_batch_norm(bn, num_classes=3)
+        >>> cbn.gamma.shape, bool((cbn.gamma == 2).all())
+        (torch.Size([3, 4]), True)
+        >>> cbn(torch.randn(2, 4, 5, 5), torch.tensor([0, 2])).shape
+        torch.Size([2, 4, 5, 5])
+    """
+
+    def __init__(
+        self, channels: int, num_classes: int, eps: float = 1e-5, momentum: float = 0.1
+    ) -> None:
+        super().__init__(channels, num_classes)
+        self.eps, self.momentum = eps, momentum
+        self.register_buffer("running_mean", torch.zeros(channels))
+        self.register_buffer("running_var", torch.ones(channels))
+        self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
+
+    @classmethod
+    def from_batch_norm(cls, bn: nn.BatchNorm2d, num_classes: int) -> ConditionalBatchNorm2d:
+        """A conditional copy of ``bn``: every class's ``(gamma, beta)`` row is ``bn``'s
+        ``(weight, bias)``, and the running statistics, ``eps`` and ``momentum`` are ``bn``'s.
+
+        Args:
+            bn: an unconditional batch norm with affine parameters and running statistics.
+            num_classes: K.
+
+        Raises:
+            ValueError: if ``bn`` has no affine parameters, no running statistics or a
+                ``momentum`` of None (cumulative averaging).
+        """
+        if not (bn.affine and bn.track_running_stats) or bn.momentum is None:
+            raise ValueError(
+                "from_batch_norm needs a batch norm with affine=True, track_running_stats=True "
+                f"and a float momentum; got {bn}"
+            )
+        cbn = cls(bn.num_features, num_classes, eps=bn.eps, momentum=bn.momentum)
+        with torch.no_grad():
+            cbn.gamma.copy_(bn.weight.detach().expand(num_classes, -1))
+            cbn.beta.copy_(bn.bias.detach().expand(num_classes, -1))
+            cbn.running_mean.copy_(bn.running_mean)
+            cbn.running_var.copy_(bn.running_var)
+            cbn.num_batches_tracked.copy_(bn.num_batches_tracked)
+        return cbn.to(bn.weight.device)
+
+    def modulate(self, e: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+        """``gamma * BN(e) + beta``: e (N, C, H, W), gamma and beta (N, C)."""
+        if self.training:
+            self.num_batches_tracked.add_(1)
+        stats = (self.running_mean, self.running_var)
+        e_hat = F.batch_norm(
+            e, *stats, training=self.training, momentum=self.momentum, eps=self.eps
+        )  # (N, C, H, W), zero mean and unit variance per channel
+        return gamma[:, :, None, None] * e_hat + beta[:, :, None, None]
+
+
+def conditional_batch_norm_state(
+    state: Mapping[str, torch.Tensor], num_classes: int
+) -> dict[str, torch.Tensor]:
+    """An unconditional network's state dict as the conditional network's whose batch norms are
+    :class:`ConditionalBatchNorm2d`: each batch norm's entries (found by its ``running_mean``)
+    become :meth:`ConditionalBatchNorm2d.from_batch_norm`'s; every other entry is kept as is.
+
+    Args:
+        state: e.g. an unconditional ``DCGANGenerator``'s ``state_dict()``.
+        num_classes: K.
+
+    Returns:
+        A new state dict: ``<bn>.weight``/``<bn>.bias`` (C,) replaced by ``<bn>.gamma``/
+        ``<bn>.beta`` (K, C), the running statistics unchanged.
+
+    Example:
+        >>> state = nn.Sequential(nn.Conv2d(1, 2, 1), nn.BatchNorm2d(2)).state_dict()
+        >>> new = conditional_batch_norm_state(state, 5)
+        >>> sorted(new), tuple(new["1.gamma"].shape)  # doctest: +NORMALIZE_WHITESPACE
+        (['0.bias', '0.weight', '1.beta', '1.gamma', '1.num_batches_tracked',
+          '1.running_mean', '1.running_var'], (5, 2))
+    """
+    out = dict(state)
+    for key in state:
+        if not key.endswith(".running_mean"):
+            continue
+        name = key[: -len("running_mean")]  # "<bn>."
+        entries = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
+        bn = nn.BatchNorm2d(state[key].shape[0])
+        bn.load_state_dict({k: state[name + k] for k in entries})
+        for k in entries:
+            del out[name + k]
+        cbn = ConditionalBatchNorm2d.from_batch_norm(bn, num_classes)
+        out.update({name + k: v for k, v in cbn.state_dict().items()})
+    return out
+
+
+class ConditionalInstanceNorm(ClassConditionalNorm):
     """``gamma_l(z) * (e - mu(e)) / sigma(e) + beta_l(z)`` with per-domain base parameters.
 
     ``gamma_l(z) = gamma[l] + d_gamma(z)`` and ``beta_l(z) = beta[l] + d_beta(z)``: row ``l`` of a
@@ -43,23 +209,10 @@ class ConditionalInstanceNorm(nn.Module):
     """
 
     def __init__(self, channels: int, num_domains: int) -> None:
-        super().__init__()
-        self.gamma = nn.Parameter(torch.ones(num_domains, channels))
-        self.beta = nn.Parameter(torch.zeros(num_domains, channels))
+        super().__init__(channels, num_domains)
 
-    def forward(
-        self,
-        e: torch.Tensor,
-        label: torch.Tensor,
-        d_gamma: torch.Tensor | None = None,
-        d_beta: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """e: (N, C, H, W); label: (N,) int64; d_gamma, d_beta: (N, C) or None."""
-        gamma, beta = self.gamma[label], self.beta[label]  # (N, C) each: the label's rows
-        if d_gamma is not None:
-            gamma = gamma + d_gamma
-        if d_beta is not None:
-            beta = beta + d_beta
+    def modulate(self, e: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+        """Instance norm of ``e`` (N, C, H, W), scaled and shifted by ``gamma``, ``beta`` (N, C)."""
         return adaptive_instance_norm(e, gamma, beta)
 
 

@@ -4,6 +4,12 @@ The generator maps a code ``z`` to a 2^k x 2^k image by a linear layer to 4x4 fe
 stride-2 transposed convolutions that double the resolution and halve the width; the
 discriminator mirrors it with stride-2 convolutions. Later chapters reuse a trained pair as the
 source model for transfer (TransferGAN) and mining (MineGAN).
+
+With ``num_classes = K > 0`` both become class-conditional in the AC-GAN way TransferGAN uses
+(thesis Sec. 2.4.1): the generator's batch norms are
+:class:`~companion.nets.conditional.ConditionalBatchNorm2d` (a ``(gamma, beta)`` row per class,
+"Cond BNorm") and it takes labels, while the discriminator stays unconditional and gains an
+auxiliary classifier head of K logits on the same features.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import math
 
 import torch
 from torch import nn
+
+from companion.nets.conditional import ConditionalBatchNorm2d
 
 __all__ = ["DCGANDiscriminator", "DCGANGenerator"]
 
@@ -24,31 +32,51 @@ def _num_upsamplings(image_size: int) -> int:
 
 
 class DCGANGenerator(nn.Module):
-    """``z`` (N, z_dim) -> image (N, channels, image_size, image_size) in [-1, 1].
+    """``z`` (N, z_dim) [and labels y (N,)] -> image (N, channels, image_size, image_size) in
+    [-1, 1].
 
     Args:
         z_dim: size of the code.
         image_size: output resolution, a power of two >= 8.
         channels: image channels.
         width: channels of the last hidden layer; layer i from the output has ``width * 2^i``.
+        num_classes: 0 (unconditional, ``nn.BatchNorm2d``) or K > 0: every batch norm is a
+            :class:`~companion.nets.conditional.ConditionalBatchNorm2d` and ``forward`` takes
+            labels in [0, K). The state dict of an unconditional generator loads into a
+            conditional one after
+            :func:`~companion.nets.conditional.conditional_batch_norm_state`.
 
     Example:
         >>> g = DCGANGenerator(z_dim=16, image_size=32, width=8)
         >>> g(torch.randn(2, 16)).shape
         torch.Size([2, 3, 32, 32])
+        >>> g = DCGANGenerator(z_dim=16, image_size=32, width=8, num_classes=10)
+        >>> g(torch.randn(2, 16), torch.tensor([3, 7])).shape
+        torch.Size([2, 3, 32, 32])
     """
 
     def __init__(
-        self, z_dim: int = 128, image_size: int = 32, channels: int = 3, width: int = 64
+        self,
+        z_dim: int = 128,
+        image_size: int = 32,
+        channels: int = 3,
+        width: int = 64,
+        num_classes: int = 0,
     ) -> None:
         super().__init__()
+        if num_classes < 0:
+            raise ValueError(f"num_classes must be >= 0 (0: unconditional), got {num_classes}")
         k = _num_upsamplings(image_size)
         top = width * 2 ** (k - 1)
-        self.z_dim = z_dim
+        self.z_dim, self.num_classes = z_dim, num_classes
+
+        def norm(c: int) -> nn.Module:
+            return ConditionalBatchNorm2d(c, num_classes) if num_classes else nn.BatchNorm2d(c)
+
         self.project = nn.Sequential(
             nn.Linear(z_dim, top * 16),
             nn.Unflatten(1, (top, 4, 4)),
-            nn.BatchNorm2d(top),
+            norm(top),
             nn.ReLU(inplace=True),
         )
         layers: list[nn.Module] = []
@@ -56,19 +84,36 @@ class DCGANGenerator(nn.Module):
         for _ in range(k - 1):
             layers += [
                 nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(c // 2),
+                norm(c // 2),
                 nn.ReLU(inplace=True),
             ]
             c //= 2
         layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
         self.body = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.body(self.project(z))  # (N, C, S, S)
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """z: (N, z_dim); y: (N,) int64 labels, given exactly when ``num_classes > 0``.
+
+        Raises:
+            ValueError: if labels are missing for a conditional generator or given to an
+                unconditional one.
+        """
+        if not self.num_classes:
+            if y is not None:
+                raise ValueError("this generator is unconditional (num_classes=0); pass no labels")
+            return self.body(self.project(z))  # (N, C, S, S)
+        if y is None:
+            raise ValueError(
+                f"this generator is conditional (num_classes={self.num_classes}): pass labels y"
+            )
+        h = z
+        for layer in (*self.project, *self.body):
+            h = layer(h, y) if isinstance(layer, ConditionalBatchNorm2d) else layer(h)
+        return h  # (N, C, S, S)
 
 
 class DCGANDiscriminator(nn.Module):
-    """Image (N, channels, S, S) -> one logit per image (N,).
+    """Image (N, channels, S, S) -> one logit per image (N,) [and K class logits].
 
     Args:
         image_size: input resolution, a power of two >= 8.
@@ -76,19 +121,32 @@ class DCGANDiscriminator(nn.Module):
         width: channels of the first layer, doubled at each stride-2 convolution.
         norm: "batch" (DCGAN), "layer" (for WGAN-GP, whose penalty is per-sample, so batch
             statistics must not mix samples) or "none".
+        num_classes: 0, or K > 0 for an auxiliary classifier head (AC-GAN): a linear layer
+            ``classify`` beside ``head`` on the same features, read by
+            :meth:`forward_with_classes`; ``forward`` still returns the critic's score only.
 
     Example:
         >>> d = DCGANDiscriminator(image_size=32, width=8, norm="layer")
         >>> d(torch.randn(2, 3, 32, 32)).shape
         torch.Size([2])
+        >>> d = DCGANDiscriminator(image_size=32, width=8, norm="layer", num_classes=10)
+        >>> [t.shape for t in d.forward_with_classes(torch.randn(2, 3, 32, 32))]
+        [torch.Size([2]), torch.Size([2, 10])]
     """
 
     def __init__(
-        self, image_size: int = 32, channels: int = 3, width: int = 64, norm: str = "batch"
+        self,
+        image_size: int = 32,
+        channels: int = 3,
+        width: int = 64,
+        norm: str = "batch",
+        num_classes: int = 0,
     ) -> None:
         super().__init__()
         if norm not in ("batch", "layer", "none"):
             raise ValueError(f"norm must be 'batch', 'layer' or 'none', got {norm!r}")
+        if num_classes < 0:
+            raise ValueError(f"num_classes must be >= 0 (0: no classifier), got {num_classes}")
         k = _num_upsamplings(image_size)
         layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
         c, size = width, image_size // 2
@@ -102,10 +160,24 @@ class DCGANDiscriminator(nn.Module):
             c *= 2
         self.body = nn.Sequential(*layers)
         self.head = nn.Linear(c * 16, 1)
+        self.num_classes = num_classes
+        if num_classes:  # created last, so the other layers start as without it
+            self.classify = nn.Linear(c * 16, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.body(x).flatten(1)  # (N, C * 4 * 4)
         return self.head(h).squeeze(1)  # (N,)
+
+    def forward_with_classes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The score (N,) and the auxiliary classifier's class logits (N, K) of images x.
+
+        Raises:
+            ValueError: if the discriminator has no classifier head (``num_classes=0``).
+        """
+        if not self.num_classes:
+            raise ValueError("this discriminator has no classifier head (num_classes=0)")
+        h = self.body(x).flatten(1)  # (N, C * 4 * 4)
+        return self.head(h).squeeze(1), self.classify(h)  # (N,), (N, K)
 
 
 def _norm(kind: str, channels: int, size: int) -> nn.Module:

@@ -24,3 +24,21 @@ def paired_batch(n=4, size=32, seed=0):
     a = torch.rand(n, 3, size, size, generator=g) * 2 - 1
     b = torch.rand(n, 3, size, size, generator=g) * 2 - 1
     return {"a": a, "b": b}
+
+
+class GradientRecordingStepper(RecordingStepper):
+    """A :class:`RecordingStepper` that also keeps, per update, the gradient each stepped
+    parameter received (``grads[i][id(p)]``, a clone; None where none arrived)."""
+
+    def __init__(self, optimizers):
+        super().__init__(optimizers)
+        self.grads = []
+
+    def step(self, name, loss, *, retain_graph=False):
+        self.calls.append(name)
+        opt = self.optimizers[name]
+        params = [p for group in opt.param_groups for p in group["params"] if p.requires_grad]
+        opt.zero_grad(set_to_none=True)
+        loss.backward(retain_graph=retain_graph, inputs=params or None)
+        self.grads.append({id(p): None if p.grad is None else p.grad.clone() for p in params})
+        opt.step()

@@ -34,6 +34,7 @@ TOGGLES = {
     "style_features": ("random_conv", "pixels"),  # StEP: vgg16 needs a weights file
     "rec_loss": ("l1", "perceptual"),
     "init": ("", "no/such/source.pt"),  # TransferGAN's source checkpoint
+    "label_key": ("y", "label"),  # TransferGAN's labels (conditional target)
 }
 """Two valid values for fields where +1, x2 or `not` would not give one."""
 
@@ -58,6 +59,10 @@ CONTEXT = {
     "beta1": {"stage1_steps": 2},
     "k_close": {"stage1_steps": 2},
     "k_far": {"stage1_steps": 2},
+    # TransferGAN's class losses and labels act only on a conditional target
+    "alpha_g": {"num_classes": 2},
+    "alpha_d": {"num_classes": 2},
+    "label_key": {"num_classes": 2},
 }
 
 
@@ -84,6 +89,9 @@ def _batch(method_name, size=32):
         return {"a": torch.rand(8, 3, 16, 16, generator=g) * 2 - 1}
     if method_name == "sdit":  # single-domain images and their domains
         return {"x": torch.rand(4, 3, size, size, generator=g) * 2 - 1, "y": torch.arange(4)}
+    if method_name == "transfergan":  # labels, read by a conditional target only
+        images = {key: torch.rand(4, 3, size, size, generator=g) * 2 - 1 for key in ("a", "b")}
+        return {**images, "y": torch.tensor([0, 1, 0, 1])}
     if method_name == "mix_and_match":  # zero-pair batches: (RGB, seg) and (RGB, depth) pairs
         cls = get_method(method_name)
         return cls(cls.Config.smoke()).example_batch(2, generator=g)
