@@ -59,7 +59,7 @@ from companion.methods.one_to_many import (
     sensitivities,
 )
 from companion.metrics.classifiers import train_classifier
-from companion.mi import ConvEncoder, EncoderCritic, dv_lower_bound, mine_lower_bound, mlp
+from companion.mi import ConvEncoder, EncoderCritic, estimate_sampled, mlp
 from companion.train import fit
 
 OUT = Path(__file__).parent / "results" / "one_to_many_rescue.json"
@@ -95,23 +95,13 @@ def probe_mi(model: OneToMany, a: torch.Tensor, seed: int, steps: int) -> float:
     g = torch.Generator().manual_seed(seed)
     z_dim = model.cfg.z_dim
     critic = EncoderCritic(mlp(z_dim, 64, 32), ConvEncoder(3, embed=32, hidden=64), embed=32)
-    opt = torch.optim.Adam(critic.parameters(), lr=3e-3)
 
     def draw(n: int) -> tuple[torch.Tensor, torch.Tensor]:
         x = a[torch.randint(len(a), (n,), generator=g)]
         xi = torch.randn(n, z_dim, generator=g)
         return xi, model.translate(x, xi)
 
-    state = None
-    for _ in range(steps):
-        bound = mine_lower_bound(critic(*draw(128)), state, 0.99)
-        state = bound.state
-        opt.zero_grad()
-        bound.loss.backward()
-        opt.step()
-    with torch.no_grad():
-        values = [dv_lower_bound(critic(*draw(256))).estimate for _ in range(4)]
-    return torch.stack(values).mean().item()
+    return estimate_sampled(draw, critic, steps, lr=3e-3).nats
 
 
 def measure(model: OneToMany, clf, test: dict, seed: int, probe_steps: int) -> dict:

@@ -32,7 +32,7 @@ from companion.mi.critics import (
     gaussian_optimal_critic,
     mlp,
 )
-from companion.mi.estimation import BOUNDS, MIEstimate, estimate
+from companion.mi.estimation import BOUNDS, MIEstimate, estimate, estimate_sampled
 from companion.mi.gaussian import (
     gaussian_entropy,
     gaussian_mi,
@@ -86,6 +86,7 @@ __all__ = [
     "discrete_mi",
     "dv_lower_bound",
     "estimate",
+    "estimate_sampled",
     "gaussian_ba_lower_bound",
     "gaussian_entropy",
     "gaussian_log_likelihood",
