@@ -72,7 +72,7 @@ companion.seed_everything(SEED)
 SOURCE_STEPS = {"smoke": 20, "cpu": 800, "gpu": 2000, "paper": 2000}[PRESET]
 MINE_STEPS = {"smoke": 20, "cpu": 600, "gpu": 2000, "paper": 2000}[PRESET]
 MULTI_STEPS = {"smoke": 20, "cpu": 400, "gpu": 1000, "paper": 1000}[PRESET]
-EXPECTED_S = {"smoke": 10, "cpu": 70}
+EXPECTED_S = {"smoke": 10, "cpu": 30}
 print(
     companion.run_header(
         PRESET,

@@ -79,7 +79,7 @@ N_VAL = {"smoke": 64, "cpu": 512, "gpu": 2000, "paper": 512}[PRESET]
 print(
     companion.run_header(
         PRESET,
-        {"cpu": 30},
+        {"cpu": 35},
         stage1_steps=STEPS,
         seeds=len(SEEDS),
         style_features=cfg.style_features,

@@ -88,7 +88,7 @@ EVERY = {"smoke": 4, "cpu": 50, "gpu": 100}.get(PRESET, 50)
 N_INPUTS, N_REFS, K = {"smoke": (4, 8, 4), "cpu": (24, 48, 16)}.get(
     PRESET, (64, 96, 16)
 )
-EXPECTED_S = {"smoke": 20, "cpu": 45}
+EXPECTED_S = {"smoke": 20, "cpu": 25}
 step_cfg = StEPConfig.from_preset(SMALL).with_overrides(
     {"stage1_steps": STAGE1, "stage2_steps": STAGE2}
 )
