@@ -26,15 +26,13 @@ Writes ``benchmarks/results/bicycle_encoder_start.json`` and prints a table.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import time
 from pathlib import Path
 
 import torch
+from _report import print_run, print_summary, write_record
 
 import companion
-from companion.config import cpu_kind
 from companion.data import load_dataset
 from companion.methods.bicyclegan import BicycleGAN, BicycleGANConfig
 from companion.metrics import (
@@ -100,30 +98,15 @@ def main() -> None:
         results[name] = {}
         for seed in args.seeds:
             r = results[name][seed] = run(overrides, seed, args.steps)
-            print(f"{name}, seed {seed}: " + ", ".join(f"{k} {r[k]:.3f}" for k in keys)
-                  + f", {r['seconds']:.0f} s", flush=True)  # fmt: skip
-    print(f"\nover seeds {args.seeds}, {args.steps} steps: mean [min, max]")
-    for name, per_seed in results.items():
-        cells = []
-        for k in keys:
-            values = [r[k] for r in per_seed.values()]
-            cells.append(
-                f"{k} {statistics.mean(values):.3f} [{min(values):.3f}, {max(values):.3f}]"
-            )
-        print(f"{name}:\n  " + ", ".join(cells))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "setting": f"BicycleGAN cpu preset, shapes 32x32 (16 styles, hue background), "
-                f"{args.steps} steps at batch 16; {N_INPUTS} inputs x {N_REFS} references, "
-                f"{K} prior codes per input",
-                "cpu": " ".join(cpu_kind()),
-                "results": results,
-            },
-            indent=1,
-        )
-        + "\n"
+            print_run(name, seed, r, keys)
+    print(f"\n{args.steps} steps")
+    print_summary(results, keys, label="encoder start")
+    write_record(
+        OUT,
+        f"BicycleGAN cpu preset, shapes 32x32 (16 styles, hue background), "
+        f"{args.steps} steps at batch 16; {N_INPUTS} inputs x {N_REFS} references, "
+        f"{K} prior codes per input",
+        results,
     )
 
 

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import torch
+from _report import write_record
 
 import companion
 from companion.data import load_dataset
@@ -176,24 +176,15 @@ def main() -> None:
         )
         row += "".join(f"{statistics.mean(c[t]['FID'] for c in per_seed):>9.2f}" for t in shown)
         print(f"{'mean':<5}{init:<9}{row}")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "setting": (
-                    f"TransferGAN cpu preset (16x16 digits), source: unconditional on digits "
-                    f"0-4, {args.source_steps} steps, seed 0; target: conditional "
-                    f"(num_classes=5) on digits 5-9, {args.per_class} images per class, "
-                    f"{args.steps} steps; {N_EVAL} samples per class; FID on 8x8 pixels vs "
-                    f"{judge.n_held} held-out test-split 5-9s"
-                ),
-                "classifier": judge.clf.describe(),
-                "cpu": companion.config.cpu_kind(),
-                "results": results,
-            },
-            indent=1,
-        )
-        + "\n"
+    write_record(
+        OUT,
+        f"TransferGAN cpu preset (16x16 digits), source: unconditional on digits "
+        f"0-4, {args.source_steps} steps, seed 0; target: conditional "
+        f"(num_classes=5) on digits 5-9, {args.per_class} images per class, "
+        f"{args.steps} steps; {N_EVAL} samples per class; FID on 8x8 pixels vs "
+        f"{judge.n_held} held-out test-split 5-9s",
+        results,
+        classifier=judge.clf.describe(),
     )
 
 

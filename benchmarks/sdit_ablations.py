@@ -23,13 +23,12 @@ Writes ``benchmarks/results/sdit_ablations.json`` and prints a table of means ov
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from _report import print_run, print_summary, write_record
 
 import companion
 from companion.data import DomainShapes
@@ -96,36 +95,20 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--only", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     args = parser.parse_args()
-    results = {}
+    keys = ["target accuracy", "textures per input", "diversity", "content IoU"]
+    results: dict[str, dict[int, dict[str, float]]] = {}
     for name in args.only:
         results[name] = {}
         for seed in args.seeds:
-            results[name][seed] = run(VARIANTS[name], seed, args.steps)
-            r = results[name][seed]
-            print(
-                f"{name:<22} seed {seed}: accuracy {r['target accuracy']:.2f}, textures "
-                f"{r['textures per input']:.2f}, diversity {r['diversity']:.4f}, "
-                f"IoU {r['content IoU']:.2f}, {r['train seconds']:.0f} s",
-                flush=True,
-            )
-    keys = ["target accuracy", "textures per input", "diversity", "content IoU"]
-    print(f"\nmeans over seeds {args.seeds}, {args.steps} steps")
-    print(f"{'variant':<22}" + "".join(f"{k:>20}" for k in keys))
-    for name, per_seed in results.items():
-        means = [statistics.mean(r[k] for r in per_seed.values()) for k in keys]
-        print(f"{name:<22}" + "".join(f"{m:>20.4f}" for m in means))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "setting": f"SDIT cpu preset, shapes_domains 32x32, {args.steps} steps, "
-                f"{N_INPUTS} inputs x 4 domains x {K} codes",
-                "cpu": torch.backends.cpu.get_cpu_capability(),
-                "results": results,
-            },
-            indent=1,
-        )
-        + "\n"
+            r = results[name][seed] = run(VARIANTS[name], seed, args.steps)
+            print_run(name, seed, r, keys)
+    print(f"\n{args.steps} steps")
+    print_summary(results, keys, label="variant", digits=4)
+    write_record(
+        OUT,
+        f"SDIT cpu preset, shapes_domains 32x32, {args.steps} steps, "
+        f"{N_INPUTS} inputs x 4 domains x {K} codes",
+        results,
     )
 
 

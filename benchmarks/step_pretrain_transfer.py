@@ -36,15 +36,13 @@ Writes ``benchmarks/results/step_pretrain_transfer.json`` and prints a table.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import time
 from pathlib import Path
 
 import torch
+from _report import print_run, print_summary, write_record
 
 import companion
-from companion.config import cpu_kind
 from companion.data import load_dataset
 from companion.methods.step import StEP, StEPConfig
 from companion.metrics import style_transfer, style_transfer_chance, transferred_styles
@@ -139,25 +137,14 @@ def main() -> None:
         results[name] = {}
         for seed in args.seeds:
             r = results[name][seed] = run(name, seed, steps)
-            print(f"{name:<17} seed {seed}: " + ", ".join(f"{k} {r[k]:.3f}" for k in keys)
-                  + f", {r['seconds']:.0f} s", flush=True)  # fmt: skip
-    print(f"\nmeans over seeds {args.seeds}, stages {steps}")
-    print(f"{'stage 1 on':<17}" + "".join(f"{k:>14}" for k in keys))
-    for name, per_seed in results.items():
-        means = [statistics.mean(r[k] for r in per_seed.values()) for k in keys]
-        print(f"{name:<17}" + "".join(f"{m:>14.3f}" for m in means))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "setting": f"StEP cpu preset, shapes 32x32 (16 styles), stages {steps}, "
-                f"{N_INPUTS} inputs x {N_REFS} references, L1 on {N_REC} test pairs",
-                "cpu": " ".join(cpu_kind()),
-                "results": results,
-            },
-            indent=1,
-        )
-        + "\n"
+            print_run(name, seed, r, keys)
+    print(f"\nstages {steps}")
+    print_summary(results, keys, label="stage 1 on")
+    write_record(
+        OUT,
+        f"StEP cpu preset, shapes 32x32 (16 styles), stages {steps}, "
+        f"{N_INPUTS} inputs x {N_REFS} references, L1 on {N_REC} test pairs",
+        results,
     )
 
 
