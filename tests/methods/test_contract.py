@@ -188,6 +188,7 @@ CHECKSUMS = {
     "infogan": ("digits", None, None),
     "one_to_many": ("digits", None, None),  # new after the first table was recorded
     "transfergan": ("digits", None, None),
+    "transfergan_conditional": ("digits", None, None),  # Sec. 2.4.1: class-conditional BN, AC-GAN
     # chapters 5 and 7-10, new after the first table: their default (cpu preset) datasets
     "miso": ("shapes", None, None),
     "minegan": ("digits", None, None),
@@ -231,8 +232,13 @@ CHECKSUMS_BY_CPU = {
         "sdit": (1703.7986440913392, 11534.238757439492),
         "mix_and_match": (197.20320737676957, 1348.718505416291),
         "step": (12.896206374424189, 1946.9178284226646),
+        "transfergan_conditional": (1041.9928278060324, 5850.925130554853),  # 2026-12-03
     },
 }
+
+
+# Cases that are a method with some fields changed from its cpu preset.
+CASE_OVERRIDES = {"transfergan_conditional": {"num_classes": 10}}
 
 
 def _records(case: str) -> list[tuple[float, float]]:
@@ -258,6 +264,7 @@ def test_cpu_preset_checksums_after_five_steps(case):
     kind = cpu_kind()
     cls = get_method(case if case in list_methods() else case.split("_")[0])
     cfg = cls.Config.cpu().for_dataset(dataset_facts(data_name))
+    cfg = dataclasses.replace(cfg, **CASE_OVERRIDES.get(case, {}))
     data = load_dataset(data_name, resolution=getattr(cfg, "image_size", 32), size=256, seed=0)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
