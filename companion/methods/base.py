@@ -23,7 +23,7 @@ deterministic method), :meth:`Method.sample_codes`, and either :meth:`Method.tra
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import torch
@@ -38,6 +38,7 @@ __all__ = [
     "build_method",
     "images_of",
     "get_method",
+    "labels_of",
     "list_methods",
     "register_method",
 ]
@@ -158,6 +159,45 @@ def images_of(batch: Any, key: str) -> torch.Tensor:
             f"set image_key to the entry holding the images"
         )
     return batch[key]
+
+
+def labels_of(batch: Any, key: str, num_classes: int, who: str = "this method") -> torch.Tensor:
+    """The class labels of a batch: ``batch[key]`` for dict samples, ``batch[1]`` for pairs.
+
+    Args:
+        batch: a dict of tensors, or an ``(images, labels)`` pair.
+        key: the entry holding the labels.
+        num_classes: labels must lie in ``[0, num_classes)``.
+        who: names the model in the error, e.g. "a conditional TransferGAN (num_classes=5)".
+
+    Returns:
+        (N,) int64 labels.
+
+    Raises:
+        KeyError: if the batch has no labels; the message lists the keys it has.
+        ValueError: if a label lies outside ``[0, num_classes)``.
+
+    Example:
+        >>> labels_of({"y": torch.tensor([0, 2])}, "y", 3).tolist()
+        [0, 2]
+    """
+    if isinstance(batch, Mapping) and key in batch:
+        y = batch[key]
+    elif isinstance(batch, (list, tuple)) and len(batch) > 1:
+        y = batch[1]
+    else:
+        keys = sorted(batch) if isinstance(batch, Mapping) else type(batch).__name__
+        raise KeyError(
+            f"{who} needs labels, but the batch has no {key!r} entry ({keys}); set label_key, "
+            "or num_classes=0 for an unconditional model"
+        )
+    y = torch.as_tensor(y).long()
+    if len(y) and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(
+            f"labels must lie in [0, {num_classes}) (num_classes), got "
+            f"{int(y.min())}..{int(y.max())}; remap them or set num_classes"
+        )
+    return y
 
 
 _REGISTRY: dict[str, type[Method]] = {}

@@ -35,7 +35,7 @@ from companion.methods.translation import (
     Translations,
     build_generator,
 )
-from companion.mi.bounds import Bound, mine_lower_bound
+from companion.mi.bounds import Bound, mine_lower_bound, pair_scores
 from companion.nets import init_weights
 from companion.nets.bottleneck import BottleneckTranslator, PairCritic, apply_spectral_norm
 from companion.stepper import Stepper
@@ -45,7 +45,6 @@ __all__ = [
     "OneToMany",
     "OneToManyConfig",
     "gate_source",
-    "pair_scores",
     "sensitivities",
 ]
 
@@ -114,38 +113,6 @@ class OneToManyConfig(TranslationConfig):
         return dataclasses.replace(
             cls.cpu(), image_size=32, ngf=8, ndf=8, d_layers=1, s_width=8, s_embed=4, batch_size=4
         )
-
-
-def pair_scores(
-    critic: nn.Module,
-    u: torch.Tensor,
-    y: torch.Tensor,
-    marginal: str = "shuffle",
-    u_fresh: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """The (N, N) score matrix the DV bound reads: joint pairs on the diagonal.
-
-    ``"shuffle"``: ``scores[i, j] = S(u_i, y_j)``, every other row's ``u`` a product-of-marginals
-    sample. ``"fresh"``: the off-diagonal entries are ``S(u_fresh_i, y_j)`` with ``u_fresh`` drawn
-    afresh from ``u``'s known law (possible for the noise, whose law is N(0, I)).
-
-    Args:
-        critic: ``S(u, y)`` -> (N, M) scores.
-        u: (N, ...) what the outputs are paired with (noise or sources).
-        y: (N, C, H, W) outputs.
-        marginal: ``"shuffle"`` or ``"fresh"``.
-        u_fresh: (N, ...) fresh draws for ``"fresh"``.
-
-    Raises:
-        ValueError: for an unknown marginal, or ``"fresh"`` without ``u_fresh``.
-    """
-    scores = critic(u, y)  # (N, N)
-    if marginal == "shuffle":
-        return scores
-    if marginal != "fresh" or u_fresh is None:
-        raise ValueError(f"marginal must be 'shuffle' or 'fresh' (with u_fresh), got {marginal!r}")
-    eye = torch.eye(len(u), dtype=torch.bool, device=scores.device)
-    return torch.where(eye, scores, critic(u_fresh, y))
 
 
 @register_method

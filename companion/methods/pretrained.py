@@ -13,7 +13,9 @@ from typing import Any
 
 import torch
 
-__all__ = ["SOURCE_METHODS", "copy_weights", "load_source"]
+from companion.nets.conditional import conditional_batch_norm_state
+
+__all__ = ["SOURCE_METHODS", "copy_weights", "load_source", "widen_source"]
 
 SOURCE_METHODS = ("transfergan", "dcgan")
 """Methods whose checkpoints are WGAN-GP sources (a DCGAN only with ``gan_loss="wgan-gp"``)."""
@@ -84,3 +86,27 @@ def copy_weights(
                 f"architectures differ; use the source's {', '.join(fields) or 'config'}"
             )
     net.load_state_dict(theirs)
+
+
+def widen_source(
+    source: Mapping[str, torch.Tensor], num_classes: int, head: Mapping[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """An unconditional source's state dict, made ready for a class-conditional model.
+
+    TransferGAN's unconditional -> conditional transfer (Sec. 2.4.1): every class's
+    ``(gamma, beta)`` of the generator's batch norms starts as a copy of the source's (and
+    shares its running statistics), and the critic's auxiliary classifier head, which the
+    source does not have, keeps the new model's own random start ``head``.
+
+    Args:
+        source: the source method's state dict (``checkpoint["method"]``), keys ``"G."``/``"D."``.
+        num_classes: the target's number of classes K.
+        head: the new critic's ``classify`` state dict (stored under ``"D.classify."``).
+
+    Returns:
+        A new state dict whose ``"G."`` entries have K-row norm parameters.
+    """
+    g_state = {k: v for k, v in source.items() if k.startswith("G.")}
+    widened = conditional_batch_norm_state(g_state, num_classes)
+    rest = {k: v for k, v in source.items() if k not in g_state}
+    return widened | rest | {f"D.classify.{k}": v for k, v in head.items()}

@@ -25,7 +25,6 @@ ResNet; see the chapter's "What differs" box).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +33,9 @@ import torch.nn.functional as F
 
 from companion.config import PresetConfig
 from companion.losses import ADVERSARIAL_LOSSES, gradient_penalty
-from companion.methods.base import register_method
-from companion.methods.pretrained import copy_weights, load_source
+from companion.methods.base import labels_of, register_method
+from companion.methods.pretrained import copy_weights, load_source, widen_source
 from companion.methods.unconditional import UnconditionalGAN
-from companion.nets.conditional import conditional_batch_norm_state
 from companion.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from companion.stepper import Stepper
 
@@ -151,18 +149,11 @@ class TransferGAN(UnconditionalGAN):
                 f"transfers only to a target with the same classes, not num_classes="
                 f"{cfg.num_classes} (an unconditional source transfers to any num_classes)"
             )
-        widen = cfg.num_classes and not source_classes  # Sec. 2.4.1: unconditional -> AC-GAN
+        if cfg.num_classes and not source_classes:  # Sec. 2.4.1: unconditional -> AC-GAN
+            source = widen_source(source, cfg.num_classes, self.D.classify.state_dict())
         if cfg.transfer_g:
-            if widen:  # every class's (gamma, beta) starts as the source's
-                g_state = {k: v for k, v in source.items() if k.startswith("G.")}
-                source = conditional_batch_norm_state(g_state, cfg.num_classes) | {
-                    k: v for k, v in source.items() if k not in g_state
-                }
             copy_weights(self.G, source, "G.", ARCHITECTURE_FIELDS)
         if cfg.transfer_d:
-            if widen:  # the auxiliary classifier head is new: it keeps its random start
-                head = self.D.classify.state_dict()
-                source = {**source, **{f"D.classify.{k}": v for k, v in head.items()}}
             copy_weights(self.D, source, "D.", ARCHITECTURE_FIELDS)
 
     @classmethod
@@ -207,31 +198,9 @@ class TransferGAN(UnconditionalGAN):
         return self.adversarial_step(self.real_images(batch), opt, penalty=True)
 
     def real_labels(self, batch: Any) -> torch.Tensor:
-        """The batch's class labels (N,) int64 in [0, num_classes).
-
-        Raises:
-            KeyError: if the batch has no ``label_key`` entry.
-            ValueError: if a label lies outside [0, num_classes).
-        """
-        cfg = self.cfg
-        if isinstance(batch, Mapping) and cfg.label_key in batch:
-            y = batch[cfg.label_key]
-        elif isinstance(batch, (list, tuple)) and len(batch) > 1:
-            y = batch[1]
-        else:
-            keys = sorted(batch) if isinstance(batch, Mapping) else type(batch).__name__
-            raise KeyError(
-                f"a conditional TransferGAN (num_classes={cfg.num_classes}) needs labels, but "
-                f"the batch has no {cfg.label_key!r} entry ({keys}); set label_key, or "
-                "num_classes=0 for an unconditional GAN"
-            )
-        y = torch.as_tensor(y).long()
-        if len(y) and (y.min() < 0 or y.max() >= cfg.num_classes):
-            raise ValueError(
-                f"labels must lie in [0, {cfg.num_classes}) (num_classes), got "
-                f"{int(y.min())}..{int(y.max())}; remap them or set num_classes"
-            )
-        return y
+        """The batch's class labels (N,) int64, checked to lie in [0, num_classes)."""
+        who = f"a conditional TransferGAN (num_classes={self.cfg.num_classes})"
+        return labels_of(batch, self.cfg.label_key, self.cfg.num_classes, who)
 
     def sample_labels(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """Labels y' (n,) int64 for generated images, uniform over the classes (Sec. 2.4.2)."""

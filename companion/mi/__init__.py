@@ -20,6 +20,7 @@ from companion.mi.bounds import (
     jsd_nwj_lower_bound,
     mine_lower_bound,
     nwj_lower_bound,
+    pair_scores,
     shuffle_pairs,
     smile_lower_bound,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "rho_from_mi",
     "run_staircase",
     "sample_correlated_gaussian",
+    "pair_scores",
     "shuffle_pairs",
     "smile_lower_bound",
     "staircase_table",

@@ -44,6 +44,7 @@ __all__ = [
     "jsd_nwj_lower_bound",
     "mine_lower_bound",
     "nwj_lower_bound",
+    "pair_scores",
     "shuffle_pairs",
     "smile_lower_bound",
 ]
@@ -454,3 +455,35 @@ def shuffle_pairs(
     cycle = torch.empty_like(order)
     cycle[order] = order.roll(-1)  # pi(order[k]) = order[k + 1]: one cycle, no fixed point
     return z, x[cycle.to(x.device)]
+
+
+def pair_scores(
+    critic: torch.nn.Module,
+    u: Tensor,
+    y: Tensor,
+    marginal: str = "shuffle",
+    u_fresh: Tensor | None = None,
+) -> Tensor:
+    """The (N, N) score matrix a bound reads, joint pairs on the diagonal, from a pair critic.
+
+    ``"shuffle"``: ``scores[i, j] = S(u_i, y_j)``, every other row's ``u`` a product-of-marginals
+    sample. ``"fresh"``: the off-diagonal entries are ``S(u_fresh_i, y_j)`` with ``u_fresh`` drawn
+    afresh from ``u``'s known law (possible for the noise, whose law is N(0, I)).
+
+    Args:
+        critic: ``S(u, y)`` -> (N, N) scores, ``S(u_i, y_j)`` at ``[i, j]``.
+        u: (N, ...) what the outputs are paired with (noise or sources).
+        y: (N, C, H, W) outputs.
+        marginal: ``"shuffle"`` or ``"fresh"``.
+        u_fresh: (N, ...) fresh draws for ``"fresh"``.
+
+    Raises:
+        ValueError: for an unknown marginal, or ``"fresh"`` without ``u_fresh``.
+    """
+    scores = critic(u, y)  # (N, N)
+    if marginal == "shuffle":
+        return scores
+    if marginal != "fresh" or u_fresh is None:
+        raise ValueError(f"marginal must be 'shuffle' or 'fresh' (with u_fresh), got {marginal!r}")
+    eye = torch.eye(len(u), dtype=torch.bool, device=scores.device)
+    return torch.where(eye, scores, critic(u_fresh, y))

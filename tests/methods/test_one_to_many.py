@@ -14,11 +14,10 @@ from companion.methods.one_to_many import (
     OneToMany,
     OneToManyConfig,
     gate_source,
-    pair_scores,
     sensitivities,
 )
 from companion.methods.translation import Translations
-from companion.mi import dv_lower_bound
+from companion.mi import dv_lower_bound, pair_scores
 from companion.nets.bottleneck import PairCritic
 from companion.stepper import Stepper
 
