@@ -240,10 +240,10 @@ def main() -> None:
         args.out = OUT if args.target == "svhn" else RESULTS / near
 
     size = OneToManyConfig.cpu().image_size
-    name = DATASETS[args.target]
+    dataset = DATASETS[args.target]
     clf = target_classifier(size, target=args.target)
     real = load_dataset(
-        name, split="test", resolution=size, size=N_TEST, seed=0, paired=False
+        dataset, split="test", resolution=size, size=N_TEST, seed=0, paired=False
     ).batch(range(N_TEST))
     with torch.no_grad():
         real_acc = (
@@ -256,7 +256,7 @@ def main() -> None:
         flush=True,
     )
     test = load_dataset(
-        name, split="test", resolution=size, size=N_TEST, seed=1, paired=False
+        dataset, split="test", resolution=size, size=N_TEST, seed=1, paired=False
     ).batch(range(N_TEST))
 
     results: dict[str, dict[int, dict]] = {}
@@ -272,9 +272,10 @@ def main() -> None:
             )
 
     base = results.get("rescue, lambda 0")
-    print(f"\naccuracy gain over lambda 0 (points), seeds {args.seeds}")
+    if base is not None:
+        print(f"\naccuracy gain over lambda 0 (points), seeds {args.seeds}")
     for name, per_seed in results.items():
-        if not name.startswith("rescue") or per_seed is base:
+        if base is None or not name.startswith("rescue") or per_seed is base:
             continue
         gains = [100 * (per_seed[s]["accuracy"] - base[s]["accuracy"]) for s in args.seeds]
         print(
@@ -291,7 +292,7 @@ def main() -> None:
     args.out.write_text(
         json.dumps(
             {
-                "setting": f"one_to_many cpu preset, {name} 16x16, {runs}; {N_TEST} test "
+                "setting": f"one_to_many cpu preset, {dataset} 16x16, {runs}; {N_TEST} test "
                 f"sources x {K} noise draws; probe {args.probe_steps} steps; overrides {args.set}",
                 "cpu": " ".join(part or "unknown" for part in cpu_kind()),
                 "classifier": {"held-out": clf.test_accuracy, "test-split renders": real_acc},
