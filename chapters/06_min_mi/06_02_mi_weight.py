@@ -282,8 +282,9 @@ plt.show()
 # and no fragments. For the same index it shares the far target's digit and colours:
 
 # %%
-far = load_dataset("digits", split="test", resolution=size, size=6).batch(range(6))
-near = load_dataset("digits_near", split="test", resolution=size, size=6).batch(range(6))
+shown = dict(split="test", resolution=size, size=6)
+far = load_dataset("digits", **shown).batch(range(6))
+near = load_dataset("digits_near", **shown).batch(range(6))
 fig, axes = plt.subplots(3, 6, figsize=(4.5, 2.4))
 rows = {"x": far["a"], "far b": far["b"], "near b": near["b"]}
 for r, (name, images) in enumerate(rows.items()):
