@@ -323,7 +323,7 @@ for i in range(6):
 # **E3 does not hold at this scale: the GAN alone does not translate even when nothing
 # has to move.** All five runs are at chance. The hue varies with $\xi$ as much as in
 # real renders, so the half of E3 about diversity holds, but for a bad reason: the
-# outputs are drawn from the noise, and the source moves them sixteen times less than
+# outputs are drawn from the noise, and the source moves them about sixteen times less than
 # the noise does. This is the noise-only failure of Sec. 2.3 arising by itself, without
 # a gate. 2,000 steps (seed 0, `--steps 1700`) do not change it: 10.8%, movement with
 # $x$ 0.023.
