@@ -51,6 +51,9 @@ is needed" (``lambda = 0``, accuracy >= 0.8 and the hue varying with the noise).
     python benchmarks/one_to_many_rescue.py --target near --no-rescue --seeds 0 1 2 3 4   # E3
     python benchmarks/one_to_many_rescue.py --target near --no-reference --lambdas 0 10 \
         --seeds 0 1 2 3 4                                         # E2 on the near target
+    python benchmarks/one_to_many_rescue.py --target near --no-reference --lambdas 10 \
+        --set mi_variant=max_source --seeds 0 1 2 3 4 \
+        --out benchmarks/results/one_to_many_rescue_near_max_source.json   # max I(X; Y')
 """
 
 from __future__ import annotations
