@@ -31,12 +31,29 @@ in training) with 4 noise draws each:
 - ``d_x``, ``d_xi``: how far outputs move when the source changes and when the noise changes
   (:func:`~companion.methods.one_to_many.sensitivities`, images in [-1, 1]).
 
+- ``hue spread``: how far the background hue (:func:`~companion.metrics.bias.background_hue`)
+  of one source's translations moves across the noise draws, the mean circular distance over
+  pairs of draws in turns (0 to 0.5); real renders, whose hue is uniform, give about 0.25.
+
 The digest's check is ``acc(lambda > 0) - acc(lambda = 0) >= 0.15`` averaged over 3 seeds with
 ``acc(lambda = 0)`` near chance. Writes ``benchmarks/results/one_to_many_rescue.json``.
+
+**The near target** (``--target near``, the dataset ``digits_near``): the same digit in the same
+pixels, recoloured, with no shift and no fragments (digest Sec. 10.1, the edges -> shoes
+analogue). The classifier is then trained on real near-target renders. With ``--no-rescue``
+only the ordinary start runs: E3 of the digest, "a GAN alone suffices when no geometric change
+is needed" (``lambda = 0``, accuracy >= 0.8 and the hue varying with the noise). Results go to
+``one_to_many_rescue_near.json`` (E2) and ``one_to_many_near_e3.json`` (E3) unless ``--out``.
 
     python benchmarks/one_to_many_rescue.py                       # seeds 0 1 2
     python benchmarks/one_to_many_rescue.py --seeds 0 --pretrain 20 --steps 20 --probe-steps 10
     python benchmarks/one_to_many_rescue.py --seeds 0 --set lr_s=0.001 --out /tmp/strong_s.json
+    python benchmarks/one_to_many_rescue.py --target near --no-rescue --seeds 0 1 2 3 4   # E3
+    python benchmarks/one_to_many_rescue.py --target near --no-reference --lambdas 0 10 \
+        --seeds 0 1 2 3 4                                         # E2 on the near target
+    python benchmarks/one_to_many_rescue.py --target near --no-reference --lambdas 10 \
+        --set mi_variant=max_source --seeds 0 1 2 3 4 \
+        --out benchmarks/results/one_to_many_rescue_near_max_source.json   # max I(X; Y')
 """
 
 from __future__ import annotations
@@ -58,27 +75,41 @@ from companion.methods.one_to_many import (
     gate_source,
     sensitivities,
 )
+from companion.metrics import hue_distance, pairwise_diversity
 from companion.metrics.classifiers import train_classifier
 from companion.mi import ConvEncoder, EncoderCritic, estimate_sampled, mlp
 from companion.train import fit
 
-OUT = Path(__file__).parent / "results" / "one_to_many_rescue.json"
+RESULTS = Path(__file__).parent / "results"
+OUT = RESULTS / "one_to_many_rescue.json"
 N_TEST, K = 512, 4
 REFERENCE = "ordinary start, lambda 0"
+DATASETS = {"svhn": "digits", "near": "digits_near"}
+"""The dataset of each ``--target``: the far SVHN-like one, or the near one (colour only)."""
 
 
-def target_classifier(size: int, seed: int = 0):
-    """A classifier of real SVHN-like renders (never of translations) and its test accuracy."""
-    train = load_dataset("digits", resolution=size, size=4000, seed=seed, paired=False)
+def target_classifier(size: int, seed: int = 0, target: str = "svhn"):
+    """A classifier of real target renders (never of translations) and its test accuracy."""
+    name = DATASETS[target]
+    train = load_dataset(name, resolution=size, size=4000, seed=seed, paired=False)
     batch = train.batch(range(4000))
     return train_classifier(
         batch["b"],
         batch["factors"]["b"]["label"],
         10,
-        name=f"digits-b-label-{size}",
+        name=f"{name}-b-label-{size}",
         steps=1500,
         width=32,
     )
+
+
+def hue_spread(images: torch.Tensor) -> float:
+    """Mean circular distance (turns, 0 to 0.5) of background hues over pairs of draws.
+
+    Args:
+        images: (N, K, 3, H, W) K draws for each of N sources, in [-1, 1].
+    """
+    return pairwise_diversity(images, hue_distance).mean().item()
 
 
 @torch.no_grad()
@@ -108,17 +139,42 @@ def measure(model: OneToMany, clf, test: dict, seed: int, probe_steps: int) -> d
     model.eval()
     a, labels = test["a"], test["factors"]["a"]["label"]
     d_x, d_xi = sensitivities(model, a[:256], torch.Generator().manual_seed(1))
+    g = torch.Generator().manual_seed(2)
+    with torch.no_grad():
+        draws = torch.stack([model.translate(a[:256], generator=g) for _ in range(K)], dim=1)
     return {
         "accuracy": transfer_accuracy(model, clf, a, labels),
         "probe MI": probe_mi(model, a, seed, probe_steps),
         "d_x": d_x,
         "d_xi": d_xi,
+        "hue spread": hue_spread(draws),
     }
 
 
 def run_seed(seed: int, args: argparse.Namespace, clf, test: dict) -> dict[str, dict]:
     cfg = OneToManyConfig.from_preset("cpu").with_overrides({**args.set, "lambda_mi": 0.0})
-    data = load_dataset("digits", resolution=cfg.image_size, size=4000, seed=seed, paired=False)
+    data = load_dataset(
+        DATASETS[args.target], resolution=cfg.image_size, size=4000, seed=seed, paired=False
+    )
+    out: dict[str, dict] = {}
+    if args.rescue:
+        out.update(rescue(seed, args, cfg, data, clf, test))
+    if args.reference:
+        companion.seed_everything(seed)
+        model = OneToMany(cfg)
+        start = time.perf_counter()
+        hist = fit(model, data, args.pretrain + args.steps, seed=seed, log_every=10, progress=False)
+        seconds = time.perf_counter() - start
+        out[REFERENCE] = {
+            **measure(model, clf, test, seed, args.probe_steps),
+            "training S": hist[-1]["mi/dv"],
+            "train seconds": seconds,
+        }
+    return out
+
+
+def rescue(seed: int, args: argparse.Namespace, cfg, data, clf, test: dict) -> dict[str, dict]:
+    """The gated noise-only start, then a copy of it continued with each lambda."""
     out: dict[str, dict] = {}
 
     companion.seed_everything(seed)
@@ -147,17 +203,6 @@ def run_seed(seed: int, args: argparse.Namespace, clf, test: dict) -> dict[str, 
             "training S": hist[-1]["mi/dv"],
             "train seconds": seconds,
         }
-    if args.reference:
-        companion.seed_everything(seed)
-        model = OneToMany(cfg)
-        start = time.perf_counter()
-        hist = fit(model, data, args.pretrain + args.steps, seed=seed, log_every=10, progress=False)
-        seconds = time.perf_counter() - start
-        out[REFERENCE] = {
-            **measure(model, clf, test, seed, args.probe_steps),
-            "training S": hist[-1]["mi/dv"],
-            "train seconds": seconds,
-        }
     return out
 
 
@@ -179,6 +224,10 @@ def main() -> None:
     parser.add_argument("--probe-steps", type=int, default=300)
     parser.add_argument("--no-reference", dest="reference", action="store_false")
     parser.add_argument(
+        "--no-rescue", dest="rescue", action="store_false", help="the ordinary start only (E3)"
+    )
+    parser.add_argument("--target", choices=sorted(DATASETS), default="svhn")
+    parser.add_argument(
         "--set",
         nargs="*",
         type=setting,
@@ -186,25 +235,31 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="config fields for every run, e.g. lr_s=0.001",
     )
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     args.set = dict(args.set)
+    if args.out is None:
+        near = "one_to_many_rescue_near.json" if args.rescue else "one_to_many_near_e3.json"
+        args.out = OUT if args.target == "svhn" else RESULTS / near
 
     size = OneToManyConfig.cpu().image_size
-    clf = target_classifier(size)
+    dataset = DATASETS[args.target]
+    clf = target_classifier(size, target=args.target)
     real = load_dataset(
-        "digits", split="test", resolution=size, size=N_TEST, seed=0, paired=False
+        dataset, split="test", resolution=size, size=N_TEST, seed=0, paired=False
     ).batch(range(N_TEST))
     with torch.no_grad():
         real_acc = (
             (clf.model.predict(real["b"]) == real["factors"]["b"]["label"]).float().mean().item()
         )
+    real_hue = hue_spread(real["b"][:256].view(K, 64, *real["b"].shape[1:]).transpose(0, 1))
     print(
-        f"target classifier: held-out {clf.test_accuracy:.3f}, test-split renders {real_acc:.3f}",
+        f"target classifier: held-out {clf.test_accuracy:.3f}, test-split renders {real_acc:.3f}"
+        f"; real renders' hue spread {real_hue:.3f}",
         flush=True,
     )
     test = load_dataset(
-        "digits", split="test", resolution=size, size=N_TEST, seed=1, paired=False
+        dataset, split="test", resolution=size, size=N_TEST, seed=1, paired=False
     ).batch(range(N_TEST))
 
     results: dict[str, dict[int, dict]] = {}
@@ -215,29 +270,36 @@ def main() -> None:
             print(
                 f"seed {seed} {name:<28} acc {r['accuracy']:.3f}, probe "
                 f"{r['probe MI']:.2f}{extra}, d_x {r['d_x']:.3f}, d_xi {r['d_xi']:.3f}, "
-                f"{r['train seconds']:.0f} s",
+                f"hue {r['hue spread']:.3f}, {r['train seconds']:.0f} s",
                 flush=True,
             )
 
     base = results.get("rescue, lambda 0")
-    print(f"\naccuracy gain over lambda 0 (points), seeds {args.seeds}")
+    if base is not None:
+        print(f"\naccuracy gain over lambda 0 (points), seeds {args.seeds}")
     for name, per_seed in results.items():
-        if not name.startswith("rescue") or per_seed is base:
+        if base is None or not name.startswith("rescue") or per_seed is base:
             continue
         gains = [100 * (per_seed[s]["accuracy"] - base[s]["accuracy"]) for s in args.seeds]
         print(
             f"{name:<28}" + "".join(f"{g:>8.1f}" for g in gains) + f"   mean "
             f"{statistics.mean(gains):.1f}"
         )
+    runs = []
+    if args.rescue:
+        runs.append(f"{args.pretrain} gated steps (lambda 0) then {args.steps} steps per lambda")
+    if args.reference:
+        runs.append(f"ordinary start {args.pretrain + args.steps} steps (lambda 0)")
+    runs = ", ".join(runs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
             {
-                "setting": f"one_to_many cpu preset, digits 16x16, {args.pretrain} gated steps "
-                f"(lambda 0) then {args.steps} steps per lambda; {N_TEST} test sources x {K} "
-                f"noise draws; probe {args.probe_steps} steps; overrides {args.set}",
+                "setting": f"one_to_many cpu preset, {dataset} 16x16, {runs}; {N_TEST} test "
+                f"sources x {K} noise draws; probe {args.probe_steps} steps; overrides {args.set}",
                 "cpu": " ".join(part or "unknown" for part in cpu_kind()),
                 "classifier": {"held-out": clf.test_accuracy, "test-split renders": real_acc},
+                "real hue spread": real_hue,
                 "results": results,
             },
             indent=1,

@@ -116,6 +116,7 @@ plt.show()
 # | `shapes_season` | unpaired, appearance changes | `a` warm palettes, `b` cool palettes | per domain, as `shapes` |
 # | `shapes_species` | unpaired, shape changes too | `a` round shapes, `b` angular shapes | per domain, as `shapes` |
 # | `digits` | paired (or unpaired) | `a` MNIST-like, `b` SVHN-like, `y` | `label`, `digit`, `dx`, `dy`, `left`, `right`, `fg_hue`, `background_hue`, ... |
+# | `digits_near` | as `digits` | `b` recoloured in place | `dx = dy = 0`, no `left`, `right` |
 # | `scenes` | three modalities of one view | `rgb`, `depth`, `seg`, `instances` | `horizon`, `sky_hue`, `ground_hue`, per object `object_class`, `object_depth`, ... |
 #
 # ## Shapes
@@ -149,6 +150,9 @@ plt.show()
 # that contrasts with a textured, coloured background, shifted by a few pixels, between fragments
 # of two neighbouring digits. Digits 0-1436 serve the training split, the last 360 the test split.
 # The label is kept (`y`, `factors["label"]`); `paired=False` draws the target independently.
+# `digits_near` (or `target="near"`) is the near target: the same digit in the same pixels, in the
+# same colours over the same textured background, with no shift and no fragments, so only the
+# appearance changes (the edges-to-shoes analogue of Chapter 6).
 #
 # ## Scenes
 #

@@ -280,6 +280,7 @@ SYNTHETIC_FACTS: dict[str, DatasetFacts] = {
         DatasetFacts("shapes_season", False, "warm palettes -> cool palettes", _SHAPES_GC),
         DatasetFacts("shapes_species", False, "round warm -> angular cool shapes", _SHAPES_GC),
         DatasetFacts("digits", True, "MNIST-like digit -> SVHN-like house number"),
+        DatasetFacts("digits_near", True, "MNIST-like digit -> the same digit recoloured"),
         DatasetFacts("scenes", None, "RGB, depth and segmentation of one scene"),
         DatasetFacts("shapes_domains", None, "shapes in C colour domains, flat or striped"),
         DatasetFacts(

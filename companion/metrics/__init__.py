@@ -3,7 +3,13 @@
 Heavy backends (torchmetrics, lpips, scikit-learn) are imported only when a metric runs.
 """
 
-from companion.metrics.bias import background_hue, bias_strength, flip_rate, hue_bins
+from companion.metrics.bias import (
+    background_hue,
+    bias_strength,
+    flip_rate,
+    hue_bins,
+    hue_distance,
+)
 from companion.metrics.classifiers import (
     ClassifierResult,
     DomainClassifier,
@@ -155,6 +161,7 @@ __all__ = [
     "frechet_distance",
     "gaussian_statistics",
     "hue_bins",
+    "hue_distance",
     "kid_from_features",
     "knn_precision",
     "label_accuracy",

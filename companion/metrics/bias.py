@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["background_hue", "bias_strength", "flip_rate", "hue_bins"]
+__all__ = ["background_hue", "bias_strength", "flip_rate", "hue_bins", "hue_distance"]
 
 
 def background_hue(images: torch.Tensor) -> torch.Tensor:
@@ -49,6 +49,30 @@ def background_hue(images: torch.Tensor) -> torch.Tensor:
     sector = torch.where(top == g, (b - r) / span + 2, (r - g) / span + 4)
     hue = torch.where(top == r, ((g - b) / span) % 6, sector)  # (N,) in [0, 6)
     return torch.where(top - low > 1e-6, hue / 6, torch.zeros_like(hue)) % 1.0
+
+
+def hue_distance(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Circular distance between the background hues of paired images, in turns (0 to 0.5).
+
+    A distance for :func:`~companion.metrics.diversity.pairwise_diversity`: how far the noise
+    moves a translation's background colour around the hue circle. Independent uniform hues are
+    0.25 apart on average; a translator that ignores its noise scores 0.
+
+    Args:
+        u: images (M, 3, H, W) in [-1, 1].
+        v: images (M, 3, H, W) in [-1, 1].
+
+    Returns:
+        (M,) float32 distances in [0, 0.5].
+
+    Example:
+        >>> red = torch.tensor([1.0, -1.0, -1.0])[None, :, None, None].expand(1, 3, 4, 4)
+        >>> cyan = torch.tensor([-1.0, 1.0, 1.0])[None, :, None, None].expand(1, 3, 4, 4)
+        >>> hue_distance(red, cyan).tolist(), hue_distance(red, red).tolist()
+        ([0.5], [0.0])
+    """
+    gap = (background_hue(u) - background_hue(v)).abs()
+    return torch.minimum(gap, 1 - gap)
 
 
 def hue_bins(hue: torch.Tensor, bins: int = 2) -> torch.Tensor:

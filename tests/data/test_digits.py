@@ -1,5 +1,6 @@
 """Digits: MNIST-like source, SVHN-like target, labels kept."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -47,3 +48,79 @@ def test_unpaired_digits_nest_factors():
 def test_errors():
     with pytest.raises(ValueError, match="source_channels must be 1 or 3, got 2"):
         DigitsDataset(source_channels=2)
+
+
+def _ink_and_colours(batch):
+    """a's ink (N, H, W) in [0, 1], and b's colours where a's ink is 1 and where it is 0."""
+    ink = (batch["a"][:, 0] + 1) / 2
+    full, empty = ink == 1, ink == 0
+    return ink, full, empty
+
+
+def test_near_target_keeps_the_digit_in_place_and_recolours_it():
+    from companion.data.synthetic.shapes import hsv_to_rgb
+
+    ds = DigitsDataset(size=64, resolution=16, target="near")
+    batch = ds.batch(range(64))
+    f = batch["factors"]
+    assert f["dx"].abs().max() == 0 and f["dy"].abs().max() == 0
+    assert "left" not in f and "right" not in f  # no fragments
+    assert torch.equal(batch["y"], f["label"])
+    _, labels = digit_bank(16)
+    assert torch.equal(labels[f["digit"]], batch["y"])
+    value = f["background_value"].numpy()
+    bg = torch.from_numpy(hsv_to_rgb(f["background_hue"].numpy(), 0.5, value)) * 2 - 1
+    fg_value = np.where(value > 0.5, value - 0.55, value + 0.55).clip(0, 1)
+    fg = torch.from_numpy(hsv_to_rgb(f["fg_hue"].numpy(), 0.6, fg_value)) * 2 - 1  # (N, 3)
+    _, full, empty = _ink_and_colours(batch)
+    for i in range(64):
+        b = batch["b"][i]  # (3, H, W)
+        # where a has full ink, b is exactly the digit's colour: the ink did not move
+        assert full[i].sum() > 5
+        assert (b[:, full[i]] - fg[i, :, None]).abs().max() < 1e-5
+        # where a has none, b is the background +- the grating (0.06 of [0, 1] -> 0.12)
+        assert (b[:, empty[i]] - bg[i, :, None]).abs().max() < 0.121
+        assert (fg[i] - bg[i]).abs().max() > 0.5
+
+
+def test_near_and_far_targets_differ_only_in_geometry():
+    far = DigitsDataset(size=64, resolution=16).batch(range(64))
+    near = DigitsDataset(size=64, resolution=16, target="near").batch(range(64))
+    assert torch.equal(far["a"], near["a"]) and torch.equal(far["y"], near["y"])
+    for key in ("digit", "fg_hue", "background_hue", "background_value", "texture_angle"):
+        assert torch.equal(far["factors"][key], near["factors"][key])
+    moved = (far["factors"]["dx"] != 0) | (far["factors"]["dy"] != 0)
+    assert moved.sum() > 20  # the far target shifts most digits ...
+    _, full, _ = _ink_and_colours(far)
+    i = int(moved.nonzero()[0])
+    fg = far["b"][i][:, full[i]]  # ... so a's ink pixels are no longer one colour there
+    assert (fg - fg[:, :1]).abs().max() > 0.1
+    assert not torch.equal(far["b"], near["b"])
+
+
+def test_near_target_by_name_and_unpaired():
+    from companion.data import dataset_facts, load_dataset
+
+    by_name = load_dataset("digits_near", size=8, resolution=16, seed=2)
+    by_option = load_dataset("digits", size=8, resolution=16, seed=2, target="near")
+    assert torch.equal(by_name[5]["b"], by_option[5]["b"])
+    assert dataset_facts("digits_near").paired is True
+    s = DigitsDataset(size=4, resolution=16, paired=False, target="near")[0]
+    assert s["factors"]["b"]["dx"] == 0 and "left" not in s["factors"]["b"]
+    with pytest.raises(ValueError, match="target must be one of"):
+        DigitsDataset(target="mnist")
+
+
+def test_default_target_is_unchanged():
+    """The far target, pinned (recorded before ``target`` existed): seed 0, 16x16."""
+    b = DigitsDataset(size=8, resolution=16).batch(range(8))
+    f = b["factors"]
+    assert f["digit"].tolist() == [987, 22, 141, 263, 970, 931, 1299, 210]
+    assert f["dx"].tolist() == [0, 2, 1, 1, 1, 0, 0, -1]
+    assert f["dy"].tolist() == [-2, 1, 1, -2, -2, 1, -1, -2]
+    assert f["left"].tolist() == [1355, 22, 573, 790, 218, 1226, 680, 1215]
+    assert f["right"].tolist() == [1146, 759, 189, 877, 1071, 144, 1281, 1272]
+    assert b["b"].double().mean().item() == pytest.approx(-0.189437277, abs=1e-6)
+    assert b["b"].double().abs().mean().item() == pytest.approx(0.415818926, abs=1e-6)
+    expected = torch.tensor([-0.110416465, -0.101067868, -0.589760018], dtype=torch.float64)
+    assert torch.allclose(b["b"][3].double().mean((1, 2)), expected, atol=1e-6)

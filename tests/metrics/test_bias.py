@@ -59,3 +59,28 @@ def test_hue_bins_and_flip_rate_known_answers():
     assert flip_rate(u, k_outputs) == 0.25
     with pytest.raises(ValueError, match="u_in must be"):
         flip_rate(u, u[:3])
+
+
+def test_hue_distance_known_answers_and_spread_of_uniform_hues():
+    from companion.data import DigitsDataset
+    from companion.metrics import hue_distance, pairwise_diversity
+
+    def flat(rgb):
+        return torch.tensor(rgb)[None, :, None, None].expand(1, 3, 6, 6) * 2 - 1
+
+    red, yellow, cyan, blue = (
+        flat([1.0, 0, 0]),
+        flat([1.0, 1, 0]),
+        flat([0, 1.0, 1]),
+        flat([0, 0, 1.0]),
+    )
+    assert hue_distance(red, cyan).item() == pytest.approx(0.5)
+    assert hue_distance(red, yellow).item() == pytest.approx(1 / 6)
+    assert hue_distance(red, blue).item() == pytest.approx(1 / 3)  # around the circle, not 2/3
+    assert hue_distance(red, red).item() == 0
+    # real near-target renders: hues uniform and independent, so 0.25 apart on average
+    b = DigitsDataset(size=400, resolution=16, target="near").batch(range(400))["b"]
+    spread = pairwise_diversity(b.view(100, 4, 3, 16, 16), hue_distance).mean().item()
+    assert spread == pytest.approx(0.25, abs=0.03)
+    same = b[:100, None].expand(100, 4, 3, 16, 16)  # one render per source: no spread
+    assert pairwise_diversity(same, hue_distance).max().item() == 0

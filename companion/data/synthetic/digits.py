@@ -4,8 +4,10 @@ The 1,797 bundled digits (``sklearn.datasets.load_digits``, no download) are ups
 resolution with bicubic interpolation and a contrast curve into stroke-like white-on-black
 images (``a``). The target ``b`` re-renders the same digit the way house numbers look: a coloured
 background with a faint grating texture, the digit in a contrasting colour, shifted by a few
-pixels, between fragments of two neighbouring digits. Bank images 0-1436 serve "train", the last
-360 "test" and "val".
+pixels, between fragments of two neighbouring digits. With ``target="near"`` the target is the
+*near* one of digest 002 (Sec. 10.1, the edges -> shoes analogue): the same digit in the same
+place, recoloured on the same textured background, with no shift and no fragments. Bank images
+0-1436 serve "train", the last 360 "test" and "val".
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ import torch.nn.functional as F
 from companion.data.synthetic.base import SyntheticDataset, factors_to_tensors, unit_grid
 from companion.data.synthetic.shapes import hsv_to_rgb
 
-__all__ = ["DigitsDataset", "digit_bank"]
+__all__ = ["TARGETS", "DigitsDataset", "digit_bank"]
 
 NUM_TRAIN_DIGITS = 1437
+
+TARGETS = ("svhn", "near")
+"""The target renders: ``"svhn"`` (far: shift, fragments) and ``"near"`` (colour only)."""
 
 
 def digit_bank(resolution: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -68,10 +73,20 @@ class DigitsDataset(SyntheticDataset):
     training: factors are then nested per domain (``{"a": {...}, "b": {...}}``, as in
     :class:`~companion.data.UnpairedShapes`) and there is no top-level ``"y"``.
 
+    With ``target="near"`` (the dataset ``digits_near``) ``b`` is the digit of ``a`` with no
+    geometric change: the same ink in the same pixels (``dx = dy = 0``, no fragments, so there
+    are no ``left``/``right`` factors), painted in the contrasting colour over the coloured
+    background. The faint grating texture (amplitude 0.06 of [0, 1]) is kept: it is a change of
+    appearance, not of geometry, and keeping it makes the near and the far target differ in
+    exactly the geometric change (shift, neighbouring fragments), so a translator that works on
+    one and not the other fails on geometry, not on texture. For the same ``(seed, split,
+    index)`` the two targets share digit, colours and texture.
+
     Args:
         split, resolution, seed, size: as in :class:`~companion.data.ShapesDataset`.
         source_channels: 1 or 3 (default 3, like shapes, so input and output shapes match).
         paired: whether ``b`` shows the same digit instance as ``a``.
+        target: ``"svhn"`` (default, the far target) or ``"near"`` (see above).
 
     Example:
         >>> ds = DigitsDataset(size=4)
@@ -89,7 +104,10 @@ class DigitsDataset(SyntheticDataset):
         size: int | None = None,
         source_channels: int = 3,
         paired: bool = True,
+        target: str = "svhn",
     ):
+        if target not in TARGETS:
+            raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
         if size is None:
             size = 10_000 if split == "train" else 2_000
         super().__init__(split=split, resolution=resolution, seed=seed, size=size)
@@ -97,6 +115,7 @@ class DigitsDataset(SyntheticDataset):
             raise ValueError(f"source_channels must be 1 or 3, got {source_channels!r}")
         self.source_channels = source_channels
         self.paired = paired
+        self.target = target
         self.images, self.labels = digit_bank(resolution)
         n = len(self.labels)
         self._pool = (
@@ -119,13 +138,17 @@ class DigitsDataset(SyntheticDataset):
         u = self.uniform(index, stream=stream, k=10)  # (N, 10)
         digit = self._pick(u[:, 0])
         shift = max(1, self.resolution // 8)
+        near = self.target == "near"
+        geometry = {
+            "dx": np.round((2 * u[:, 1] - 1) * shift * (not near)).astype(np.int64),
+            "dy": np.round((2 * u[:, 2] - 1) * shift * (not near)).astype(np.int64),
+        }
+        if not near:
+            geometry.update(left=self._pick(u[:, 3]), right=self._pick(u[:, 4]))
         return {
             "label": self.labels.numpy()[digit],
             "digit": digit,
-            "dx": np.round((2 * u[:, 1] - 1) * shift).astype(np.int64),
-            "dy": np.round((2 * u[:, 2] - 1) * shift).astype(np.int64),
-            "left": self._pick(u[:, 3]),
-            "right": self._pick(u[:, 4]),
+            **geometry,
             "fg_hue": u[:, 5],
             "background_hue": u[:, 6],
             "background_value": 0.2 + 0.7 * u[:, 7],
@@ -168,16 +191,19 @@ class DigitsDataset(SyntheticDataset):
         }
 
     def _house_number(self, factors: dict[str, np.ndarray]) -> torch.Tensor:
-        """(N, 3, H, W) in [-1, 1]: SVHN-like renders of the factors' digits."""
-        gap = round(self.resolution * 0.62)
-        ink = torch.maximum(
-            self._place(factors["digit"], factors["dx"], factors["dy"]),
-            0.8
-            * torch.maximum(
-                self._place(factors["left"], factors["dx"] - gap, factors["dy"]),
-                self._place(factors["right"], factors["dx"] + gap, factors["dy"]),
-            ),
-        )[:, None]  # (N, 1, H, W)
+        """(N, 3, H, W) in [-1, 1]: SVHN-like (or near) renders of the factors' digits."""
+        ink = self._place(factors["digit"], factors["dx"], factors["dy"])  # (N, H, W)
+        if "left" in factors:  # the far target: fragments of two neighbours
+            gap = round(self.resolution * 0.62)
+            ink = torch.maximum(
+                ink,
+                0.8
+                * torch.maximum(
+                    self._place(factors["left"], factors["dx"] - gap, factors["dy"]),
+                    self._place(factors["right"], factors["dx"] + gap, factors["dy"]),
+                ),
+            )
+        ink = ink[:, None]  # (N, 1, H, W)
         bg_value = factors["background_value"]
         bg = torch.from_numpy(hsv_to_rgb(factors["background_hue"], 0.5, bg_value))  # (N, 3)
         fg_value = np.where(bg_value > 0.5, bg_value - 0.55, bg_value + 0.55).clip(0, 1)
