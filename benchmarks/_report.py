@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import os
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from companion.config import cpu_kind
 
-__all__ = ["print_run", "print_summary", "write_record"]
+__all__ = ["print_run", "print_summary", "sweep", "write_record"]
 
 Results = Mapping[str, Mapping[int, Mapping[str, float]]]
 
@@ -35,6 +35,26 @@ def print_run(name: str, seed: int, result: Mapping[str, float], keys: Sequence[
     seconds = result.get("seconds", result.get("train seconds"))
     tail = "" if seconds is None else f", {seconds:.0f} s"
     print(f"{name} seed {seed}: {cells}{tail}", flush=True)
+
+
+def sweep(
+    arms: Iterable[str],
+    seeds: Sequence[int],
+    run: Callable[[str, int], dict[str, float]],
+    keys: Sequence[str],
+) -> dict[str, dict[int, dict[str, float]]]:
+    """``run(arm, seed)`` for every arm and seed, in that order, printing a line per run.
+
+    Returns:
+        ``{arm: {seed: result}}``.
+    """
+    results: dict[str, dict[int, dict[str, float]]] = {}
+    for arm in arms:
+        results[arm] = {}
+        for seed in seeds:
+            result = results[arm][seed] = run(arm, seed)
+            print_run(arm, seed, result, keys)
+    return results
 
 
 def print_summary(results: Results, keys: Sequence[str], *, label: str, digits: int = 3) -> None:

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 import torch
-from _report import print_run, print_summary, write_record
+from _report import print_summary, sweep, write_record
 
 import companion
 from companion.data import load_dataset
@@ -93,12 +93,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(min(2, torch.get_num_threads()))
     keys = ["gain", "coverage", "diversity"]
-    results: dict[str, dict[int, dict[str, float]]] = {}
-    for name, overrides in STARTS.items():
-        results[name] = {}
-        for seed in args.seeds:
-            r = results[name][seed] = run(overrides, seed, args.steps)
-            print_run(name, seed, r, keys)
+    results = sweep(
+        STARTS, args.seeds, lambda name, seed: run(STARTS[name], seed, args.steps), keys
+    )
     print(f"\n{args.steps} steps")
     print_summary(results, keys, label="encoder start")
     write_record(

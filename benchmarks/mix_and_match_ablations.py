@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 import torch
-from _report import print_run, print_summary, write_record
+from _report import print_summary, sweep, write_record
 
 import companion
 from companion.data import load_dataset
@@ -86,12 +86,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=list(ARMS), default=list(ARMS))
     args = parser.parse_args()
     torch.set_num_threads(2)
-    results: dict[str, dict[int, dict[str, float]]] = {}
-    for name in args.only:
-        results[name] = {}
-        for seed in args.seeds:
-            r = results[name][seed] = run_one(ARMS[name], seed, args.pp_steps)
-            print_run(name, seed, r, KEYS)
+    results = sweep(
+        args.only, args.seeds, lambda name, seed: run_one(ARMS[name], seed, args.pp_steps), KEYS
+    )
     print_summary(results, KEYS, label="arm")
     write_record(
         OUT,

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _report import print_run, print_summary, write_record
+from _report import print_summary, sweep, write_record
 
 import companion
 from companion.data import DomainShapes
@@ -96,12 +96,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     args = parser.parse_args()
     keys = ["target accuracy", "textures per input", "diversity", "content IoU"]
-    results: dict[str, dict[int, dict[str, float]]] = {}
-    for name in args.only:
-        results[name] = {}
-        for seed in args.seeds:
-            r = results[name][seed] = run(VARIANTS[name], seed, args.steps)
-            print_run(name, seed, r, keys)
+    results = sweep(
+        args.only, args.seeds, lambda name, seed: run(VARIANTS[name], seed, args.steps), keys
+    )
     print(f"\n{args.steps} steps")
     print_summary(results, keys, label="variant", digits=4)
     write_record(

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 import torch
-from _report import print_run, print_summary, write_record
+from _report import print_summary, sweep, write_record
 
 import companion
 from companion.data import load_dataset
@@ -132,12 +132,7 @@ def main() -> None:
     torch.set_num_threads(min(2, torch.get_num_threads()))
     steps = (args.stage1, args.stage2, args.stage3)
     keys = ["retrieval", "gain stage 2", "L1 stage 2", "gain stage 3", "L1 stage 3"]
-    results: dict[str, dict[int, dict[str, float]]] = {}
-    for name in args.only:
-        results[name] = {}
-        for seed in args.seeds:
-            r = results[name][seed] = run(name, seed, steps)
-            print_run(name, seed, r, keys)
+    results = sweep(args.only, args.seeds, lambda name, seed: run(name, seed, steps), keys)
     print(f"\nstages {steps}")
     print_summary(results, keys, label="stage 1 on")
     write_record(
