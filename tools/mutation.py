@@ -94,7 +94,7 @@ def prepare(module: str, tests: list[str], mutmut_section: dict[str, str], rev: 
         ).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(work, filter="data")
-    missing = [t for t in tests if not (work / t.split("::")[0]).exists()]
+    missing = [t for t in tests if not t.startswith("-") and not (work / t.split("::")[0]).exists()]
     if missing:
         raise SystemExit(
             f"{module}: no tests at {missing} (in {'the worktree' if not rev else rev})"
