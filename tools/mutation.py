@@ -15,6 +15,7 @@ Usage:
         --tests tests/exercises tests/methods/test_msgan.py   # the score with older tests
     python tools/mutation.py companion/methods/segan.py --survivors   # after adding tests:
         # rerun only the last run's survivors in its scratch folder (mutmut picks up new tests)
+    python tools/mutation.py companion/train --survivors "*checkpoint*"   # only some of them
 
 Mutation testing is slow (a module takes minutes) and is not part of ``make test``; run it when
 you change one of these modules or its tests.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import configparser
 import datetime
+import fnmatch
 import io
 import json
 import os
@@ -225,8 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
         "--survivors",
-        action="store_true",
-        help="rerun only the last run's survivors, in its scratch folder (after adding tests)",
+        nargs="*",
+        metavar="PATTERN",
+        help="rerun only the last run's survivors (those matching a PATTERN, fnmatch, if any),"
+        " in its scratch folder (after adding tests)",
     )
     parser.add_argument(
         "--collect-only",
@@ -257,9 +261,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.collect_only:
             work = scratch(module, args.tests_from)
             seconds = previous.get("seconds", 0)
-        elif args.survivors:
+        elif args.survivors is not None:
             work = scratch(module, args.tests_from)
             names = [s["name"] for s in previous.get("survivors", [])]
+            if args.survivors:
+                names = [n for n in names if any(fnmatch.fnmatch(n, p) for p in args.survivors)]
             if not (work / "mutants").is_dir() or not previous:
                 raise SystemExit(f"{module}: no earlier run in {work} to rerun the survivors of")
             if previous.get("tests") != tests:
