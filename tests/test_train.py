@@ -541,3 +541,88 @@ def test_progress_bar_shows_the_first_four_logged_values(capsys):
     err = capsys.readouterr().err  # logs loss/d, loss/g, loss/g_adv, loss/g_adv2, loss/g_l1...
     assert all(f"{k}=" in err for k in ("loss/d", "loss/g", "loss/g_adv", "loss/g_adv2"))
     assert "loss/g_l1" not in err
+
+
+def test_progress_bar_shows_on_a_terminal_by_default(monkeypatch):
+    from companion.train.logs import progress_bar
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert progress_bar(None, initial=0, total=3, desc="x") is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = progress_bar(None, initial=1, total=3, desc="x")
+    assert (bar.n, bar.total, bar.desc) == (1, 3, "x") and bar.dynamic_ncols
+    bar.close()
+    assert progress_bar(False, initial=0, total=3, desc="x") is None
+
+
+def test_a_broken_tensorboard_only_costs_the_event_files(tmp_path, monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import fails
+    with caplog.at_level("WARNING", logger="companion.train.logs"):
+        fit(build_method("dcgan", "smoke"), _images(), 2, tmp_path / "run", image_every=1)
+    assert "tensorboard is not importable; no event files will be written" in [
+        r.getMessage() for r in caplog.records
+    ]
+    assert not (tmp_path / "run" / "tb").exists()
+    assert len((tmp_path / "run" / "history.jsonl").read_text().splitlines()) == 0
+
+
+def test_run_folder_parents_are_created_and_a_given_empty_folder_is_left_empty(tmp_path):
+    deep = tmp_path / "a" / "b" / "run"
+    fit(build_method("dcgan", "smoke"), _images(), 1, deep)
+    assert (deep / "checkpoint.pt").is_file()
+    given = tmp_path / "given"
+    given.mkdir()
+    with pytest.raises(_Kill):
+        fit(
+            build_method("dcgan", "smoke"),
+            _images(),
+            8,
+            given,
+            ckpt_every=4,
+            eval_every=1,
+            callbacks=[_kill_at(2)],
+        )
+    assert given.is_dir() and list(given.iterdir()) == []  # what the run created is removed
+
+
+def test_fit_hands_the_run_settings_to_device_stepper_and_sampler(monkeypatch):
+    import companion.train.loop as loop
+
+    devices, steppers, samplers = [], [], []
+    real_device, real_stepper, real_sampler = (
+        loop.choose_device,
+        loop.Stepper,
+        loop.ResumableSampler,
+    )
+
+    def device_spy(*args):
+        devices.append(args)
+        return real_device(*args)
+
+    def stepper_spy(*args, **kwargs):
+        steppers.append(kwargs)
+        return real_stepper(*args, **kwargs)
+
+    def sampler_spy(*args, **kwargs):
+        samplers.append(kwargs)
+        return real_sampler(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "choose_device", device_spy)
+    monkeypatch.setattr(loop, "Stepper", stepper_spy)
+    monkeypatch.setattr(loop, "ResumableSampler", sampler_spy)
+    fit(build_method("dcgan", "smoke"), _images(), 1, device="cpu", clip_grad_norm=0.5, seed=3)
+    assert devices == [("cpu", 0)]
+    assert steppers == [{"amp_dtype": None, "clip_grad_norm": 0.5, "world_size": 1}]
+    assert samplers == [{"num_replicas": 1, "rank": 0, "seed": 3}]
+
+
+def test_a_method_without_a_batch_size_needs_one_in_the_run():
+    from types import SimpleNamespace
+
+    gan = build_method("dcgan", "smoke")
+    fields = {k: v for k, v in dataclasses.asdict(gan.cfg).items() if k != "batch_size"}
+    gan.cfg = SimpleNamespace(**fields)
+    with pytest.raises(ValueError) as info:
+        fit(gan, _images(), 1)
+    assert str(info.value) == ("no batch size: set batch_size in the run or in the method's config")
+    assert len(fit(gan, _images(), 2, batch_size=4, log_every=1)) == 2
