@@ -13,7 +13,15 @@ from torch.utils.data import TensorDataset
 
 from companion.config import seed_everything
 from companion.methods.base import build_method
-from companion.train import NonFiniteLossError, ResumableSampler, Stepper, fit, load_checkpoint
+from companion.train import (
+    CHECKPOINT_NAME,
+    NonFiniteLossError,
+    ResumableSampler,
+    Stepper,
+    fit,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 
 def _images(n=64, seed=0):
@@ -626,3 +634,41 @@ def test_a_method_without_a_batch_size_needs_one_in_the_run():
         fit(gan, _images(), 1)
     assert str(info.value) == ("no batch size: set batch_size in the run or in the method's config")
     assert len(fit(gan, _images(), 2, batch_size=4, log_every=1)) == 2
+
+
+def test_amp_and_device_choices_on_a_cpu_machine(monkeypatch):
+    from companion.train.distributed import amp_dtype, choose_device
+
+    cpu = torch.device("cpu")
+    assert amp_dtype(cpu, None) is None and amp_dtype(cpu, False) is None
+    with pytest.raises(ValueError) as info:
+        amp_dtype(cpu, True)
+    assert str(info.value) == (
+        "amp=True needs a CUDA device; leave amp=None to decide automatically"
+    )
+    assert choose_device("cpu") == cpu and choose_device(torch.device("cpu")) == cpu
+    assert choose_device("meta", 3) == torch.device("meta")  # a given device wins
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert choose_device(None) == torch.device("cuda", 0)  # LOCAL_RANK's GPU
+    assert choose_device(None, 2) == torch.device("cuda", 2)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert choose_device(None, 2) == cpu
+
+
+def test_fit_accepts_a_torch_device(tmp_path):
+    fit(build_method("dcgan", "smoke"), _images(), 1, tmp_path, device=torch.device("cpu"))
+    assert json.loads((tmp_path / "run.json").read_text())["device"] == "cpu"
+
+
+def test_resumable_sampler_defaults_shuffle_by_seed_zero_and_drop_the_remainder():
+    data = list(range(10))
+    sampler = ResumableSampler(data, num_replicas=3, rank=2)  # 10 = 3 x 3 + 1 dropped
+    order = torch.randperm(10, generator=torch.Generator().manual_seed(0)).tolist()
+    assert list(sampler) == order[:9][2::3] and len(sampler) == 3
+    sampler.set_start(3)
+    assert list(sampler) == [] and len(sampler) == 0
+
+
+def test_checkpoint_folders_are_created_with_their_parents(tmp_path):
+    save_checkpoint(tmp_path / "a" / "b" / CHECKPOINT_NAME, {"step": 1})
+    assert load_checkpoint(tmp_path / "a" / "b")["step"] == 1
