@@ -174,7 +174,7 @@ def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
         if code not in KILLED | TIMEOUT | SKIPPED
     ]
     diffs = changed_lines(work, alive)
-    per_file, survivors, stale = {}, [], []
+    per_file, survivors, stale, timeouts = {}, [], [], []
     for meta, codes in codes_by_file.items():
         path = str(meta.relative_to(work / "mutants")).removesuffix(".meta")
         if not codes:
@@ -186,6 +186,7 @@ def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
                 counts["killed"] += 1
             elif code in TIMEOUT:
                 counts["timeout"] += 1
+                timeouts.append(name)
             elif code in SKIPPED:
                 counts["skipped"] += 1
             else:  # survived, no tests, suspicious, segfault: not killed
@@ -199,7 +200,14 @@ def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
                 survivors.append({"name": name, "status": code, "diff": diff})
         per_file[path] = counts | score(counts)
     total = {k: sum(f[k] for f in per_file.values()) for k in COUNTS}
-    return {"files": per_file, **total, **score(total), "survivors": survivors, "stale": stale}
+    return {
+        "files": per_file,
+        **total,
+        **score(total),
+        "survivors": survivors,
+        "timeouts": timeouts,  # counted as killed; a test that hangs may be a deadlock: check
+        "stale": stale,
+    }
 
 
 def score(c: dict) -> dict:
