@@ -8,14 +8,31 @@ with ``weights_only`` and resumes ``fit`` to the same weights as a run that neve
 
 import dataclasses
 import io
+import json
 import os
+import random
+import re
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import TensorDataset
 
 from companion.config import PresetConfig
-from companion.train import Stepper, fit, load_checkpoint, save_checkpoint
+from companion.train import (
+    CHECKPOINT_NAME,
+    CheckpointError,
+    Stepper,
+    fit,
+    load_checkpoint,
+    save_checkpoint,
+)
+from companion.train.checkpoint import (
+    _resumable_change,
+    check_resumable,
+    rng_state,
+    set_rng_state,
+)
 
 
 class _DiskFull(OSError):
@@ -212,3 +229,100 @@ def test_stepper_state_round_trips_through_a_checkpoint(tmp_path):
     stepper.step("G", net(x).pow(2).mean())
     restored.step("G", copy(x).pow(2).mean())
     assert torch.equal(net.weight, copy.weight) and torch.equal(net.bias, copy.bias)
+
+
+# -- loading, resume checks and random streams, with their exact messages ---------------------
+
+
+def test_load_asks_torch_for_a_weights_only_load_on_the_given_device(tmp_path, monkeypatch):
+    save_checkpoint(tmp_path / CHECKPOINT_NAME, {"w": torch.ones(2)})
+    calls, real_load = [], torch.load
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", spy)
+    state = load_checkpoint(tmp_path, map_location="meta")  # a run folder: its checkpoint.pt
+    assert state["w"].device.type == "meta"
+    assert calls == [{"map_location": "meta", "weights_only": True}]
+
+
+def test_load_errors_name_the_file_and_the_way_out(tmp_path):
+    import pickle
+
+    path = tmp_path / CHECKPOINT_NAME
+    torch.save({"payload": pickle.dumps}, path)  # a pickled function: a safe load refuses it
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    assert str(info.value) == (
+        f"{path} holds objects that a safe (weights-only) load refuses, so it was not loaded: "
+        "it was not written by companion. Remove it, or start a fresh run with --no-resume or "
+        "another --out"
+    )
+    save_checkpoint(path, {"w": torch.ones(100)})
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    assert re.fullmatch(
+        rf"{re.escape(str(path))} is truncated or corrupt \((RuntimeError|EOFError|BadZipFile|"
+        r"OSError)\); remove it, or start a fresh run with --no-resume or another --out",
+        str(info.value),
+    )
+
+
+def test_only_learning_rates_may_change_on_resume():
+    names = ["lr", "lr_g", "lr_t", "d_lr", "lrx", "xlr", "LR", "lambda_l1", "clr_scale"]
+    assert [k for k in names if _resumable_change(k)] == ["lr", "lr_g", "lr_t", "d_lr"]
+
+
+def test_check_resumable_returns_changed_rates_and_refuses_any_other_difference(tmp_path):
+    from companion.methods.dcgan import DCGANConfig
+
+    cfg, path = DCGANConfig.smoke(), tmp_path / "run" / CHECKPOINT_NAME
+    saved = cfg.to_dict()
+    same = {"method_name": "dcgan", "config": saved}
+    assert check_resumable(same, "dcgan", cfg, path) == []
+    assert check_resumable({"config": saved}, "dcgan", cfg, path) == []  # an older checkpoint
+    moved = {"method_name": "dcgan", "config": {**saved, "lr_g": 1.0, "lr_d": 2.0}}
+    assert check_resumable(moved, "dcgan", cfg, path) == ["lr_d", "lr_g"]
+    with pytest.raises(CheckpointError) as info:
+        check_resumable({"method_name": "pix2pix", "config": saved}, "dcgan", cfg, path)
+    assert str(info.value) == (
+        f"{path} is a checkpoint of 'pix2pix', not 'dcgan'; resume it with 'companion train "
+        "pix2pix', or start a fresh dcgan run with --no-resume (it overwrites that checkpoint) "
+        "or another --out"
+    )
+    # a field only the old config had counts as changed too, and every difference is listed
+    old = {"method_name": "dcgan", "config": {**saved, "z_dim": 4, "old_field": 1}}
+    with pytest.raises(CheckpointError) as info:
+        check_resumable(old, "dcgan", cfg, path)
+    assert str(info.value) == (
+        f"the run in {path.parent} was trained with another config (old_field: 1 -> None, "
+        f"z_dim: 4 -> {cfg.z_dim}); resuming would keep the old values. Drop the changed "
+        "--set/--preset, or start a fresh run with --no-resume or another --out (learning "
+        "rates may change on resume)"
+    )
+    with pytest.raises(CheckpointError, match="another config"):  # no config saved at all
+        check_resumable({"method_name": "dcgan"}, "dcgan", cfg, path)
+
+
+def test_rng_state_restores_every_stream_also_from_lists():
+    """A state whose tuples came back as lists (JSON, some collectives) restores as well."""
+    state = rng_state()
+    expected = (random.random(), np.random.rand(), torch.rand(3))
+    as_lists = {**state, "python": json.loads(json.dumps(state["python"]))}
+    set_rng_state(as_lists)
+    again = (random.random(), np.random.rand(), torch.rand(3))
+    assert again[:2] == expected[:2] and torch.equal(again[2], expected[2])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_rng_state_restores_the_cuda_streams():
+    state = rng_state()
+    assert len(state["cuda"]) == torch.cuda.device_count()
+    expected = torch.rand(3, device="cuda")
+    set_rng_state(state)
+    assert torch.equal(torch.rand(3, device="cuda"), expected)
+    set_rng_state({k: v for k, v in state.items() if k != "cuda"})  # a CPU run's checkpoint

@@ -13,7 +13,15 @@ from torch.utils.data import TensorDataset
 
 from companion.config import seed_everything
 from companion.methods.base import build_method
-from companion.train import NonFiniteLossError, ResumableSampler, Stepper, fit, load_checkpoint
+from companion.train import (
+    CHECKPOINT_NAME,
+    NonFiniteLossError,
+    ResumableSampler,
+    Stepper,
+    fit,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 
 def _images(n=64, seed=0):
@@ -313,3 +321,354 @@ def test_run_folder_that_is_a_file_is_refused(tmp_path):
 def test_fit_rejects_an_unknown_setting():
     with pytest.raises(TypeError, match="unknown run setting.*'epochs'.*valid: "):
         fit(build_method("dcgan", "smoke"), _images(), 1, epochs=3)
+
+
+# -- what a run leaves to read: run.json, TensorBoard, and the messages of a failed run --------
+
+
+class _Writer:
+    """Records what a TensorBoard SummaryWriter would be asked to write."""
+
+    def __init__(self):
+        self.scalars, self.images = [], []
+
+    def add_scalar(self, tag, value, step):
+        self.scalars.append((tag, value, step))
+
+    def add_image(self, tag, image, step):
+        self.images.append((tag, image, step))
+
+    def close(self):
+        pass
+
+
+def test_run_log_writes_each_value_but_the_step_as_a_scalar_at_its_step(tmp_path):
+    from companion.train.logs import RunLog
+
+    log = RunLog(tmp_path / "run")
+    log.open([{"step": 1, "loss/d": 0.25}])
+    log.close()
+    log.writer = _Writer()
+    log.record({"step": 3, "loss/d": 0.5, "loss/g": 2.0})
+    assert log.writer.scalars == [("loss/d", 0.5, 3), ("loss/g", 2.0, 3)]
+    lines = (tmp_path / "run" / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"step": 1, "loss/d": 0.25},
+        {"step": 3, "loss/d": 0.5, "loss/g": 2.0},
+    ]
+    log.writer = None  # tensorboard missing: the history is still written
+    log.record({"step": 4, "loss/d": 1.0})
+    assert len((tmp_path / "run" / "history.jsonl").read_text().splitlines()) == 3
+
+
+def test_run_log_images_are_an_eight_wide_grid_mapped_from_minus_one_one(tmp_path):
+    from companion.train.logs import RunLog
+
+    images = torch.linspace(-1, 1, 10 * 3 * 4 * 4).view(10, 3, 4, 4)
+    RunLog(None).images(images, 5)  # no run folder: nothing to write, no error
+    log = RunLog(tmp_path)
+    log.writer = _Writer()
+    log.images(None, 5)
+    assert log.writer.images == []
+    log.images(images, 5)
+    [(tag, grid, step)] = log.writer.images
+    assert (tag, step) == ("preview", 5)
+    assert grid.shape == (3, 2 * 6 + 2, 8 * 6 + 2)  # 8 per row, 2 pixels of padding
+    assert torch.allclose(grid[:, 2:6, 2:6], (images[0] + 1) / 2)  # [-1, 1] -> [0, 1]
+    assert torch.allclose(grid[:, 8:12, 2:6], (images[8] + 1) / 2)  # the 9th opens row 2
+
+
+def test_run_log_discard_tolerates_what_is_already_gone(tmp_path):
+    from companion.train.logs import RunLog
+
+    out = tmp_path / "run"
+    log = RunLog(out)
+    log.open([])
+    log.close()
+    (out / "history.jsonl").unlink()  # removed by hand before the failure
+    log.discard()
+    assert not out.exists()
+
+
+def test_run_json_and_checkpoint_say_what_ran(tmp_path):
+    from companion import __version__
+
+    fit(build_method("dcgan", "smoke"), _images(), 3, tmp_path, seed=4)
+    text = (tmp_path / "run.json").read_text()
+    run = json.loads(text)
+    assert text == json.dumps(run, indent=2) + "\n"
+    assert {k: run[k] for k in ("method", "steps", "seed", "batch_size", "world_size")} == {
+        "method": "dcgan",
+        "steps": 3,
+        "seed": 4,
+        "batch_size": 8,
+        "world_size": 1,
+    }
+    assert (run["device"], run["amp"], run["version"]) == ("cpu", "None", __version__)
+    assert load_checkpoint(tmp_path)["version"] == __version__
+
+
+def _poison_at(step_to_poison):
+    def callback(method, step):
+        if step == step_to_poison:
+            for p in method.parameters():
+                p.fill_(float("nan"))
+
+    return callback
+
+
+def test_non_finite_weights_are_named_and_the_message_says_what_is_left(tmp_path):
+    gan = build_method("dcgan", "smoke")
+    bad = [k for k, v in gan.state_dict().items() if v.is_floating_point()]
+    bad = [k for k in bad if k in dict(gan.named_parameters())][:3]
+    out = tmp_path / "run"
+    with pytest.raises(NonFiniteLossError) as info:
+        fit(gan, _images(), 4, out, ckpt_every=1, eval_every=1, callbacks=[_poison_at(1)])
+    assert str(info.value) == (
+        f"parameters became non-finite at step 1 ({', '.join(bad)}). Training stopped; no "
+        f"checkpoint was written, and nothing was left in {out}"
+    )
+    with pytest.raises(NonFiniteLossError) as info:  # no run folder
+        fit(build_method("dcgan", "smoke"), _images(), 4, eval_every=1, callbacks=[_poison_at(1)])
+    assert str(info.value).endswith("Training stopped; nothing was saved (no run folder)")
+    with pytest.raises(NonFiniteLossError) as info:  # a checkpoint at step 2, poisoned at 3
+        fit(
+            build_method("dcgan", "smoke"),
+            _images(),
+            8,
+            out,
+            ckpt_every=2,
+            eval_every=1,
+            callbacks=[_poison_at(3)],
+        )
+    assert str(info.value).endswith(
+        f"Training stopped; {out / 'checkpoint.pt'} holds step 2 (all its weights finite); "
+        "the same command resumes from it"
+    )
+
+
+def test_resume_logs_what_it_did_and_keeps_its_checkpoint_when_it_fails(tmp_path, caplog):
+    fit(build_method("dcgan", "smoke"), _images(), 2, tmp_path)
+    resumed = build_method("dcgan", "smoke", ["lr_g=1e-3"])
+    with caplog.at_level("INFO", logger="companion.train.loop"):
+        with pytest.raises(NonFiniteLossError) as info:
+            fit(
+                resumed,
+                _images(),
+                6,
+                tmp_path,
+                ckpt_every=3,
+                eval_every=1,
+                callbacks=[_poison_at(3)],
+            )
+    messages = [r.getMessage() for r in caplog.records]
+    assert "resumed with new learning rates: lr_g" in messages
+    assert f"resumed from {tmp_path / 'checkpoint.pt'} at step 2" in messages
+    # the resumed run failed before writing again: the checkpoint it resumed from is kept
+    assert str(info.value).endswith(
+        f"{tmp_path / 'checkpoint.pt'} holds step 2 (all its weights finite); the same command "
+        "resumes from it"
+    )
+    assert load_checkpoint(tmp_path)["step"] == 2 and (tmp_path / "history.jsonl").exists()
+
+
+def test_progress_bar_counts_from_the_resumed_step_to_the_total(tmp_path, capsys):
+    fit(build_method("dcgan", "smoke"), _images(), 2, tmp_path, progress=False)
+    assert capsys.readouterr().err == ""
+    fit(build_method("dcgan", "smoke"), _images(), 4, tmp_path, progress=True)
+    err = capsys.readouterr().err
+    assert "dcgan" in err and "2/4" in err and "4/4" in err and "1/4" not in err
+
+
+def test_loader_drops_the_partial_batch_and_takes_the_run_settings(tmp_path, monkeypatch):
+    import companion.train.loop as loop
+
+    made, real_loader = [], loop.DataLoader
+
+    def spy(*args, **kwargs):
+        made.append(kwargs)
+        return real_loader(*args, **{**kwargs, "num_workers": 0})  # no worker processes here
+
+    monkeypatch.setattr(loop, "DataLoader", spy)
+    gan = build_method("dcgan", "smoke")
+    sizes, original_step = [], type(gan).training_step
+
+    def record(self, batch, step, opt):
+        sizes.append(len(batch[0]))
+        return original_step(self, batch, step, opt)
+
+    gan.training_step = record.__get__(gan)
+    fit(gan, _images(n=20), 5, num_workers=2)  # 20 samples: two batches of 8 per epoch
+    assert sizes == [8] * 5
+    assert all(
+        (k["batch_size"], k["drop_last"], k["num_workers"], k["pin_memory"]) == (8, True, 2, False)
+        for k in made
+    )
+
+
+def test_history_holds_logged_steps_and_callbacks_run_on_schedule_and_at_the_end():
+    seen = []
+
+    def probe(method, step):
+        seen.append((step, method.training))
+        return {"probe": step / 2}
+
+    gan = build_method("dcgan", "smoke")
+    assert fit(gan, _images(), 3, log_every=0) == []  # nothing logged, no callbacks
+    history = fit(gan, _images(), 5, log_every=2, eval_every=2, callbacks=[probe])
+    assert seen == [(2, False), (4, False), (5, False)]  # eval mode; every 2 steps and the last
+    assert [h["step"] for h in history] == [2, 4, 5]
+    assert [h["probe"] for h in history] == [1.0, 2.0, 2.5]
+    assert "loss/d" in history[0] and "loss/d" not in history[2]  # step 5 is not a log step
+    seen.clear()
+    fit(build_method("dcgan", "smoke"), _images(), 3, eval_every=0, callbacks=[probe])
+    assert seen == [(3, False)]  # only at the end
+
+
+def test_preview_grids_are_logged_at_their_steps_from_the_training_batch(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    g = torch.Generator().manual_seed(0)
+    data = [
+        {"a": torch.rand(3, 32, 32, generator=g), "b": torch.rand(3, 32, 32, generator=g)}
+        for _ in range(8)
+    ]  # pix2pix's preview reads the batch (DCGAN's does not)
+    fit(build_method("pix2pix", "smoke"), data, 4, tmp_path, image_every=2)
+    events = EventAccumulator(str(tmp_path / "tb"), size_guidance={"images": 0})
+    events.Reload()
+    assert [e.step for e in events.Images("preview")] == [2, 4]
+
+
+def test_progress_bar_shows_the_first_four_logged_values(capsys):
+    g = torch.Generator().manual_seed(0)
+    data = [
+        {"a": torch.rand(3, 32, 32, generator=g), "b": torch.rand(3, 32, 32, generator=g)}
+        for _ in range(4)
+    ]
+    fit(build_method("bicyclegan", "smoke"), data, 1, progress=True)
+    err = capsys.readouterr().err  # logs loss/d, loss/g, loss/g_adv, loss/g_adv2, loss/g_l1...
+    assert all(f"{k}=" in err for k in ("loss/d", "loss/g", "loss/g_adv", "loss/g_adv2"))
+    assert "loss/g_l1" not in err
+
+
+def test_progress_bar_shows_on_a_terminal_by_default(monkeypatch):
+    from companion.train.logs import progress_bar
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert progress_bar(None, initial=0, total=3, desc="x") is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = progress_bar(None, initial=1, total=3, desc="x")
+    assert (bar.n, bar.total, bar.desc) == (1, 3, "x") and bar.dynamic_ncols
+    bar.close()
+    assert progress_bar(False, initial=0, total=3, desc="x") is None
+
+
+def test_a_broken_tensorboard_only_costs_the_event_files(tmp_path, monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import fails
+    with caplog.at_level("WARNING", logger="companion.train.logs"):
+        fit(build_method("dcgan", "smoke"), _images(), 2, tmp_path / "run", image_every=1)
+    assert "tensorboard is not importable; no event files will be written" in [
+        r.getMessage() for r in caplog.records
+    ]
+    assert not (tmp_path / "run" / "tb").exists()
+    assert len((tmp_path / "run" / "history.jsonl").read_text().splitlines()) == 0
+
+
+def test_run_folder_parents_are_created_and_a_given_empty_folder_is_left_empty(tmp_path):
+    deep = tmp_path / "a" / "b" / "run"
+    fit(build_method("dcgan", "smoke"), _images(), 1, deep)
+    assert (deep / "checkpoint.pt").is_file()
+    given = tmp_path / "given"
+    given.mkdir()
+    with pytest.raises(_Kill):
+        fit(
+            build_method("dcgan", "smoke"),
+            _images(),
+            8,
+            given,
+            ckpt_every=4,
+            eval_every=1,
+            callbacks=[_kill_at(2)],
+        )
+    assert given.is_dir() and list(given.iterdir()) == []  # what the run created is removed
+
+
+def test_fit_hands_the_run_settings_to_device_stepper_and_sampler(monkeypatch):
+    import companion.train.loop as loop
+
+    devices, steppers, samplers = [], [], []
+    real_device, real_stepper, real_sampler = (
+        loop.choose_device,
+        loop.Stepper,
+        loop.ResumableSampler,
+    )
+
+    def device_spy(*args):
+        devices.append(args)
+        return real_device(*args)
+
+    def stepper_spy(*args, **kwargs):
+        steppers.append(kwargs)
+        return real_stepper(*args, **kwargs)
+
+    def sampler_spy(*args, **kwargs):
+        samplers.append(kwargs)
+        return real_sampler(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "choose_device", device_spy)
+    monkeypatch.setattr(loop, "Stepper", stepper_spy)
+    monkeypatch.setattr(loop, "ResumableSampler", sampler_spy)
+    fit(build_method("dcgan", "smoke"), _images(), 1, device="cpu", clip_grad_norm=0.5, seed=3)
+    assert devices == [("cpu", 0)]
+    assert steppers == [{"amp_dtype": None, "clip_grad_norm": 0.5, "world_size": 1}]
+    assert samplers == [{"num_replicas": 1, "rank": 0, "seed": 3}]
+
+
+def test_a_method_without_a_batch_size_needs_one_in_the_run():
+    from types import SimpleNamespace
+
+    gan = build_method("dcgan", "smoke")
+    fields = {k: v for k, v in dataclasses.asdict(gan.cfg).items() if k != "batch_size"}
+    gan.cfg = SimpleNamespace(**fields)
+    with pytest.raises(ValueError) as info:
+        fit(gan, _images(), 1)
+    assert str(info.value) == ("no batch size: set batch_size in the run or in the method's config")
+    assert len(fit(gan, _images(), 2, batch_size=4, log_every=1)) == 2
+
+
+def test_amp_and_device_choices_on_a_cpu_machine(monkeypatch):
+    from companion.train.distributed import amp_dtype, choose_device
+
+    cpu = torch.device("cpu")
+    assert amp_dtype(cpu, None) is None and amp_dtype(cpu, False) is None
+    with pytest.raises(ValueError) as info:
+        amp_dtype(cpu, True)
+    assert str(info.value) == (
+        "amp=True needs a CUDA device; leave amp=None to decide automatically"
+    )
+    assert choose_device("cpu") == cpu and choose_device(torch.device("cpu")) == cpu
+    assert choose_device("meta", 3) == torch.device("meta")  # a given device wins
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert choose_device(None) == torch.device("cuda", 0)  # LOCAL_RANK's GPU
+    assert choose_device(None, 2) == torch.device("cuda", 2)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert choose_device(None, 2) == cpu
+
+
+def test_fit_accepts_a_torch_device(tmp_path):
+    fit(build_method("dcgan", "smoke"), _images(), 1, tmp_path, device=torch.device("cpu"))
+    assert json.loads((tmp_path / "run.json").read_text())["device"] == "cpu"
+
+
+def test_resumable_sampler_defaults_shuffle_by_seed_zero_and_drop_the_remainder():
+    data = list(range(10))
+    sampler = ResumableSampler(data, num_replicas=3, rank=2)  # 10 = 3 x 3 + 1 dropped
+    order = torch.randperm(10, generator=torch.Generator().manual_seed(0)).tolist()
+    assert list(sampler) == order[:9][2::3] and len(sampler) == 3
+    sampler.set_start(3)
+    assert list(sampler) == [] and len(sampler) == 0
+
+
+def test_checkpoint_folders_are_created_with_their_parents(tmp_path):
+    save_checkpoint(tmp_path / "a" / "b" / CHECKPOINT_NAME, {"step": 1})
+    assert load_checkpoint(tmp_path / "a" / "b")["step"] == 1

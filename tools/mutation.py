@@ -13,6 +13,9 @@ Usage:
     python tools/mutation.py companion/mi --jobs 2    # two mutants at a time
     python tools/mutation.py companion/losses.py --tests-from ef2a28e \\
         --tests tests/exercises tests/methods/test_msgan.py   # the score with older tests
+    python tools/mutation.py companion/methods/segan.py --survivors   # after adding tests:
+        # rerun only the last run's survivors in its scratch folder (mutmut picks up new tests)
+    python tools/mutation.py companion/train --survivors "*checkpoint*"   # only some of them
 
 Mutation testing is slow (a module takes minutes) and is not part of ``make test``; run it when
 you change one of these modules or its tests.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import configparser
 import datetime
+import fnmatch
 import io
 import json
 import os
@@ -92,7 +96,7 @@ def prepare(module: str, tests: list[str], mutmut_section: dict[str, str], rev: 
         ).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(work, filter="data")
-    missing = [t for t in tests if not (work / t.split("::")[0]).exists()]
+    missing = [t for t in tests if not t.startswith("-") and not (work / t.split("::")[0]).exists()]
     if missing:
         raise SystemExit(
             f"{module}: no tests at {missing} (in {'the worktree' if not rev else rev})"
@@ -105,13 +109,14 @@ def prepare(module: str, tests: list[str], mutmut_section: dict[str, str], rev: 
     return work
 
 
-def run_mutmut(work: Path, jobs: int) -> float:
+def run_mutmut(work: Path, jobs: int, names: list[str] | None = None) -> float:
+    """Run mutmut in ``work``: every mutant, or only ``names`` (their results are replaced)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
     start = time.time()
-    with open(work / "mutmut.log", "w") as log:
+    with open(work / "mutmut.log", "a" if names else "w") as log:
         proc = subprocess.run(
-            [str(MUTMUT), "run", "--max-children", str(jobs)],
+            [str(MUTMUT), "run", "--max-children", str(jobs), *(names or [])],
             cwd=work,
             env=env,
             stdout=log,
@@ -169,7 +174,7 @@ def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
         if code not in KILLED | TIMEOUT | SKIPPED
     ]
     diffs = changed_lines(work, alive)
-    per_file, survivors, stale = {}, [], []
+    per_file, survivors, stale, timeouts = {}, [], [], []
     for meta, codes in codes_by_file.items():
         path = str(meta.relative_to(work / "mutants")).removesuffix(".meta")
         if not codes:
@@ -181,6 +186,7 @@ def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
                 counts["killed"] += 1
             elif code in TIMEOUT:
                 counts["timeout"] += 1
+                timeouts.append(name)
             elif code in SKIPPED:
                 counts["skipped"] += 1
             else:  # survived, no tests, suspicious, segfault: not killed
@@ -194,7 +200,14 @@ def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
                 survivors.append({"name": name, "status": code, "diff": diff})
         per_file[path] = counts | score(counts)
     total = {k: sum(f[k] for f in per_file.values()) for k in COUNTS}
-    return {"files": per_file, **total, **score(total), "survivors": survivors, "stale": stale}
+    return {
+        "files": per_file,
+        **total,
+        **score(total),
+        "survivors": survivors,
+        "timeouts": timeouts,  # counted as killed; a test that hangs may be a deadlock: check
+        "stale": stale,
+    }
 
 
 def score(c: dict) -> dict:
@@ -221,6 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests-from", metavar="REV", help="take tests/ from this git commit")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
+        "--survivors",
+        nargs="*",
+        metavar="PATTERN",
+        help="rerun only the last run's survivors (those matching a PATTERN, fnmatch, if any),"
+        " in its scratch folder (after adding tests)",
+    )
+    parser.add_argument(
         "--collect-only",
         action="store_true",
         help="re-read the last run's results (e.g. after editing [equivalent]), run nothing",
@@ -245,9 +265,23 @@ def main(argv: list[str] | None = None) -> int:
     for module in modules:
         tests = args.tests or mapping[module].split()
         key = module + (f"@{args.tests_from}" if args.tests_from else "")
+        previous = results["modules"].get(key, {})
         if args.collect_only:
             work = scratch(module, args.tests_from)
-            seconds = results["modules"].get(key, {}).get("seconds", 0)
+            seconds = previous.get("seconds", 0)
+        elif args.survivors is not None:
+            work = scratch(module, args.tests_from)
+            names = [s["name"] for s in previous.get("survivors", [])]
+            if args.survivors:
+                names = [n for n in names if any(fnmatch.fnmatch(n, p) for p in args.survivors)]
+            if not (work / "mutants").is_dir() or not previous:
+                raise SystemExit(f"{module}: no earlier run in {work} to rerun the survivors of")
+            if previous.get("tests") != tests:
+                raise SystemExit(f"{module}: its tests changed since the last run; run it whole")
+            print(f"== {module}: rerunning {len(names)} survivors in {work.relative_to(ROOT)}")
+            seconds = previous.get("seconds", 0)
+            if names:
+                seconds += run_mutmut(work, args.jobs, names)
         else:
             work = prepare(module, tests, dict(cfg["mutmut"]), args.tests_from)
             print(f"== {module}: mutating with tests {' '.join(tests)} in {work.relative_to(ROOT)}")

@@ -2,8 +2,10 @@ import pytest
 import torch
 from stepping import RecordingStepper, paired_batch
 
+from companion.losses import d_lsgan, g_lsgan
 from companion.methods.base import build_method
 from companion.methods.bicyclegan import BicycleGAN, BicycleGANConfig
+from companion.methods.translation import SHAPES_SMOKE
 
 
 def test_paper_preset_values():
@@ -134,6 +136,7 @@ def test_errors():
         model.cycles(batch["a"], batch["b"])
     with pytest.raises(ValueError, match="z_dim must be > 0"):
         build_method("bicyclegan", "smoke", ["z_dim=0"])
+    assert build_method("bicyclegan", "smoke", ["z_dim=1"]).code_dim == 1  # one is enough
 
 
 def test_same_d_option_and_mode_seeking():
@@ -144,3 +147,52 @@ def test_same_d_option_and_mode_seeking():
     assert model.D2 is None
     opt = RecordingStepper(model.configure_optimizers())
     assert "loss/g_ms" in model.training_step(paired_batch(4), 0, opt)
+
+
+def test_smoke_preset_is_cpu_with_the_familys_smoke_networks_and_a_small_encoder():
+    smoke, cpu = BicycleGANConfig.smoke(), BicycleGANConfig.cpu()
+    assert (smoke.nef, smoke.encoder_blocks, smoke.num_downs, smoke.ngf, smoke.batch_size) == (
+        8,
+        2,
+        2,
+        8,
+        4,
+    )
+    changed = {k for k, v in smoke.to_dict().items() if cpu.to_dict()[k] != v}
+    assert changed == set(SHAPES_SMOKE) | {"nef", "encoder_blocks"}
+
+
+def test_the_papers_batch_of_two_is_one_pair_per_cycle():
+    torch.manual_seed(0)
+    model = BicycleGAN(BicycleGANConfig.smoke())
+    batch = paired_batch(2)
+    vae, lr = model.cycles(batch["a"], batch["b"])
+    assert torch.equal(vae.a, batch["a"][:1]) and torch.equal(vae.b, batch["b"][:1])
+    assert torch.equal(lr.a, batch["a"][:1]) and torch.equal(lr.b, batch["b"][1:])
+    assert vae.b_fake[0].shape == lr.b_fake[0].shape == (1, 3, 32, 32)
+
+
+def test_conditional_discriminators_see_each_cycles_source_beside_its_image():
+    """With ``conditional_d`` D judges cat(a, b): cycle 1's real and fake pairs share a_1;
+    D2's real pairs are the second half's (a_2, b_2), its fakes (a_1, G(a_1, z))."""
+    torch.manual_seed(0)
+    model = BicycleGAN(BicycleGANConfig.smoke().with_overrides({"conditional_d": True}))
+    a, b = paired_batch(4)["a"], paired_batch(4)["b"]
+    vae, lr = model.cycles(a, b)
+    a_1, a_2 = a[:2], a[2:]
+
+    def cat(x, y):
+        return torch.cat([x, y], dim=1)  # (N, 6, H, W)
+
+    def d_loss(d, real, fake):
+        return sum(d_lsgan(r, f) for r, f in zip(d(real), d(fake)))
+
+    expected_d = d_loss(model.D, cat(a_1, b[:2]), cat(a_1, vae.b_fake[0])) + d_loss(
+        model.D2, cat(a_2, b[2:]), cat(a_1, lr.b_fake[0])
+    )
+    assert model.discriminator_loss(vae, lr).item() == pytest.approx(expected_d.item())
+    terms = model.generator_terms(vae, lr)
+    adv = sum(g_lsgan(f) for f in model.D(cat(a_1, vae.b_fake[0])))
+    adv2 = sum(g_lsgan(f) for f in model.D2(cat(a_1, lr.b_fake[0])))
+    assert terms["adv"].item() == pytest.approx(adv.item())
+    assert terms["adv2"].item() == pytest.approx(adv2.item())

@@ -73,10 +73,15 @@ def test_mode_seeking_term_is_small_for_diverse_outputs():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="lambda_ms > 0"):
+    with pytest.raises(
+        ValueError,
+        match=r"^MSGAN needs lambda_ms > 0, got 0.0; train pix2pix for the model without the "
+        r"term$",
+    ):
         build_method("msgan", "smoke", ["lambda_ms=0"])
     with pytest.raises(ValueError, match="z_dim must be > 0"):
         build_method("msgan", "smoke", ["z_dim=0"])
+    assert build_method("msgan", "smoke", ["z_dim=1"]).code_dim == 1  # one code dimension is enough
     with pytest.raises(ValueError, match="weight must be > 0"):
         ModeSeeking(0.0)
     with pytest.raises(KeyError, match="unknown config key 'base'"):

@@ -7,7 +7,9 @@ import torch
 
 from companion.config import seed_everything
 from companion.data import dataset_facts
-from companion.methods.segan import SEGAN, SEGANConfig, geometry_consistency_l1
+from companion.losses import g_nonsaturating, reconstruction_l1
+from companion.methods.segan import SEGAN, SEGANConfig, _noise_like, geometry_consistency_l1
+from companion.methods.translation import SHAPES_SMOKE, GeneratorTerm
 from companion.nets.critics import StatisticsNetwork
 from companion.train import fit
 
@@ -120,13 +122,17 @@ def test_geometry_consistency_is_zero_for_an_equivariant_generator():
 
 
 def test_segan_needs_a_code():
-    with pytest.raises(ValueError, match="SEGAN needs a code"):
+    with pytest.raises(
+        ValueError, match=r"^SEGAN needs a code: set z_dim > 0 \(the paper uses 8\)$"
+    ):
         SEGAN(SEGANConfig.smoke().with_overrides(["z_dim=0"]))
+    assert SEGAN(SEGANConfig.smoke().with_overrides(["z_dim=1"])).code_dim == 1
 
 
-def test_unpaired_segan_refuses_an_l1_term():
+@pytest.mark.parametrize("lambda_l1", [10.0, 0.5])
+def test_unpaired_segan_refuses_an_l1_term(lambda_l1):
     with pytest.raises(ValueError, match="no target for the L1 term"):
-        SEGAN(SEGANConfig.smoke().with_overrides({"paired": False}))
+        SEGAN(SEGANConfig.smoke().with_overrides({"paired": False, "lambda_l1": lambda_l1}))
 
 
 @pytest.mark.parametrize(
@@ -182,3 +188,110 @@ def test_held_out_bound_is_eq5_on_fresh_pairs_and_noise_only_blurs_what_t_reads(
     assert not torch.allclose(clean[0], clean[1])
     residual = (noisy[0] - clean[0]).std().item()
     assert residual == pytest.approx(0.5, rel=0.1)
+
+
+def test_smoke_preset_is_cpu_with_the_familys_smoke_networks_and_a_small_t():
+    smoke, cpu = SEGANConfig.smoke(), SEGANConfig.cpu()
+    assert (smoke.t_widths, smoke.t_fc_width) == ((4, 8), 16)
+    changed = {k for k, v in smoke.to_dict().items() if cpu.to_dict()[k] != v}
+    assert changed == set(SHAPES_SMOKE) | {"t_widths", "t_fc_width"}
+
+
+class _ThreeOutputs(GeneratorTerm):
+    """A hook term that asks for two more outputs per input and returns their mean."""
+
+    key = "three"
+    extra_outputs = 2
+
+    def forward(self, out):
+        return out.b_fake[1].mean() + out.b_fake[2].mean()
+
+
+def test_hook_terms_get_their_own_codes_and_outputs_judged_by_d():
+    seed_everything(0)
+    model = SEGAN(SEGANConfig.smoke(), terms=[_ThreeOutputs(0.25)])
+    batch = _batch()
+    out = model.translations(batch["a"], batch["b"])
+    assert len(out.z) == len(out.b_fake) == 3  # z_1, then one fresh code per extra output
+    for k in range(3):
+        assert out.z[k].shape == (4, 8)
+        assert torch.allclose(out.b_fake[k], model.G(out.a, out.z[k]), atol=1e-6)
+    assert not torch.equal(out.z[1], out.z[2]) and not torch.equal(out.z[1], out.z[0])
+    assert not torch.equal(out.z[1], out.extras["z_2"])  # b_hat_2 only feeds T's negatives
+    hooked = model.hook_terms(out)
+    expected = 0.25 * (out.b_fake[1].mean() + out.b_fake[2].mean())
+    assert hooked["three"].item() == pytest.approx(expected.item())
+    terms = model.g_terms(out)  # D judges every output but b_hat_2
+    fakes = out.b_fake
+    assert terms["adv"].item() == pytest.approx(
+        sum(g_nonsaturating(f) for x in fakes for f in model.D(x)).item()
+    )
+
+
+def _batch(n=4):
+    g = torch.Generator().manual_seed(0)
+    return {key: torch.rand(n, 3, 32, 32, generator=g) * 2 - 1 for key in ("a", "b")}
+
+
+@pytest.mark.parametrize("lambda_mi", [0.0, 1.0, 3.0])
+def test_the_negatives_output_carries_gradient_exactly_when_the_mi_term_trains_g(lambda_mi):
+    seed_everything(0)
+    model = SEGAN(SEGANConfig.smoke().with_overrides({"lambda_mi": lambda_mi}))
+    batch = _batch()
+    out = model.translations(batch["a"], batch["b"])
+    assert out.extras["b_hat_2"].requires_grad == (lambda_mi != 0)
+    assert out.b_fake[0].requires_grad
+
+
+def test_conditional_d_judges_source_and_output_together():
+    seed_everything(0)
+    model = SEGAN(SEGANConfig.smoke().with_overrides({"conditional_d": True, "lambda_gan": 2.0}))
+    batch = _batch()
+    out = model.translations(batch["a"], batch["b"])
+    terms = model.g_terms(out)
+    pairs = [torch.cat([out.a, f], dim=1) for f in out.b_fake]  # (N, 6, H, W)
+    expected = 2.0 * sum(g_nonsaturating(f) for x in pairs for f in model.D(x))
+    assert terms["adv"].item() == pytest.approx(expected.item())
+
+
+@pytest.mark.parametrize(
+    "overrides, keys",
+    [
+        ({}, {"adv", "l1", "mi"}),  # paired, lambda_gc = 0: no GC term at all
+        ({"lambda_l1": 0.5}, {"adv", "l1", "mi"}),  # a weight below 1 still counts
+        ({"lambda_l1": 0.0}, {"adv", "mi"}),
+        ({"lambda_gc": 0.5}, {"adv", "l1", "gc", "mi"}),
+    ],
+)
+def test_a_term_is_there_exactly_when_its_weight_is_positive(overrides, keys):
+    seed_everything(0)
+    model = SEGAN(SEGANConfig.smoke().with_overrides(overrides))
+    batch = _batch()
+    out = model.translations(batch["a"], batch["b"])
+    terms = model.g_terms(out)
+    assert set(terms) == keys
+    if "l1" in keys:
+        l1 = model.cfg.lambda_l1 * reconstruction_l1(out.b_fake[0], out.b)
+        assert terms["l1"].item() == pytest.approx(l1.item())
+
+
+def test_noise_follows_the_given_generator_dtype_and_device():
+    x = torch.zeros(2, 3, 4, 4, dtype=torch.float64)
+    state = torch.get_rng_state()
+    noise = _noise_like(x, torch.Generator().manual_seed(5))
+    assert torch.equal(torch.get_rng_state(), state)  # the global generator is not touched
+    expected = torch.randn(2, 3, 4, 4, generator=torch.Generator().manual_seed(5), dtype=x.dtype)
+    assert noise.dtype == torch.float64 and torch.equal(noise, expected)
+    assert _noise_like(torch.zeros(2, 3, device="meta"), None).device.type == "meta"
+
+
+def test_held_out_bound_with_noise_is_reproducible_from_its_generator():
+    seed_everything(0)
+    model = SEGAN(SEGANConfig.smoke()).eval()
+    a = torch.randn(6, 3, 32, 32)
+    values = []
+    for _ in range(2):
+        torch.manual_seed(len(values))  # a different global state each time
+        gen = torch.Generator().manual_seed(3)
+        values.append(model.held_out_bound(a, noise_std=0.5, generator=gen))
+    assert values[0] == values[1]
