@@ -161,7 +161,7 @@ for label in ("Table 4.3", "Table 4.2"):
 #   discriminator (Section 8.2 lists the reasons).
 # - One row of Table 4.3 is ablated on this page (latent consistency). The other rows of
 #   Tables 4.2-4.3 (side information, autoencoders, pseudo-pairs) run in a benchmark, over
-#   five seeds: the next section gives its table.
+#   five seeds: the section above gives their table.
 # ```
 #
 # ## Checks
