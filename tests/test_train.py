@@ -45,6 +45,20 @@ def _kill_at(step_to_die):
     return callback
 
 
+def _killed_before_first_checkpoint(out):
+    """Start an 8-step run into ``out`` (checkpoints every 4) and kill it at step 2."""
+    with pytest.raises(_Kill):
+        fit(
+            build_method("dcgan", "smoke"),
+            _images(),
+            8,
+            out,
+            ckpt_every=4,
+            eval_every=1,
+            callbacks=[_kill_at(2)],
+        )
+
+
 @pytest.mark.parametrize("gan_loss", ["nonsaturating", "wgan-gp"])
 def test_resumed_run_equals_uninterrupted(tmp_path, gan_loss):
     data, n = _images(), 6  # 64 samples / batch 8 = 8 batches: resuming crosses an epoch
@@ -297,16 +311,7 @@ def test_history_is_cut_back_to_the_checkpoint_on_resume(tmp_path):
 
 def test_a_run_that_fails_before_its_first_checkpoint_leaves_nothing(tmp_path):
     out = tmp_path / "run"
-    with pytest.raises(_Kill):
-        fit(
-            build_method("dcgan", "smoke"),
-            _images(),
-            8,
-            out,
-            ckpt_every=4,
-            eval_every=1,
-            callbacks=[_kill_at(2)],
-        )
+    _killed_before_first_checkpoint(out)
     assert not out.exists()
 
 
@@ -580,16 +585,7 @@ def test_run_folder_parents_are_created_and_a_given_empty_folder_is_left_empty(t
     assert (deep / "checkpoint.pt").is_file()
     given = tmp_path / "given"
     given.mkdir()
-    with pytest.raises(_Kill):
-        fit(
-            build_method("dcgan", "smoke"),
-            _images(),
-            8,
-            given,
-            ckpt_every=4,
-            eval_every=1,
-            callbacks=[_kill_at(2)],
-        )
+    _killed_before_first_checkpoint(given)
     assert given.is_dir() and list(given.iterdir()) == []  # what the run created is removed
 
 
