@@ -275,7 +275,7 @@ plt.show()
 # The far target asks for more than a recolouring: the digit moves by up to two pixels
 # and sits between fragments of its neighbours. The paper's edges $\to$ shoes examples
 # ask for no geometric change at all, and there, it says, the MI penalty "does not serve
-# a purpose" (Sec. 5.1). The digest's experiment E3 makes that a check: a GAN alone
+# a purpose" (Sec. 5.1). We make that a check of our own (call it E3): a GAN alone
 # suffices ($\lambda = 0$, transfer accuracy of at least 80%, and the colour still
 # varying with $\xi$). The dataset `digits_near` is that near target: the same
 # digit in the same pixels, recoloured on the same textured background, with no shift
@@ -342,7 +342,7 @@ for i in range(6):
 #
 # **Min-MI does not rescue the noise-only start on the near target either.** $\lambda = 10$
 # beats $\lambda = 0$ by $-0.2$ to $3.1$ points (0.6 on average over the five seeds),
-# against the digest's 15. The pattern of the far target repeats: the training $S$ falls
+# where a rescue would mean tens of points. The pattern of the far target repeats: the training $S$ falls
 # (0.43 to 0.56 nats at $\lambda = 0$, 0.02 to 0.29 at $\lambda = 10$) while a fresh
 # probe does not (0.92 to 3.57 and 2.28 to 3.01 nats). The gate's removal first lets the
 # source in through untrained weights (movement with $x$ about 0.10), and the next 600
@@ -384,7 +384,7 @@ for i in range(6):
 #   (16x16 digits, 900 steps, a small CNN rather than the paper's VGG) and finds chance
 #   for every $\lambda$, from either start.
 # - The near target stands in for the paper's edges $\to$ shoes (which it shows only as
-#   pictures, with the max-$I(X; Y')$ variant); E3 and its threshold are the digest's
+#   pictures, with the max-$I(X; Y')$ variant); E3 and its 80% threshold are our
 #   proposal, not a claim with numbers in the paper.
 # ```
 #
