@@ -98,7 +98,7 @@ DIVERSITY_PROTOCOLS: dict[str, DiversityProtocol] = {
         "set",
         None,
         "SDIT thesis Ch. 6, Tables 6.1-6.4 (10 outputs per input; random pairs within a target "
-        "domain's outputs across inputs; inferred, digest B.7)",
+        "domain's outputs across inputs: our reading, the thesis does not say how pairs are drawn)",
     ),
 }
 """The named diversity protocols."""

@@ -5,7 +5,7 @@ resolution with bicubic interpolation and a contrast curve into stroke-like whit
 images (``a``). The target ``b`` re-renders the same digit the way house numbers look: a coloured
 background with a faint grating texture, the digit in a contrasting colour, shifted by a few
 pixels, between fragments of two neighbouring digits. With ``target="near"`` the target is the
-*near* one of digest 002 (Sec. 10.1, the edges -> shoes analogue): the same digit in the same
+*near* case of seed paper 002 (its edges -> shoes task, Sec. 5.1): the same digit in the same
 place, recoloured on the same textured background, with no shift and no fragments. Bank images
 0-1436 serve "train", the last 360 "test" and "val".
 """
