@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -40,14 +41,19 @@ def run_page(page: Path, seed: int, preset: str) -> dict:
         "MPLBACKEND": "Agg",
     }
     start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [sys.executable, str(page)], env=env, capture_output=True, text=True, check=False
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     lines = (done.stdout + done.stderr).rstrip().splitlines()
     return {
         "seed": seed,
         "checks_hold": done.returncode == 0,
         "wall_s": round(time.perf_counter() - start, 1),
+        # CPU seconds of the page's process (user + system, all threads): unlike wall time,
+        # this barely moves when other jobs share the machine
+        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
         "printed": lines[-KEEP_LINES:],
     }
 
@@ -71,7 +77,10 @@ def main() -> None:
                 if (r["cpu"], r["preset"], r["seed"]) != (kind, args.preset, seed)
             ] + [run]
             verdict = "hold" if run["checks_hold"] else "FAIL"
-            print(f"{page.stem:<32} seed {seed:>2}  {kind:<20} {run['wall_s']:>6.1f} s  {verdict}")
+            print(
+                f"{page.stem:<28} seed {seed:>2}  {kind:<20} {run['wall_s']:>6.1f} s "
+                f"(cpu {run['cpu_s']:.0f} s)  {verdict}"
+            )
         record["runs"].sort(key=lambda r: (r["preset"], r["cpu"], r["seed"]))
         out.write_text(json.dumps(record, indent=1) + "\n")
 
