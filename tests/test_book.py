@@ -1,5 +1,6 @@
 """Guards for the book: table of contents, notebook pairing and hygiene, and a clean site build."""
 
+import ast
 import importlib.util
 import json
 import re
@@ -255,3 +256,55 @@ def test_output_width_rule_measures_text_and_leaves_rich_outputs_to_the_browser(
     ]
     assert wide_lines(outputs) == [long, long + "z"]
     assert wide_lines(None) == []
+
+
+def _preset_tables(tree):
+    """(line, keys) of every dict literal a page indexes with PRESET (directly or by name)."""
+    named = {
+        node.targets[0].id: node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Dict)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and getattr(node.slice, "id", None) == "PRESET":
+            table = named.get(node.value.id) if isinstance(node.value, ast.Name) else node.value
+            if isinstance(table, ast.Dict):
+                yield node.lineno, {k.value for k in table.keys if isinstance(k, ast.Constant)}
+
+
+def _exits_on_paper(tree):
+    """Whether the page stops with a message (SystemExit) when PRESET is "paper"."""
+    return any(
+        isinstance(node, ast.If)
+        and "PRESET" in ast.unparse(node.test)
+        and "paper" in ast.unparse(node.test)
+        and any(isinstance(s, ast.Raise) and "SystemExit" in ast.unparse(s) for s in node.body)
+        for node in ast.walk(tree)
+    )
+
+
+@pytest.mark.parametrize("nb", CHAPTER_NOTEBOOKS, ids=lambda p: p.name)
+def test_every_preset_table_has_every_preset(nb):
+    """A Colab GPU runtime picks ``gpu``: no page may stop there on a missing preset key.
+
+    A page that refuses ``paper`` with a message before its tables need not list ``paper``.
+    """
+    tree = ast.parse(nb.with_suffix(".py").read_text())
+    wanted = {"smoke", "cpu", "gpu"} | (set() if _exits_on_paper(tree) else {"paper"})
+    missing = [
+        f"line {line}: {sorted(wanted - keys)}"
+        for line, keys in _preset_tables(tree)
+        if not wanted <= keys
+    ]
+    assert not missing, f"{nb.name}: preset tables without every preset: {missing}"
+
+
+def test_preset_table_check_finds_a_missing_key():
+    bad = ast.parse('PRESET = "cpu"\nSTEPS = {"smoke": 1, "cpu": 2}\nn = STEPS[PRESET]\n')
+    assert list(_preset_tables(bad)) == [(3, {"smoke", "cpu"})]
+    assert not _exits_on_paper(bad)
+    refusing = ast.parse('if PRESET == "paper":\n    raise SystemExit("no data")\n')
+    assert _exits_on_paper(refusing)
