@@ -31,6 +31,7 @@ device other than cpu).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -43,6 +44,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 import companion
+from companion.config import cpu_kind
 from companion.methods.base import get_method
 from companion.train import Stepper
 
@@ -215,6 +217,8 @@ def main() -> None:
         "device_name": torch.cuda.get_device_name(device)
         if device.type == "cuda"
         else platform.processor() or platform.machine(),
+        "cpu_kind": " ".join(part or "unknown" for part in cpu_kind()),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "threads": torch.get_num_threads(),
         "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "torch": torch.__version__,
