@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 import torch
 from torch import nn
+from torch.func import functional_call
 
 from companion.config import PresetConfig
 from companion.stepper import Stepper
@@ -36,6 +37,7 @@ __all__ = [
     "Method",
     "Stepper",  # re-exported: the type of training_step's ``opt``
     "build_method",
+    "forward_with_frozen_parameters",
     "images_of",
     "get_method",
     "labels_of",
@@ -201,6 +203,22 @@ def labels_of(batch: Any, key: str, num_classes: int, who: str = "this method") 
 
 
 _REGISTRY: dict[str, type[Method]] = {}
+
+
+def forward_with_frozen_parameters(module: nn.Module, *args: Any) -> Any:
+    """Run ``module`` with its parameters detached: gradients reach the inputs, never the weights.
+
+    This is how the cLR-GAN's latent term updates G and not E (Sec. 3.4) within one backward pass.
+
+    Example:
+        >>> lin = nn.Linear(2, 1); x = torch.ones(1, 2, requires_grad=True)
+        >>> forward_with_frozen_parameters(lin, x).sum().backward()
+        >>> lin.weight.grad is None, x.grad is not None
+        (True, True)
+    """
+    params = {name: p.detach() for name, p in module.named_parameters()}
+    buffers = dict(module.named_buffers())
+    return functional_call(module, {**params, **buffers}, args)
 
 
 def register_method(cls: type[Method]) -> type[Method]:

@@ -25,11 +25,9 @@ import dataclasses
 from typing import Any
 
 import torch
-from torch import nn
-from torch.func import functional_call
 
 from companion.losses import kl_to_standard_normal, latent_regression_l1, reconstruction_l1
-from companion.methods.base import register_method
+from companion.methods.base import forward_with_frozen_parameters, register_method
 from companion.methods.translation import (
     SHAPES_32,
     SHAPES_SMOKE,
@@ -44,7 +42,7 @@ from companion.methods.translation import (
 from companion.nets import reparameterize
 from companion.stepper import Stepper
 
-__all__ = ["BicycleGAN", "BicycleGANConfig", "forward_with_frozen_parameters"]
+__all__ = ["BicycleGAN", "BicycleGANConfig"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,22 +96,6 @@ class BicycleGANConfig(TranslationConfig):
     @classmethod
     def smoke(cls) -> BicycleGANConfig:
         return dataclasses.replace(cls.cpu(), **SHAPES_SMOKE, nef=8, encoder_blocks=2)
-
-
-def forward_with_frozen_parameters(module: nn.Module, *args: Any) -> Any:
-    """Run ``module`` with its parameters detached: gradients reach the inputs, never the weights.
-
-    This is how the cLR-GAN's latent term updates G and not E (Sec. 3.4) within one backward pass.
-
-    Example:
-        >>> lin = nn.Linear(2, 1); x = torch.ones(1, 2, requires_grad=True)
-        >>> forward_with_frozen_parameters(lin, x).sum().backward()
-        >>> lin.weight.grad is None, x.grad is not None
-        (True, True)
-    """
-    params = {name: p.detach() for name, p in module.named_parameters()}
-    buffers = dict(module.named_buffers())
-    return functional_call(module, {**params, **buffers}, args)
 
 
 @register_method

@@ -19,7 +19,9 @@ The stage is a pure function of the step (:meth:`StEP.stage_at`), so a run resum
 checkpoint continues in the stage it was in. Triplets are mined from a bank of recently seen
 targets and their style vectors, held as buffers and checkpointed with the weights.
 Chapter 10 checks that the pre-trained codes retrieve styles well above chance and what that
-buys the generator against BicycleGAN at an equal budget.
+buys the generator against BicycleGAN at an equal budget. The terms Table 4 removes on the way
+from "Ours v1" to "Ours v4" (random-code sampling, cyclic reconstruction) are switches
+(``random_z``, ``cross_cycle``; :mod:`companion.methods.step_terms`), off by default.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import dataclasses
 from typing import Any
 
 import torch
-from torch import nn
 
 from companion.losses import (
     code_l2_penalty,
@@ -39,6 +40,7 @@ from companion.losses import (
     triplet_margin_loss,
 )
 from companion.methods.base import register_method
+from companion.methods.step_terms import cyclic_reconstruction, random_code_terms, random_codes
 from companion.methods.translation import (
     SHAPES_32,
     SHAPES_SMOKE,
@@ -47,10 +49,10 @@ from companion.methods.translation import (
     build_encoder,
     log_record,
 )
-from companion.nets.style_features import PixelStyleFeatures, RandomConvFeatures, Vgg16Features
+from companion.nets.style_features import build_style_features
 from companion.stepper import Stepper
 
-__all__ = ["StEP", "StEPConfig", "build_style_features"]
+__all__ = ["StEP", "StEPConfig"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +79,9 @@ class StEPConfig(TranslationConfig):
     rec_loss: str = "perceptual"  # A.1: VGG perceptual loss; or "l1" (the code's option)
     lambda_rec: float = 0.02  # A.1: lambda_rec = 0.02
     lambda_l2: float = 0.01  # A.1: lambda_L2 = 0.01 (stage 3; 0 gives Table 4's "Ours v4")
+    random_z: bool = False  # Table 4's D_rand_z + z_recon ("Ours v1, v2"); see step_terms
+    cross_cycle: bool = False  # Table 4's cyc_recon ("Ours v1"); needs random_z to match v1
+    lambda_z_recon: float = 10.0  # StEP code's w_loss_z_recon (L1); not in the paper
     init_type: str = "xavier"  # BicycleGAN code's init for the family's G, D and E
     encoder_init_gain: float = 0.02  # BicycleGAN code: gain 0.02 for every network, E included
     nef: int = 64  # encoder width (BicycleGAN's ResNet encoder; the paper's is DRIT's)
@@ -125,19 +130,6 @@ class StEPConfig(TranslationConfig):
         )
 
 
-def build_style_features(cfg: StEPConfig) -> nn.Module:
-    """The frozen network whose Gram matrices define the style distance."""
-    if cfg.style_features == "vgg16":
-        return Vgg16Features()
-    if cfg.style_features == "random_conv":
-        return RandomConvFeatures(cfg.out_channels)
-    if cfg.style_features == "pixels":
-        return PixelStyleFeatures()
-    raise ValueError(
-        f"style_features must be 'vgg16', 'random_conv' or 'pixels', got {cfg.style_features!r}"
-    )
-
-
 @register_method
 class StEP(TranslationMethod):
     """Style pre-training: a triplet-trained style encoder, then ``G`` with it frozen, then both.
@@ -165,7 +157,8 @@ class StEP(TranslationMethod):
             )
         super().__init__(cfg)  # G and D
         self.E = build_encoder(cfg, cfg.nef, cfg.encoder_blocks, gain=cfg.encoder_init_gain)
-        self.style_net = build_style_features(cfg).requires_grad_(False)
+        self.style_net = build_style_features(cfg.style_features, cfg.out_channels)
+        self.style_net.requires_grad_(False)
         s = cfg.image_size
         with torch.no_grad():
             dim = style_vectors(self.style_net(torch.zeros(1, cfg.out_channels, s, s))).shape[1]
@@ -250,17 +243,24 @@ class StEP(TranslationMethod):
                 z = self.encode(b)
         else:
             z = self.encode(b)
-        b_rec = self.G(a, z)  # (N, C, H, W)
+        fakes = [self.G(a, z)]  # (N, C, H, W): G(a, E(b)), then G(a, z_rand) for Table 4's v1-v2
+        if cfg.random_z:
+            z_rand = random_codes(z)
+            fakes.append(self.G(a, z_rand))
         # Conditional LSGAN, D side: real pairs (a, b) against (a, G(a, E(b))).
-        loss_d = self.d_adversarial(self.D, self.pair(a, b), [self.pair(a, b_rec)])
+        loss_d = self.d_adversarial(self.D, self.pair(a, b), [self.pair(a, f) for f in fakes])
         opt.step("D", loss_d)
         # Eq. (2): L_cGAN + lambda_rec L_rec, plus lambda_L2 on the codes when E trains.
         terms = {
-            "adv": cfg.lambda_gan * self.g_adversarial(self.D, [self.pair(a, b_rec)]),
-            "rec": cfg.lambda_rec * self.reconstruction(b_rec, b),
+            "adv": cfg.lambda_gan * self.g_adversarial(self.D, [self.pair(a, fakes[0])]),
+            "rec": cfg.lambda_rec * self.reconstruction(fakes[0], b),
         }
         if stage == 3:
             terms["l2"] = cfg.lambda_l2 * code_l2_penalty(z)
+        if cfg.random_z:
+            terms.update(random_code_terms(self, a, z_rand, fakes[1]))
+        if cfg.cross_cycle:
+            terms["cyc"] = cyclic_reconstruction(self, a, b, z, stage)
         loss_g = sum(terms.values())
         opt.step("G", loss_g)
         return log_record(loss_d, loss_g, terms)

@@ -27,6 +27,7 @@ from companion.nets.style_features import (
     PixelStyleFeatures,
     RandomConvFeatures,
     Vgg16Features,
+    build_style_features,
     find_vgg16_weights,
 )
 from companion.nets.unet import UNetGenerator
@@ -61,6 +62,7 @@ __all__ = [
     "adaptive_instance_norm",
     "check_image_size",
     "code_placement",
+    "build_style_features",
     "find_vgg16_weights",
     "init_weights",
     "mlp",

@@ -27,6 +27,7 @@ __all__ = [
     "PixelStyleFeatures",
     "RandomConvFeatures",
     "Vgg16Features",
+    "build_style_features",
     "find_vgg16_weights",
 ]
 
@@ -166,3 +167,27 @@ class PixelStyleFeatures(nn.Module):
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """[x, avg_pool(x)] for images ``x`` (N, C, H, W)."""
         return [x, F.avg_pool2d(x, 2)]
+
+
+def build_style_features(name: str, channels: int = 3) -> nn.Module:
+    """The frozen network whose Gram matrices define a style distance, by name.
+
+    Args:
+        name: ``"vgg16"`` (ImageNet VGG16 from a local file), ``"random_conv"`` (seeded random
+            convolutions, no download) or ``"pixels"`` (the image itself).
+        channels: the images' channels (``random_conv`` only; VGG16 reads RGB).
+
+    Raises:
+        ValueError: for another name.
+
+    Example:
+        >>> type(build_style_features("pixels")).__name__
+        'PixelStyleFeatures'
+    """
+    if name == "vgg16":
+        return Vgg16Features()
+    if name == "random_conv":
+        return RandomConvFeatures(channels)
+    if name == "pixels":
+        return PixelStyleFeatures()
+    raise ValueError(f"style_features must be 'vgg16', 'random_conv' or 'pixels', got {name!r}")

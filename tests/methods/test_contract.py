@@ -59,6 +59,7 @@ CONTEXT = {
     "beta1": {"stage1_steps": 2},
     "k_close": {"stage1_steps": 2},
     "k_far": {"stage1_steps": 2},
+    "lambda_z_recon": {"random_z": True},  # StEP's z_recon exists only with random codes
     # TransferGAN's class losses and labels act only on a conditional target
     "alpha_g": {"num_classes": 2},
     "alpha_d": {"num_classes": 2},
