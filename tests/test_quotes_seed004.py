@@ -61,3 +61,22 @@ def test_table_2_numbers_are_lines_of_the_paper():
     printed = {tuple(cells[-4:]) for cells in lines if len(cells) >= 4}
     for cells in quoted_table("seed004", "Table 2").rows.values():
         assert cells in printed, cells
+
+
+def test_table_4_is_quoted_exactly():
+    table = quoted_table("seed004", "Table 4")
+    assert table.rows["Ours v4"][:8] == ("Y", "N", "Y", "N", "N", "N", "N", "N")
+    assert table.value("Ours v1", "PSNR ↑") == pytest.approx(18.97)
+    assert table.std("Ours v1", "LPIPS ↓") == pytest.approx(0.004)
+    # the paper's reading: "Ours v1, v2" reconstruct worse than "Bicycle v1.3, v2.3" (PSNR)
+    assert table.value("Ours v1", "PSNR ↑") < table.value("Bicycle v2.3", "PSNR ↑")
+    assert table.value("Ours v2", "PSNR ↑") < table.value("Bicycle v1.3", "PSNR ↑")
+
+
+@pytest.mark.skipif(not PAPER_TEXT.exists(), reason="the paper's text is not on this machine")
+def test_table_4_rows_are_lines_of_the_paper():
+    """Each row, tab-joined as printed, with Y/N back to the paper's check marks and dashes."""
+    lines = PAPER_TEXT.read_text().splitlines()
+    for label, cells in quoted_table("seed004", "Table 4").rows.items():
+        marks = [{"Y": "✓", "N": "-"}[c] for c in cells[:8]]
+        assert "\t".join([label, *marks, *cells[8:]]) in lines, label
