@@ -5,9 +5,9 @@ the independent Wasserstein critic's score (printed negative; higher is better).
 each cell as "FID/IW". Table 3.1 prints the three {Car, Bus} -> Red vehicles target ratios
 (cars:buses 0.3:0.7, 0.5:0.5, 0.7:0.3) in one cell as "a / b / c"; "-" marks a cell the thesis
 leaves empty. Tables 2.4, 2.5 and A.1 compare sources (columns) for targets (rows); Table 2.4
-prints each cell as "FID/IW". Table A.2 prints each cell as "FID / classifier error" (the error in percent) for
-MNIST mining towards one digit d (rows), with |z| = 128. The thesis gives one number per cell: no
-spread, no number of runs.
+prints each cell as "FID/IW". Table A.2 prints each cell as "FID / classifier error" (the error
+in percent) for MNIST mining towards one digit d (rows), with |z| = 128. The thesis gives one
+number per cell: no spread, no number of runs.
 """
 
 from __future__ import annotations
