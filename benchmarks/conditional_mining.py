@@ -25,7 +25,7 @@ training digits of all ten classes):
 
 Writes ``benchmarks/results/conditional_mining.json`` and prints a table.
 
-    python benchmarks/conditional_mining.py          # seeds 0-4
+    python benchmarks/conditional_mining.py          # seeds 0-4, about 6 min, one thread
     python benchmarks/conditional_mining.py --seeds 0 --steps 5 --source-steps 5
 """
 

@@ -36,7 +36,7 @@ each indicator and ``FID last`` is reported.
 
 Writes ``benchmarks/results/transfer_source_suitability.json`` and prints a table.
 
-    python benchmarks/transfer_source_suitability.py        # seeds 0-4, about 8 min on 2 cores
+    python benchmarks/transfer_source_suitability.py        # seeds 0-4, about 6 min, one thread
     python benchmarks/transfer_source_suitability.py --seeds 0 --steps 10 --source-steps 10
 """
 

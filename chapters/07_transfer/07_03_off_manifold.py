@@ -507,8 +507,8 @@ source_listing(conditional_minegan)
 
 # %% [markdown]
 # Mining nine generators at once is nine times the work of this page's miner, so the
-# experiment is a benchmark, `benchmarks/conditional_mining.py` (about 15 minutes on 2
-# cores for seeds 0-4). For each seed it trains a conditional TransferGAN (class-
+# experiment is a benchmark, `benchmarks/conditional_mining.py` (about 6 minutes on one
+# thread for seeds 0-4). For each seed it trains a conditional TransferGAN (class-
 # conditional batch norm, Section 7.1's AC critic) on the training digits 0 to 8 for
 # 1000 steps, then mines it for 200 steps, $G$ frozen, towards 40 training nines
 # (off-manifold) and, as a control, towards 40 training fours (on-manifold: a class

@@ -221,7 +221,7 @@ plt.show()
 # ## The sweep: five seeds
 #
 # `benchmarks/transfer_source_suitability.py` runs the experiment for seeds 0-4 (about
-# 12 minutes on 2 cores). For each seed, every source model trains from scratch for 400
+# 6 minutes on one thread). For each seed, every source model trains from scratch for 400
 # steps with that seed, the 50 target images are drawn anew, the three FIDs are measured
 # on 300 samples *before* fine-tuning (against the 50 target images, what one has at
 # that point), and then G and D are fine-tuned for 120 steps (Section 7.1's budget),
