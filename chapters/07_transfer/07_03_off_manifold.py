@@ -607,7 +607,10 @@ display(per_seed.round(3))
 # %%
 control = record["results"]["target 4"]
 chosen = {seed: row["selector"][4] for seed, row in control.items()}
-print("control (target 4): p(class 4) per seed", chosen)
+print(
+    "control (target 4): p(class 4) on seeds 0-4:",
+    ", ".join(f"{p:.2f}" for p in chosen.values()),
+)
 assert all(row["top class"] == 4 for row in control.values()), control
 assert min(chosen.values()) > 0.5, chosen
 

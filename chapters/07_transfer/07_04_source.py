@@ -422,7 +422,10 @@ display(table)
 
 # %%
 worst_rho = rho[BEFORE[:2]].min()
-print(f"lowest rho over the seeds: {worst_rho.round(2).to_dict()}")
+print(
+    f"lowest rho over the seeds: d_data {worst_rho.iloc[0]:.2f}, "
+    f"d_gen {worst_rho.iloc[1]:.2f}"
+)
 near, far = rerun["digits 0-4"], rerun["scenes"]
 before_ratio = near["FID src gen -> tgt"] / far["FID src gen -> tgt"]
 after_ratio = near["FID last"] / far["FID last"]
