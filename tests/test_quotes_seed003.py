@@ -1,4 +1,4 @@
-"""Seed thesis 003's tables (Chapters 4, 5 and 6), as printed in the thesis text."""
+"""Seed thesis 003's tables (Chapters 2, 4, 5 and 6), as printed in the thesis text."""
 
 from pathlib import Path
 
@@ -54,7 +54,21 @@ def test_table_a_2_off_manifold_nine():
     assert table.value("Average", "On-manifold, conditional") == 13.1
 
 
-@pytest.mark.parametrize("name", ["Table 5.5", "Table 6.1", "Table 6.3", "Table A.2"])
+def test_tables_2_4_2_5_a_1_source_suitability():
+    """Cells read off the thesis a second time (Sec. 2.3.6-2.3.7, App. A.1.1)."""
+    after = quoted_table("seed003", "Table 2.4")
+    assert after.cell("Kitchens", "Bedrooms") == "28.54/-3.06"
+    assert after.value("Flowers", "ImageNet") == 54.04  # the first number: FID
+    before = quoted_table("seed003", "Table 2.5")
+    assert before.value("Kitchens", "Bedrooms") == 70.06
+    assert before.value("Source", "Places") == 55.66
+    assert quoted_table("seed003", "Table A.1").value("LFW", "CelebA") == 44.12
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Table 2.4", "Table 2.5", "Table A.1", "Table 5.5", "Table 6.1", "Table 6.3", "Table A.2"],
+)
 def test_rows_appear_verbatim_in_the_thesis_text(name):
     if not THESIS.exists():
         pytest.skip(f"the thesis text is not at {THESIS}")

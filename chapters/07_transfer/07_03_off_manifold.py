@@ -44,18 +44,22 @@ if "google.colab" in sys.modules:
 # %%
 import copy
 import dataclasses
+import json
 import os
 import tempfile
+import urllib.request
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
 import torch
 from IPython.display import display
 
 import companion
 from companion.data import load_dataset
 from companion.data.synthetic.digits import NUM_TRAIN_DIGITS, digit_bank
+from companion.methods.class_mining import ClassGenerator, conditional_minegan
 from companion.methods.minegan import MineGAN, MineGANConfig
 from companion.methods.transfergan import TransferGAN, TransferGANConfig
 from companion.metrics import (
@@ -67,6 +71,7 @@ from companion.metrics import (
 )
 from companion.quotes import quoted_table
 from companion.train import fit
+from companion.viz import source_listing
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
@@ -77,7 +82,7 @@ TUNE_STEPS = {"smoke": 10, "cpu": 200, "gpu": 1000, "paper": 1000}[PRESET]
 EVAL_EVERY = {"smoke": 10, "cpu": 50, "gpu": 100, "paper": 100}[PRESET]
 N_TARGET = 40  # the few target nines (the thesis: 1000 MNIST images)
 N_EVAL = {"smoke": 100, "cpu": 1000, "gpu": 2000, "paper": 2000}[PRESET]
-EXPECTED_S = {"smoke": 20, "cpu": 35}
+EXPECTED_S = {"smoke": 20, "cpu": 45}
 CFG = dataclasses.replace(TransferGANConfig.cpu(), channels=1)
 print(
     companion.run_header(
@@ -485,6 +490,131 @@ if PRESET != "smoke":
     assert fid_ratio < 0.5, fid_ratio
 
 # %% [markdown]
+# ## Conditional mining: which source class does a nine come from?
+#
+# The source above is unconditional. The thesis also mines a class-conditional source,
+# "considering each possible conditioning as an independently trained generator"
+# (App. A.2.2): $G_i(z) = G(i, z)$ for the $N$ classes, one miner $M_i$ each, and the
+# selector of Section 7.2 over them (Eqs. 3.5-3.6), so that "the resulting selector now
+# chooses among the N classes". The package does exactly this with the multi-generator
+# MineGAN: a small wrapper exposes one class of a conditional generator as a generator
+# (all $N$ share the one set of weights), and `conditional_minegan` hands the $N$
+# wrappers to `MineGAN`:
+
+# %%
+display(source_listing(ClassGenerator.forward))
+source_listing(conditional_minegan)
+
+# %% [markdown]
+# Mining nine generators at once is nine times the work of this page's miner, so the
+# experiment is a benchmark, `benchmarks/conditional_mining.py` (about 6 minutes on one
+# thread for seeds 0-4). For each seed it trains a conditional TransferGAN (class-
+# conditional batch norm, Section 7.1's AC critic) on the training digits 0 to 8 for
+# 1000 steps, then mines it for 200 steps, $G$ frozen, towards 40 training nines
+# (off-manifold) and, as a control, towards 40 training fours (on-manifold: a class
+# the source was trained on, so the selector should choose it). The record is
+# committed; here it is read back.
+
+# %%
+RECORD = "conditional_mining.json"
+REPO_RAW = "https://raw.githubusercontent.com/mi-i2it/mi-i2it-book/main"
+
+
+def committed(name):
+    """A committed benchmark record: from this checkout, else from the repository."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        path = folder / "benchmarks" / "results" / name
+        if path.is_file():
+            return json.loads(path.read_text())
+    with urllib.request.urlopen(f"{REPO_RAW}/benchmarks/results/{name}") as f:
+        return json.load(f)
+
+
+record = committed(RECORD)
+selected = pd.DataFrame(
+    [
+        {"target": target, "seed": int(seed), "source class": i, "p": p}
+        for target, by_seed in record["results"].items()
+        for seed, row in by_seed.items()
+        for i, p in enumerate(row["selector"])
+    ]
+)
+sns.set_theme(style="whitegrid", context="notebook", font_scale=0.8)
+grid_ = sns.catplot(
+    data=selected,
+    x="source class",
+    y="p",
+    col="target",
+    kind="bar",
+    errorbar=("pi", 100),
+    height=2.4,
+    aspect=1.3,
+    color="tab:blue",
+)
+grid_.set_axis_labels("source class i", "selector probability")
+grid_.set_titles("{col_name}")  # bars: mean over the seeds; lines: their range
+grid_.figure.set_size_inches(6.5, 2.6)
+plt.show()
+per_seed = pd.DataFrame(
+    {
+        (target, key): {
+            f"seed {s}": row[key] for s, row in by_seed.items()
+        }
+        for target, by_seed in record["results"].items()
+        for key in ("top class", "target error unmined", "target error mined")
+    }
+)
+print(f"recorded on: {record['cpu']}")
+display(per_seed.round(3))
+
+# %% [markdown]
+# **What the record shows** (Intel Xeon, AVX-512, one thread; the source's samples of
+# class $i$ were called $i$ by the judge in 90.0 to 95.2% of cases). The selector's
+# probabilities after mining, per seed:
+#
+# | target, seed | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | error on target |
+# |---|---|---|---|---|---|---|---|---|---|---|
+# | 9, seed 0 | 0.03 | 0.03 | 0.03 | 0.13 | 0.02 | 0.07 | 0.00 | 0.02 | 0.67 | 0.326 |
+# | 9, seed 1 | 0.04 | 0.07 | 0.05 | 0.29 | 0.01 | 0.05 | 0.00 | 0.08 | 0.41 | 0.576 |
+# | 9, seed 2 | 0.08 | 0.03 | 0.03 | 0.06 | 0.02 | 0.07 | 0.00 | 0.06 | 0.66 | 0.367 |
+# | 9, seed 3 | 0.08 | 0.14 | 0.03 | 0.09 | 0.02 | 0.17 | 0.01 | 0.02 | 0.44 | 0.648 |
+# | 9, seed 4 | 0.07 | 0.00 | 0.06 | 0.41 | 0.05 | 0.17 | 0.02 | 0.06 | 0.17 | 0.906 |
+# | 4, seed 0 | 0.00 | 0.05 | 0.00 | 0.00 | 0.85 | 0.02 | 0.05 | 0.03 | 0.01 | 0.131 |
+# | 4, seed 1 | 0.00 | 0.09 | 0.00 | 0.00 | 0.74 | 0.04 | 0.05 | 0.06 | 0.01 | 0.232 |
+# | 4, seed 2 | 0.02 | 0.14 | 0.00 | 0.00 | 0.67 | 0.01 | 0.13 | 0.02 | 0.01 | 0.260 |
+# | 4, seed 3 | 0.01 | 0.06 | 0.00 | 0.00 | 0.74 | 0.05 | 0.12 | 0.02 | 0.00 | 0.182 |
+# | 4, seed 4 | 0.01 | 0.03 | 0.00 | 0.00 | 0.76 | 0.04 | 0.11 | 0.03 | 0.03 | 0.160 |
+#
+# - **The control works**: with fours as the target, the selector chose class 4 on
+#   every seed, with probability 0.67 to 0.85; the judge's error on 4 fell to
+#   0.13-0.26 (unmined, 0.87 to 0.89: the source spreads over nine classes).
+# - **Nines are mined mostly from eights, not from fours**: class 8 had the largest
+#   probability in four seeds of five (0.41 to 0.67) and 3 in the fifth (0.41), with 3
+#   and 5 next. Class 4 got 0.01 to 0.05 on every seed. The thesis's remark that a
+#   mined "9" often resembles "a modified 4" does not show here; at 16x16 a nine's
+#   closed upper loop is nearer an eight's, as the unconditional miner above also
+#   borrowed from 3s and 5s.
+# - **Mining a conditional source was not better here**: the error on 9 after mining
+#   was 0.33 to 0.91, against 0.03 to 0.31 for the unconditional miner above (Table A.2
+#   has the conditional model better). The budgets differ (200 mining steps against 300,
+#   and a source trained 1000 steps on labelled digits), so we report this and assert
+#   nothing about it.
+#
+# The check, from the record: on every seed the selector chose the control's own class
+# with probability above 0.5 (measured 0.67 to 0.85).
+
+# %%
+control = record["results"]["target 4"]
+chosen = {seed: row["selector"][4] for seed, row in control.items()}
+print(
+    "control (target 4): p(class 4) on seeds 0-4:",
+    ", ".join(f"{p:.2f}" for p in chosen.values()),
+)
+assert all(row["top class"] == 4 for row in control.values()), control
+assert min(chosen.values()) > 0.5, chosen
+
+# %% [markdown]
 # ```{admonition} What differs from the paper, and why
 # :class: note
 # - Data: 16x16 digits of the book's bank (the scikit-learn digits upscaled), not
@@ -501,6 +631,12 @@ if PRESET != "smoke":
 #   fraction, the thesis's a percentage.
 # - Baseline: TransferGAN fine-tunes both networks from the source for the same 500
 #   steps as MineGAN's two stages together.
+# - Conditional mining: the thesis's conditional MNIST generator takes a one-hot class
+#   concatenated to $z$; ours is Section 7.1's conditional TransferGAN (class-conditional
+#   batch norm, 1000 steps). We mine for 200 steps with $G$ frozen and do not fine-tune,
+#   because the question is which classes the selector chooses; the run is a benchmark
+#   whose committed record this page reads, not a run of the page. The BigGAN variant of
+#   Sec. 3.3 (a second miner into the class-embedding space, Fig. 3.2) is not built.
 # ```
 #
 # ## Summary
@@ -510,9 +646,12 @@ if PRESET != "smoke":
 # - For a generator of 0 to 8, it does: mining alone turned most samples into nines.
 # - Releasing $G$ changes the manifold itself and brought the classifier error close to
 #   zero; at this scale plain fine-tuning (TransferGAN) did as well or better.
+# - A conditional source is mined as one generator per class with the selector; for a
+#   target class it was trained on, the selector chose that class on every seed, and
+#   for nines it chose mostly eights.
 #
 # ## References
 #
 # - MineGAN {cite}`wang2020minegan`, Chapter 3 of the seed thesis 003: Sec. 3.2,
-#   Eqs. 3.3-3.4, Sec. 3.4.1 and Fig. 3.3, App. A.2.1-A.2.2 and Table A.2.
+#   Eqs. 3.3-3.6, Sec. 3.4.1 and Fig. 3.3, App. A.2.1-A.2.2 and Table A.2.
 # - TransferGAN {cite}`wang2018transferring`; WGAN-GP {cite}`gulrajani2017wgangp`.

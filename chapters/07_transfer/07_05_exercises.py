@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -9,9 +15,9 @@
 # ---
 
 # %% [markdown]
-# # 7.4 Exercises: the selector, the max over generators, and MMD²
+# # 7.5 Exercises: the selector, the max over generators, and MMD²
 #
-# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/07_transfer/07_04_exercises.ipynb)
+# [Open in Colab](https://colab.research.google.com/github/mi-i2it/mi-i2it-book/blob/main/chapters/07_transfer/07_05_exercises.ipynb)
 #
 # **Learning goals**
 #
