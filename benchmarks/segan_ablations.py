@@ -15,11 +15,12 @@ estimate: not comparable across strategies) and the training seconds per step. P
 also measures the memory the MI term keeps for its backward pass at batch 32 (every tensor
 autograd saves, counted once), at the cpu preset's T and, from the bytes per pair, for the
 paper's Table 3 T at 256x256. The all-pairs variant runs T on N^2 = 1024 pairs per step instead
-of 2N = 64 (about 0.26 s per step against 0.06 on 2 cores of an Intel Xeon). About 12 minutes
-in all. Writes ``benchmarks/results/segan_ablations.json``; ``--merge`` keeps the variants
-already there that this run does not train.
+of 2N = 64 (about 0.26 s per step against 0.06 on 2 cores of an Intel Xeon), so it runs on the
+seeds of ``--expensive-seeds`` (0-2 by default). About 12 minutes in all. Writes
+``benchmarks/results/segan_ablations.json``; ``--merge`` keeps the variants already there that
+this run does not train.
 
-    python benchmarks/segan_ablations.py                 # every variant, seeds 0-4
+    python benchmarks/segan_ablations.py                 # seeds 0-4, all pairs on 0-2
     python benchmarks/segan_ablations.py --seeds 0 --steps 20 --only "cpu preset"
 """
 
@@ -53,6 +54,7 @@ VARIANTS = {
 }
 """Label -> overrides of the ``cpu`` preset (lambda_L1 10, lambda_MI 3, batch 32, second batch)."""
 
+EXPENSIVE = ("negatives: all pairs",)
 OUT = Path(__file__).parent / "results" / "segan_ablations.json"
 KEYS = ("styles", "precision", "bound", "s/step")
 N_TEST, N_CODES = 32, 20
@@ -133,13 +135,18 @@ def mi_memory(batch: int = 32) -> dict[str, dict[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--expensive-seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=250)
     parser.add_argument("--only", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--merge", action="store_true", help="keep the other variants in OUT")
     args = parser.parse_args()
     torch.set_num_threads(2)
 
-    results = sweep(args.only, args.seeds, lambda label, seed: run(label, seed, args.steps), KEYS)
+    def one(label: str, seed: int) -> dict[str, float]:
+        return run(label, seed, args.steps)
+
+    results = sweep([v for v in args.only if v not in EXPENSIVE], args.seeds, one, KEYS)
+    results |= sweep([v for v in args.only if v in EXPENSIVE], args.expensive_seeds, one, KEYS)
     print_summary(results, KEYS, label="variant")
     memory = mi_memory()
     for negatives, cells in memory.items():
