@@ -498,7 +498,8 @@ print(memory.round(1).to_string())
 # %% [markdown]
 # **One cell rerun here.** This page's two models are two cells of that table: the `cpu`
 # preset and $\lambda_{\mathrm{MI}} = 0$ at this page's seed. The record's measures applied
-# to them:
+# to them: on the kind of CPU the record was made on, seed 0 gave both cells exactly; on
+# another kind expect a difference as large as another seed's.
 
 # %%
 a_rec = test.batch(range(32))["a"]  # the record's 32 test inputs, 20 codes each
