@@ -35,6 +35,7 @@ TOGGLES = {
     "rec_loss": ("l1", "perceptual"),
     "init": ("", "no/such/source.pt"),  # TransferGAN's source checkpoint
     "label_key": ("y", "label"),  # TransferGAN's labels (conditional target)
+    "negatives": ("second_batch", "all_pairs"),  # SEGAN App. D's sampling strategies
 }
 """Two valid values for fields where +1, x2 or `not` would not give one."""
 

@@ -295,3 +295,83 @@ def test_held_out_bound_with_noise_is_reproducible_from_its_generator():
         gen = torch.Generator().manual_seed(3)
         values.append(model.held_out_bound(a, noise_std=0.5, generator=gen))
     assert values[0] == values[1]
+
+
+def _tagging_critic(calls):
+    """A fake T that records its inputs and scores a pair ``100 * image tag + code tag``."""
+
+    def fake_t(x, z):
+        calls.append((x, z))
+        return 100 * x[:, 0, 0, 0] + z[:, 0]
+
+    return fake_t
+
+
+def _eq5(positives, negatives):
+    """Eq. (5) by hand: mean log sigma over positives + mean log(1 - sigma) over negatives."""
+    return sum(_log_sigmoid(t) for t in positives) / len(positives) + sum(
+        _log_sigmoid(-t) for t in negatives
+    ) / len(negatives)
+
+
+def _tagged(n):
+    """Images whose pixels all equal their index j / 1000, codes whose entries equal i / 10."""
+    b = torch.arange(n, dtype=torch.float32).div(1000).view(n, 1, 1, 1).expand(n, 3, 32, 32)
+    z = torch.arange(n, dtype=torch.float32).div(10).view(n, 1).expand(n, 8)
+    return b.contiguous(), z.contiguous()
+
+
+def test_all_pairs_negatives_are_every_other_output_of_the_batch():
+    model = SEGAN(SEGANConfig.smoke().with_overrides({"negatives": "all_pairs"}))
+    calls = []
+    model.T.forward = _tagging_critic(calls)
+    b_1, z_1 = _tagged(3)
+    bound = model.mi_bound(b_1, None, z_1)
+    assert len(calls) == 1 and calls[0][0].shape == (9, 3, 32, 32)  # N^2 pairs, one pass
+    scores = (100 * calls[0][0][:, 0, 0, 0] + calls[0][1][:, 0]).view(3, 3)
+    for i in range(3):  # row i pairs code z_i with every image b_j: [i, j] = T(b_j, z_i)
+        for j in range(3):
+            assert scores[i, j].item() == pytest.approx(j / 10 + i / 10)
+    positives = [0.0, 0.2, 0.4]  # T(b_i, z_i) = 100 * i / 1000 + i / 10
+    negatives = [(i + j) / 10 for i in range(3) for j in range(3) if i != j]  # 6 of them
+    assert bound.estimate.item() == pytest.approx(_eq5(positives, negatives), abs=1e-6)
+
+
+def test_resampled_code_negatives_pair_the_same_output_with_a_fresh_code():
+    model = SEGAN(SEGANConfig.smoke().with_overrides({"negatives": "resampled_code"}))
+    calls = []
+    model.T.forward = _tagging_critic(calls)
+    b_1, z_1 = _tagged(3)
+    z_2 = torch.full((3, 8), 0.5)
+    bound = model.mi_bound(b_1, None, z_1, z_2)
+    assert torch.equal(calls[0][0], b_1) and torch.equal(calls[1][0], b_1)  # one image, twice
+    assert calls[0][1] is z_1 and calls[1][1] is z_2
+    positives = [0.0, 0.2, 0.4]
+    negatives = [0.5, 0.6, 0.7]  # 100 * j / 1000 + 0.5
+    assert bound.estimate.item() == pytest.approx(_eq5(positives, negatives), abs=1e-6)
+    torch.manual_seed(0)  # without z_2, a code is drawn from N(0, I)
+    model.mi_bound(b_1, None, z_1)
+    assert torch.equal(calls[-1][1], torch.randn(3, 8, generator=torch.Generator().manual_seed(0)))
+
+
+@pytest.mark.parametrize("negatives", ["all_pairs", "resampled_code"])
+def test_other_negatives_skip_the_second_batch_and_train(negatives):
+    seed_everything(0)
+    model = SEGAN(SEGANConfig.smoke().with_overrides({"negatives": negatives}))
+    batch = _batch()
+    out = model.translations(batch["a"], batch["b"])
+    assert out.extras["b_hat_2"] is None
+    # A critic that says nothing scores -2 log 2 on any pairs, whatever the strategy.
+    zero = SEGAN(model.cfg)
+    zero.T.forward = lambda x, z: torch.zeros(x.shape[0])
+    assert zero.mi_bound(out.b_fake[0], None, out.z[0]).estimate.item() == pytest.approx(
+        -2 * math.log(2), abs=1e-6
+    )
+    data = [{"a": batch["a"][k], "b": batch["b"][k]} for k in range(4)]
+    history = fit(model, data, 2, log_every=1)
+    assert -3 < history[-1]["mi/jsd"] <= 0
+
+
+def test_unknown_negatives_are_refused():
+    with pytest.raises(ValueError, match="negatives must be one of"):
+        SEGAN(SEGANConfig.smoke().with_overrides({"negatives": "in_batch"}))

@@ -123,3 +123,17 @@ def test_chapters_print_paper_tables_only_via_quoted_table(path):
     """The convention: a chapter shows a paper's numbers with quoted_table, never retyped."""
     rows = [i for i, row in _paper_tables(path) if NUMBER.search(row)]
     assert not rows, f"{path.name}: lines {rows} retype a paper table; use quoted_table"
+
+
+@pytest.mark.skipif(not PAPER_TEXT.exists(), reason="the paper's text is not on this machine")
+def test_the_ablation_section_of_3_2_quotes_the_paper_word_for_word():
+    """Each quotation in 3.2's ablation section is the paper's text (math aside)."""
+    paper = " ".join(PAPER_TEXT.read_text().split())
+    page = (ROOT / "chapters/03_segan/03_02_segan_paired.py").read_text()
+    section = page.split("## The paper's own ablations", 1)[1].split("# %%", 1)[0]
+    prose = " ".join(line.removeprefix("#") for line in section.splitlines())
+    quotes = re.findall(r'\((?:Sec\. [\d.]+|App\. D)\):\*\* "([^"]+)"', " ".join(prose.split()))
+    assert len(quotes) == 4 and min(map(len, quotes)) > 40  # Sec. 4.4 twice, 4.6, App. D
+    for quote in quotes:
+        for piece in re.split(r"\$[^$]*\$", quote):  # the paper's math is typeset differently
+            assert piece.strip() in paper, piece
