@@ -45,6 +45,18 @@ only the ordinary start runs: E3 of the digest, "a GAN alone suffices when no ge
 is needed" (``lambda = 0``, accuracy >= 0.8 and the hue varying with the noise). Results go to
 ``one_to_many_rescue_near.json`` (E2) and ``one_to_many_near_e3.json`` (E3) unless ``--out``.
 
+**The translator** (``--generator``): ``bottleneck`` is Sec. 4.2's ``G([E(x), F(xi)])``, whose
+source reaches the output only through the 4x4 code ``E(x)``; ``unet`` is the package's U-Net
+(skips at every level, the noise concatenated to the input), the paper's App. A ablation. The
+noise-only start gates ``E(x)``, which only the bottleneck has, so ``unet`` needs
+``--no-rescue``; its results go to the default file name with ``_unet`` appended.
+``--reference-lambdas`` trains the ordinary start with each weight (default 0 only).
+
+**The reverse direction** (``--target reverse``, the dataset ``digits_reverse``): far
+house-number renders to plain white-on-black digits, the paper's SVHN -> MNIST (Table 1,
+column 2). The classifier is trained on real plain digits. The hue spread is then meaningless
+(the targets are grey). Results go to ``one_to_many_reverse.json``.
+
     python benchmarks/one_to_many_rescue.py                       # seeds 0 1 2
     python benchmarks/one_to_many_rescue.py --seeds 0 --pretrain 20 --steps 20 --probe-steps 10
     python benchmarks/one_to_many_rescue.py --seeds 0 --set lr_s=0.001 --out /tmp/strong_s.json
@@ -54,6 +66,8 @@ is needed" (``lambda = 0``, accuracy >= 0.8 and the hue varying with the noise).
     python benchmarks/one_to_many_rescue.py --target near --no-reference --lambdas 10 \
         --set mi_variant=max_source --seeds 0 1 2 3 4 \
         --out benchmarks/results/one_to_many_rescue_near_max_source.json   # max I(X; Y')
+    python benchmarks/one_to_many_rescue.py --target near --no-rescue --generator unet \
+        --reference-lambdas 0 10 --seeds 0 1 2 3 4                # E3 (and E1) with the U-Net
 """
 
 from __future__ import annotations
@@ -65,9 +79,9 @@ import time
 from pathlib import Path
 
 import torch
+from _report import write_record
 
 import companion
-from companion.config import cpu_kind
 from companion.data import load_dataset
 from companion.methods.one_to_many import (
     OneToMany,
@@ -84,8 +98,10 @@ RESULTS = Path(__file__).parent / "results"
 OUT = RESULTS / "one_to_many_rescue.json"
 N_TEST, K = 512, 4
 REFERENCE = "ordinary start, lambda 0"
-DATASETS = {"svhn": "digits", "near": "digits_near"}
-"""The dataset of each ``--target``: the far SVHN-like one, or the near one (colour only)."""
+DATASETS = {"svhn": "digits", "near": "digits_near", "reverse": "digits_reverse"}
+GENERATORS = ("bottleneck", "unet")
+"""The dataset of each ``--target``: the far SVHN-like one, the near one (colour only), or the
+reverse direction (SVHN-like -> plain digits)."""
 
 
 def target_classifier(size: int, seed: int = 0, target: str = "svhn"):
@@ -151,21 +167,27 @@ def measure(model: OneToMany, clf, test: dict, seed: int, probe_steps: int) -> d
     }
 
 
+def reference_name(lam: float) -> str:
+    """The ordinary start's key in the results (``REFERENCE`` for lambda 0, as before)."""
+    return REFERENCE if lam == 0 else f"ordinary start, lambda {lam:g}"
+
+
 def run_seed(seed: int, args: argparse.Namespace, clf, test: dict) -> dict[str, dict]:
-    cfg = OneToManyConfig.from_preset("cpu").with_overrides({**args.set, "lambda_mi": 0.0})
+    overrides = {**args.set, "generator": args.generator, "lambda_mi": 0.0}
+    cfg = OneToManyConfig.from_preset("cpu").with_overrides(overrides)
     data = load_dataset(
         DATASETS[args.target], resolution=cfg.image_size, size=4000, seed=seed, paired=False
     )
     out: dict[str, dict] = {}
     if args.rescue:
         out.update(rescue(seed, args, cfg, data, clf, test))
-    if args.reference:
+    for lam in args.reference_lambdas if args.reference else []:
         companion.seed_everything(seed)
-        model = OneToMany(cfg)
+        model = OneToMany(cfg.with_overrides({"lambda_mi": lam}))
         start = time.perf_counter()
         hist = fit(model, data, args.pretrain + args.steps, seed=seed, log_every=10, progress=False)
         seconds = time.perf_counter() - start
-        out[REFERENCE] = {
+        out[reference_name(lam)] = {
             **measure(model, clf, test, seed, args.probe_steps),
             "training S": hist[-1]["mi/dv"],
             "train seconds": seconds,
@@ -224,6 +246,19 @@ def main() -> None:
     parser.add_argument("--probe-steps", type=int, default=300)
     parser.add_argument("--no-reference", dest="reference", action="store_false")
     parser.add_argument(
+        "--reference-lambdas",
+        nargs="+",
+        type=float,
+        default=[0.0],
+        help="lambdas of the ordinary start (E1, E5)",
+    )
+    parser.add_argument(
+        "--generator",
+        choices=GENERATORS,
+        default="bottleneck",
+        help="T = G([E(x), F(xi)]) (Sec. 4.2) or the U-Net of App. A (ordinary start only)",
+    )
+    parser.add_argument(
         "--no-rescue", dest="rescue", action="store_false", help="the ordinary start only (E3)"
     )
     parser.add_argument("--target", choices=sorted(DATASETS), default="svhn")
@@ -238,9 +273,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     args.set = dict(args.set)
+    if args.generator != "bottleneck" and args.rescue:
+        parser.error("the noise-only start gates E(x) of the bottleneck: add --no-rescue")
     if args.out is None:
         near = "one_to_many_rescue_near.json" if args.rescue else "one_to_many_near_e3.json"
-        args.out = OUT if args.target == "svhn" else RESULTS / near
+        args.out = {"svhn": OUT, "near": RESULTS / near}.get(
+            args.target, RESULTS / f"one_to_many_{args.target}.json"
+        )
+        if args.generator != "bottleneck":
+            args.out = args.out.with_name(f"{args.out.stem}_{args.generator}.json")
 
     size = OneToManyConfig.cpu().image_size
     dataset = DATASETS[args.target]
@@ -289,22 +330,17 @@ def main() -> None:
     if args.rescue:
         runs.append(f"{args.pretrain} gated steps (lambda 0) then {args.steps} steps per lambda")
     if args.reference:
-        runs.append(f"ordinary start {args.pretrain + args.steps} steps (lambda 0)")
+        lams = ", ".join(f"{lam:g}" for lam in args.reference_lambdas)
+        runs.append(f"ordinary start {args.pretrain + args.steps} steps (lambda {lams})")
     runs = ", ".join(runs)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "setting": f"one_to_many cpu preset, {dataset} 16x16, {runs}; {N_TEST} test "
-                f"sources x {K} noise draws; probe {args.probe_steps} steps; overrides {args.set}",
-                "cpu": " ".join(part or "unknown" for part in cpu_kind()),
-                "classifier": {"held-out": clf.test_accuracy, "test-split renders": real_acc},
-                "real hue spread": real_hue,
-                "results": results,
-            },
-            indent=1,
-        )
-        + "\n"
+    write_record(
+        args.out,
+        f"one_to_many cpu preset, {args.generator} T, {dataset} 16x16, {runs}; {N_TEST} test "
+        f"sources x {K} noise draws; probe {args.probe_steps} steps; overrides {args.set}; "
+        f"{torch.get_num_threads()} torch threads",
+        results,
+        classifier={"held-out": clf.test_accuracy, "test-split renders": real_acc},
+        **{"real hue spread": real_hue},
     )
 
 

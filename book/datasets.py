@@ -117,6 +117,7 @@ plt.show()
 # | `shapes_species` | unpaired, shape changes too | `a` round shapes, `b` angular shapes | per domain, as `shapes` |
 # | `digits` | paired (or unpaired) | `a` MNIST-like, `b` SVHN-like, `y` | `label`, `digit`, `dx`, `dy`, `left`, `right`, `fg_hue`, `background_hue`, ... |
 # | `digits_near` | as `digits` | `b` recoloured in place | `dx = dy = 0`, no `left`, `right` |
+# | `digits_reverse` | as `digits` | `a` SVHN-like, `b` MNIST-like, `y` | as `digits` (`a`, `b` swapped when unpaired) |
 # | `scenes` | three modalities of one view | `rgb`, `depth`, `seg`, `instances` | `horizon`, `sky_hue`, `ground_hue`, per object `object_class`, `object_depth`, ... |
 #
 # ## Shapes
@@ -152,7 +153,9 @@ plt.show()
 # The label is kept (`y`, `factors["label"]`); `paired=False` draws the target independently.
 # `digits_near` (or `target="near"`) is the near target: the same digit in the same pixels, in the
 # same colours over the same textured background, with no shift and no fragments, so only the
-# appearance changes (the edges-to-shoes analogue of Chapter 6).
+# appearance changes (the edges-to-shoes analogue of Chapter 6). `digits_reverse` (or
+# `reverse=True`) is the other direction, house numbers to plain digits: each sample is the
+# `digits` sample of the same index with `a` and `b` exchanged.
 #
 # ## Scenes
 #

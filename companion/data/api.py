@@ -59,6 +59,12 @@ def _digits_near(**kw: Any) -> Dataset:
     return DigitsDataset(target="near", **kw)
 
 
+def _digits_reverse(**kw: Any) -> Dataset:
+    from companion.data.synthetic.digits import DigitsDataset
+
+    return DigitsDataset(reverse=True, **kw)
+
+
 def _domains(**kw: Any) -> Dataset:
     from companion.data.synthetic.domains import DomainShapes
 
@@ -90,6 +96,7 @@ SYNTHETIC: dict[str, Callable[..., Dataset]] = {
     "shapes_species": _unpaired("species"),
     "digits": _digits,
     "digits_near": _digits_near,
+    "digits_reverse": _digits_reverse,
     "scenes": _scenes,
     "shapes_domains": _domains,
     "scenes_zeropair": _scenes_zeropair,
@@ -193,10 +200,10 @@ def load_dataset(
     """A dataset by name: a synthetic domain, or a real one read from ``root``.
 
     Synthetic (``shapes``, ``shapes_edges``, ``shapes_season``, ``shapes_species``, ``digits``,
-    ``digits_near``, ``scenes``) samples are pure functions of ``(seed, split, index)``;
-    ``size`` is their number (default 10,000 for "train", 2,000 otherwise). Real datasets
-    (``facades``, ``maps``, ``edges2shoes``, ``horse2zebra``, ``cat2dog``, ``afhq``, ``mnist``,
-    ...) are read from ``root/NAME`` in their published layout (see
+    ``digits_near``, ``digits_reverse``, ``scenes``) samples are pure functions of ``(seed,
+    split, index)``; ``size`` is their number (default 10,000 for "train", 2,000 otherwise). Real
+    datasets (``facades``, ``maps``, ``edges2shoes``, ``horse2zebra``, ``cat2dog``, ``afhq``,
+    ``mnist``, ...) are read from ``root/NAME`` in their published layout (see
     :mod:`companion.data.registry`); ``seed`` and ``size`` do not apply to them (``size``
     truncates). Images are float32 in [-1, 1].
 

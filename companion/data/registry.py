@@ -281,6 +281,7 @@ SYNTHETIC_FACTS: dict[str, DatasetFacts] = {
         DatasetFacts("shapes_species", False, "round warm -> angular cool shapes", _SHAPES_GC),
         DatasetFacts("digits", True, "MNIST-like digit -> SVHN-like house number"),
         DatasetFacts("digits_near", True, "MNIST-like digit -> the same digit recoloured"),
+        DatasetFacts("digits_reverse", True, "SVHN-like house number -> MNIST-like digit"),
         DatasetFacts("scenes", None, "RGB, depth and segmentation of one scene"),
         DatasetFacts("shapes_domains", None, "shapes in C colour domains, flat or striped"),
         DatasetFacts(

@@ -124,3 +124,38 @@ def test_default_target_is_unchanged():
     assert b["b"].double().abs().mean().item() == pytest.approx(0.415818926, abs=1e-6)
     expected = torch.tensor([-0.110416465, -0.101067868, -0.589760018], dtype=torch.float64)
     assert torch.allclose(b["b"][3].double().mean((1, 2)), expected, atol=1e-6)
+
+
+def test_reverse_direction_swaps_the_domains_of_the_same_sample():
+    """digits_reverse: a is the far house-number render, b the plain digit of the same label."""
+    from companion.data import dataset_facts, load_dataset
+
+    fwd = DigitsDataset(size=32, resolution=16, seed=3).batch(range(32))
+    rev = load_dataset("digits_reverse", size=32, resolution=16, seed=3).batch(range(32))
+    assert torch.equal(rev["a"], fwd["b"]) and torch.equal(rev["b"], fwd["a"])
+    assert torch.equal(rev["y"], fwd["y"])
+    # the source is the far render (3 colours, shifted), the target white on black
+    assert (rev["a"].std((2, 3)) > 0.05).all()
+    assert set(rev["b"].unique().tolist()) <= set(fwd["a"].unique().tolist())
+    assert rev["b"].min() == -1 and rev["b"].max() == 1
+    _, labels = digit_bank(16)
+    assert torch.equal(labels[rev["factors"]["digit"]], rev["y"])
+    assert dataset_facts("digits_reverse").paired is True
+    # deterministic per seed
+    again = load_dataset("digits_reverse", size=32, resolution=16, seed=3).batch(range(32))
+    other = load_dataset("digits_reverse", size=32, resolution=16, seed=4).batch(range(32))
+    assert torch.equal(again["a"], rev["a"]) and not torch.equal(other["a"], rev["a"])
+
+
+def test_reverse_unpaired_swaps_the_factors_too():
+    fwd = DigitsDataset(size=16, resolution=16, paired=False).batch(range(16))
+    rev = DigitsDataset(size=16, resolution=16, paired=False, reverse=True).batch(range(16))
+    assert torch.equal(rev["a"], fwd["b"]) and torch.equal(rev["b"], fwd["a"])
+    for domain, other in (("a", "b"), ("b", "a")):
+        for key, value in fwd["factors"][other].items():
+            assert torch.equal(rev["factors"][domain][key], value), (domain, key)
+    # b's digit is the label of the plain digit shown: its ink sits where the bank's does
+    images, labels = digit_bank(16)
+    digit = rev["factors"]["b"]["digit"]
+    assert torch.allclose(rev["b"][:, 0], images[digit].float() / 255 * 2 - 1, atol=1e-6)
+    assert torch.equal(labels[digit], rev["factors"]["b"]["label"])

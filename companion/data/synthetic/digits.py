@@ -6,8 +6,10 @@ images (``a``). The target ``b`` re-renders the same digit the way house numbers
 background with a faint grating texture, the digit in a contrasting colour, shifted by a few
 pixels, between fragments of two neighbouring digits. With ``target="near"`` the target is the
 *near* case of seed paper 002 (its edges -> shoes task, Sec. 5.1): the same digit in the same
-place, recoloured on the same textured background, with no shift and no fragments. Bank images
-0-1436 serve "train", the last 360 "test" and "val".
+place, recoloured on the same textured background, with no shift and no fragments. With
+``reverse=True`` the two domains swap places: house numbers to plain digits, the paper's SVHN ->
+MNIST direction (Table 1, column 2). Bank images 0-1436 serve "train", the last 360 "test" and
+"val".
 """
 
 from __future__ import annotations
@@ -82,11 +84,18 @@ class DigitsDataset(SyntheticDataset):
     one and not the other fails on geometry, not on texture. For the same ``(seed, split,
     index)`` the two targets share digit, colours and texture.
 
+    With ``reverse=True`` (the dataset ``digits_reverse``) the domains swap: ``a`` is the
+    house-number render and ``b`` the plain digit, the SVHN -> MNIST direction. The sample is
+    the forward sample of the same ``(seed, split, index)`` with ``a`` and ``b`` exchanged (and,
+    when unpaired, ``factors["a"]`` and ``factors["b"]``); ``source_channels`` stays the plain
+    digit's channel count.
+
     Args:
         split, resolution, seed, size: as in :class:`~companion.data.ShapesDataset`.
         source_channels: 1 or 3 (default 3, like shapes, so input and output shapes match).
         paired: whether ``b`` shows the same digit instance as ``a``.
         target: ``"svhn"`` (default, the far target) or ``"near"`` (see above).
+        reverse: house numbers -> plain digits instead (see above).
 
     Example:
         >>> ds = DigitsDataset(size=4)
@@ -105,6 +114,7 @@ class DigitsDataset(SyntheticDataset):
         source_channels: int = 3,
         paired: bool = True,
         target: str = "svhn",
+        reverse: bool = False,
     ):
         if target not in TARGETS:
             raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
@@ -116,6 +126,7 @@ class DigitsDataset(SyntheticDataset):
         self.source_channels = source_channels
         self.paired = paired
         self.target = target
+        self.reverse = reverse
         self.images, self.labels = digit_bank(resolution)
         n = len(self.labels)
         self._pool = (
@@ -170,6 +181,15 @@ class DigitsDataset(SyntheticDataset):
 
     def render(self, factors: dict[str, Any], index: np.ndarray) -> dict[str, Any]:
         """Render a batch: ``{"a", "b": (N, C, H, W), "y": (N,), "factors": {...}}``."""
+        out = self._render_forward(factors)
+        if self.reverse:  # house numbers -> plain digits: the same sample, domains exchanged
+            out["a"], out["b"] = out["b"], out["a"]
+            if not self.paired:
+                out["factors"] = {"a": out["factors"]["b"], "b": out["factors"]["a"]}
+        return out
+
+    def _render_forward(self, factors: dict[str, Any]) -> dict[str, Any]:
+        """The plain digit as ``a``, the house number (or near render) as ``b``."""
         fa, fb = (factors["a"], factors["b"]) if not self.paired else (factors, factors)
         n = len(fa["digit"])
         a = self._place(fa["digit"], np.zeros(n, np.int64), np.zeros(n, np.int64))[:, None]
