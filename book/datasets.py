@@ -193,6 +193,8 @@ plt.show()
 # | `cat2dog` | DRIT | `trainA`, `trainB`, `testA`, `testB` | vllab.ucmerced.edu/hylee/DRIT |
 # | `afhq` | StarGAN v2 | `train/<domain>/`, `val/<domain>/` | StarGAN v2 (Dropbox) |
 # | `mnist`, `svhn`, `celeba` | several | torchvision's | torchvision downloaders |
+# | `celeba_domains` | SDIT | torchvision's CelebA files, one domain per attribute | torchvision's CelebA downloader |
+# | `celeba_male2female` | MISO | torchvision's CelebA files, unpaired: `Male` faces (A) and the others (B) | torchvision's CelebA downloader |
 # | `scenenet_rgbd` | M&MNets | `{train,val}/<shard>/<trajectory>/{photo,depth,class13}/` | by hand (below) |
 #
 # For pix2pix data the paper's direction is the default (`facades` and `cityscapes` translate

@@ -14,7 +14,7 @@ from companion.data.api import (
     load_dataset,
     save_sample_grid,
 )
-from companion.data.celeba import CelebADomains
+from companion.data.celeba import CelebADomains, CelebAUnpaired
 from companion.data.check import DatasetCheck, check_dataset
 from companion.data.fetch import fetch
 from companion.data.folders import DomainFolders, PairedFolder, UnpairedFolders, read_image
@@ -51,6 +51,7 @@ __all__ = [
     "TOYVEC_MODES",
     "BiasedDataset",
     "CelebADomains",
+    "CelebAUnpaired",
     "DatasetCheck",
     "DatasetInfo",
     "DigitsDataset",

@@ -259,6 +259,13 @@ def _real(
         from companion.data.celeba import CelebADomains
 
         return CelebADomains(root, split, resolution, **kwargs)
+    if layout == "celeba_unpaired":  # A: faces with the entry's attribute, B: without it
+        from companion.data.celeba import CelebAUnpaired
+
+        info = dataset_info(name)
+        kwargs.setdefault("attribute", info.attribute)
+        kwargs.setdefault("direction", info.direction)
+        return CelebAUnpaired(root, split, resolution, **kwargs)
     if layout == "torchvision_pair":  # MNIST <-> SVHN; the direction is a fact of the entry
         from companion.data.torchvision_sets import TorchvisionPair
 

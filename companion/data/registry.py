@@ -19,6 +19,9 @@ match it (trust on first use). Layouts:
 - ``celeba_attributes``: torchvision's CelebA files under ``ROOT/celeba/``, one domain per
   chosen attribute column of ``list_attr_celeba.txt`` (:class:`~companion.data.celeba.
   CelebADomains`); fetching it fetches ``celeba``.
+- ``celeba_unpaired``: the same files, translated unpaired between the faces with the entry's
+  ``attribute`` (A) and those without it (B) (:class:`~companion.data.celeba.CelebAUnpaired`);
+  fetching it fetches ``celeba``.
 - ``scenenet_rgbd`` (M&MNets): SceneNet RGB-D trajectory folders
   ``ROOT/scenenet_rgbd/{train,val}/<shard>/<trajectory>/{photo,depth,class13}/<frame>``; not
   fetchable (see :mod:`companion.data.rgbd` for how to get it).
@@ -63,7 +66,9 @@ class DatasetInfo:
 
     Attributes:
         name: registry key and folder name under the root.
-        layout: "paired_ab", "unpaired", "domains", "torchvision" or "scenenet_rgbd".
+        layout: "paired_ab", "unpaired", "domains", "torchvision", "torchvision_pair",
+            "celeba_attributes", "celeba_unpaired" or "scenenet_rgbd" (see the module
+            docstring).
         url: archive URL (None for torchvision datasets and for those fetched by hand).
         sha256: published digest, or None (recorded in the lock file on first fetch).
         direction: which side is the source, "AtoB" or "BtoA": the half of an A|B file
@@ -78,6 +83,7 @@ class DatasetInfo:
             ``torchvision_pair``: domains A and B); fetching it fetches these.
         how_to_get: for a dataset ``companion data fetch`` cannot download, what to do
             instead (``{dest}`` stands for the dataset folder); "" for fetchable ones.
+        attribute: for ``celeba_unpaired``, the attribute column whose faces are domain A.
     """
 
     name: str
@@ -91,11 +97,13 @@ class DatasetInfo:
     resolution: int | None = 256
     parts: tuple[str, ...] = ()
     how_to_get: str = ""
+    attribute: str = ""
 
     @property
     def paired(self) -> bool | None:
         """True for paired translation data, False for unpaired, None for single-domain sets."""
-        layouts = {"paired_ab": True, "unpaired": False, "torchvision_pair": False}
+        unpaired = ("unpaired", "torchvision_pair", "celeba_unpaired")
+        layouts = {"paired_ab": True, **dict.fromkeys(unpaired, False)}
         return {**layouts, "scenenet_rgbd": True}.get(self.layout)
 
     def remedy(self, root: str | os.PathLike) -> str:
@@ -232,6 +240,20 @@ REGISTRY: dict[str, DatasetInfo] = {
             resolution=None,
             parts=("celeba",),
         ),
+        # MISO Sec. 4.1: "We separated all the images into two domains, male and female."
+        # The paper states no per-dataset setting (only 128 x 128 for every dataset, Sec. 4).
+        DatasetInfo(
+            "celeba_male2female",
+            "celeba_unpaired",
+            None,
+            None,
+            "AtoB",
+            "CelebA (Liu et al. 2015) via torchvision's files; used by MISO",
+            "faces: male -> female (the Male attribute)",
+            resolution=None,
+            parts=("celeba",),
+            attribute="Male",
+        ),
         # M&MNets' main data (thesis Sec. 4.6.1); read from its trajectory folders by hand
         DatasetInfo(
             "scenenet_rgbd",
@@ -313,6 +335,10 @@ def dataset_facts(name: str) -> DatasetFacts:
     return DatasetFacts(info.name, info.paired, info.task, info.settings)
 
 
+_CELEBA_FILES = (
+    "{root}/celeba/list_attr_celeba.txt, {root}/celeba/img_align_celeba/*.jpg and (optional) "
+    "{root}/celeba/list_eval_partition.txt"
+)
 _LAYOUTS = {
     "paired_ab": "{root}/{name}/{{train,val,test}}/*.jpg|png, each image A|B side by side "
     "(width 2W)",
@@ -321,8 +347,8 @@ _LAYOUTS = {
     "torchvision": "{root}/ as torchvision.datasets expects for {name}",
     "torchvision_pair": "{root}/MNIST/raw/*-ubyte and {root}/{{train,test}}_32x32.mat "
     "(torchvision's MNIST and SVHN, one root)",
-    "celeba_attributes": "{root}/celeba/list_attr_celeba.txt, {root}/celeba/img_align_celeba/"
-    "*.jpg and (optional) {root}/celeba/list_eval_partition.txt",
+    "celeba_attributes": _CELEBA_FILES,
+    "celeba_unpaired": _CELEBA_FILES,
     "scenenet_rgbd": "{root}/{name}/{{train,val}}/<shard>/<trajectory>/{{photo/<frame>.jpg, "
     "depth/<frame>.png (uint16 mm), class13/<frame>.png (uint8 NYU-13 labels, 0 unknown)}}",
 }

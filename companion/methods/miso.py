@@ -77,7 +77,9 @@ class MISOConfig(TranslationConfig):
 
     settings_key = "miso"
 
-    dataset: str = "cat2dog"  # Sec. 4.1 (also CelebA male/female, monet2photo, yosemite)
+    # Sec. 4.1's four: celeba_male2female (Table 2, Fig. 5), monet2photo (Table 3),
+    # summer2winter_yosemite and cat2dog (figures only)
+    dataset: str = "cat2dog"
     image_size: int = 128  # Sec. 4: "128 x 128"
     z_dim: int = 8  # not given; DRIT, MUNIT and BicycleGAN use 8
     z_injection: str = "input"  # the conditional encoder reads [b, z]; mlp: "decoder" = E_c(b)

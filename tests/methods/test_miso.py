@@ -222,14 +222,15 @@ def test_output_and_code_shapes_of_each_preset(preset, size):
 
 
 @pytest.mark.slow
-def test_paper_preset_trains_a_step_at_128_on_the_unpaired_fixture(tmp_path, capsys):
+@pytest.mark.parametrize("data", ["cat2dog", "celeba_male2female"])
+def test_paper_preset_trains_a_step_at_128_on_the_unpaired_fixture(data, tmp_path, capsys):
     out = tmp_path / "run"
-    args = ["train", "miso", "--preset", "paper", "--data", "cat2dog"]
+    args = ["train", "miso", "--preset", "paper", "--data", data]
     args += ["--root", "tests/fixtures/datasets", "--steps", "1", "--batch-size", "2"]
     code = main([*args, "--out", str(out), "--log-every", "1"])
     assert code == 0, capsys.readouterr().err
     config = json.loads((out / "config.json").read_text())["config"]
-    assert config["image_size"] == 128 and config["dataset"] == "cat2dog"
+    assert config["image_size"] == 128 and config["dataset"] == data
     history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
     assert len(history) == 1 and all(v == v for v in history[0].values())
 
