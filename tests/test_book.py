@@ -308,3 +308,71 @@ def test_preset_table_check_finds_a_missing_key():
     assert not _exits_on_paper(bad)
     refusing = ast.parse('if PRESET == "paper":\n    raise SystemExit("no data")\n')
     assert _exits_on_paper(refusing)
+
+
+REPRODUCTION = ROOT / "book" / "appendix_reproduction.py"
+NUMBER = re.compile(r"-?\d+\.\d+")
+
+
+def _assigned(tree, name):
+    """The value node of the (first) assignment ``name = ...`` anywhere in ``tree``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return node.value
+    raise AssertionError(f"{REPRODUCTION.name} assigns no {name}")
+
+
+def _calls(tree, name):
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name
+    ]
+
+
+def test_every_analogue_in_the_reproduction_table_shows_what_the_book_measured():
+    """Each table with an analogue has a measured table, read from files that exist."""
+    tree = ast.parse(REPRODUCTION.read_text())
+    analogues, measured, same_as = (
+        {ast.literal_eval(k) for k in _assigned(tree, name).keys}
+        for name in ("ANALOGUES", "MEASURED", "SAME_AS")
+    )
+    assert analogues == measured | same_as, analogues ^ (measured | same_as)
+    results = ROOT / "benchmarks" / "results"
+    seeds = results / "notebook_seeds"
+    for reader, folder in (("benchmark", results), ("versus", seeds), ("page_runs", seeds)):
+        for call in _calls(tree, reader):
+            if isinstance(call.args[0], ast.Constant):
+                path = folder / f"{call.args[0].value}.json"
+                assert path.is_file(), f"{REPRODUCTION.name} reads {path}, which is missing"
+    for page in (results / "notebook_seeds").glob("*.json"):
+        for run in json.loads(page.read_text())["runs"]:
+            assert {"seed", "cpu", "preset"} <= set(run), (page.name, run.keys())
+
+
+def test_reproduction_table_copies_of_chapter_numbers_match_the_chapters():
+    """Numbers the appendix copies from a chapter's text occur in that chapter."""
+    tree = ast.parse(REPRODUCTION.read_text())
+    copies = []
+    for call in _calls(tree, "from_page"):
+        page = call.args[2]
+        if isinstance(page, ast.Name):
+            page = _assigned(tree, page.id)
+        cells = [c for row in ast.literal_eval(call.args[0]).values() for c in row]
+        copies.append((ast.literal_eval(page), cells))
+    assert len(copies) >= 3, "the appendix copies no chapter numbers any more"
+    for page, cells in copies:
+        text = (ROOT / page).read_text()
+        for cell in cells:
+            for number in NUMBER.findall(cell):
+                assert number in text, f"{number} ({cell!r}) is not in {page}"
+    # the five-method table of Section 3.2, copied as "mean ± std" strings
+    chapter = ast.parse((ROOT / "chapters/03_segan/03_02_segan_paired.py").read_text())
+    five = ast.literal_eval(_assigned(chapter, "FIVE"))
+    copy = ast.literal_eval(_assigned(tree, "five"))
+    assert set(five) == set(copy)
+    for method, cells in copy.items():
+        typed = [tuple(float(x) for x in cell.split(" ± ")) for cell in cells]
+        assert typed == [tuple(map(float, pair)) for pair in five[method]], method
