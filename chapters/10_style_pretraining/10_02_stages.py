@@ -470,6 +470,10 @@ display(table4.loc[[f"Ours v{i}" for i in range(1, 5)],
 #   10 seeds (StEP 1.8 and 1.0 on seeds 6 and 7);
 # - BicycleGAN's L1 diversity is higher on 8 of 10 seeds (not on 3 and 6).
 #
+# At the `gpu` preset (600 + 400 + 400 steps) BicycleGAN's codes do
+# carry style (seed 0, run once on a CPU: gain +0.16, StEP's +0.45), so
+# its first check is asserted at `cpu` only; the second holds at both.
+#
 # So at this budget the paper's faster convergence shows as a tendency,
 # strongest on seeds 0, 2 and 9, not as a result every run reproduces.
 # Timing is printed, not asserted: over two runs of each of seeds 0 to 2
@@ -491,8 +495,9 @@ print(f"BicycleGAN / StEP stage 2, time per step: {stage2_ratio:.2f}")
 s_gain = s_end["recovery"] - s_end["chance"]
 b_gain = b_end["recovery"] - b_end["chance"]
 print(f"gain above chance: StEP {s_gain:+.3f}, BicycleGAN {b_gain:+.3f}")
-if PRESET != "smoke":
+if PRESET == "cpu":  # at gpu's 800 generator steps BicycleGAN learns too
     assert b_gain <= 0.06, b_gain  # seeds 0-9: at most 0.04
+if PRESET != "smoke":  # gpu, seed 0 (run on a CPU): StEP +0.451, BicycleGAN +0.159
     assert s_gain >= b_gain - 0.03, (s_gain, b_gain)  # seeds 0-9: >= 0.00
 
 # %% [markdown]
