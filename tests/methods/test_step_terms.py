@@ -37,7 +37,8 @@ def test_switches_are_off_by_default_and_each_adds_its_terms():
         "v1": {"random_z": True, "cross_cycle": True},
     }.items():
         model = _model(**overrides)
-        logs = model.training_step(paired_batch(), 0, RecordingStepper(model.configure_optimizers()))
+        opt = RecordingStepper(model.configure_optimizers())
+        logs = model.training_step(paired_batch(), 0, opt)
         keys[name] = {k for k in logs if k.startswith("loss/g_")}
     assert keys["v3"] == {"loss/g_adv", "loss/g_rec"}
     assert keys["v2"] == keys["v3"] | {"loss/g_adv_rand", "loss/g_latent"}
