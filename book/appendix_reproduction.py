@@ -103,13 +103,6 @@ ANALOGUES = {
         "companion train segan --preset paper --data cat2dog --root DIR --out runs/c\n"
         "companion eval runs/c --root DIR",
     ),
-    ("seed001", "Table 2"): (
-        "5.2",
-        "toy vectors: each ablation's realism residual (the paper uses a gender "
-        "classifier, which the book does not ship)",
-        "companion train miso --preset paper --data celeba_male2female \\\n"
-        "    --root DIR --out runs/mf",
-    ),
     ("seed001", "Table 3"): (
         "5.1 and 5.2",
         "vectors with a known style code: MISO, SRSO, NycleGAN and two ablations",

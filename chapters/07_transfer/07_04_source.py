@@ -114,11 +114,12 @@ display(quoted_table("seed003", "Table 2.4").frame())
 # distances (Sec. 2.3.7):
 #
 # $$
-# d_{\mathrm{data}} = \mathrm{FID}\big(X^{\mathrm{src}}_{\mathrm{data}},
-#   X^{\mathrm{tgt}}_{\mathrm{data}}\big) \;\text{(Table A.1)},
-# \qquad
-# d_{\mathrm{gen}} = \mathrm{FID}\big(X^{\mathrm{src}}_{\mathrm{gen}},
+# \begin{aligned}
+# d_{\mathrm{data}} &= \mathrm{FID}\big(X^{\mathrm{src}}_{\mathrm{data}},
+#   X^{\mathrm{tgt}}_{\mathrm{data}}\big) \;\text{(Table A.1)},\\
+# d_{\mathrm{gen}} &= \mathrm{FID}\big(X^{\mathrm{src}}_{\mathrm{gen}},
 #   X^{\mathrm{tgt}}_{\mathrm{data}}\big) \;\text{(Table 2.5)} .
+# \end{aligned}
 # $$
 #
 # $d_{\mathrm{data}}$ ignores whether the model learned its source well; $d_{\mathrm{gen}}$
