@@ -76,16 +76,20 @@ class MineGANConfig(PresetConfig):
         )  # fmt: skip
 
 
-def miner(u_dim: int, z_dim: int, layers: int) -> nn.Module:
+def miner(u_dim: int, z_dim: int, layers: int, hidden: int | None = None) -> nn.Module:
     """The miner MLP ``u (N, u_dim) -> z (N, z_dim)``: ``layers`` linear maps, ReLU between.
 
-    Hidden widths equal ``z_dim`` (App. A.2.1, MNIST). ``layers = 0`` is no miner at all (the
-    identity, ``u_dim == z_dim``): a MineGAN without miners whose generators are released from
-    step 0 is the plain WGAN-GP that trains a source model.
+    Hidden widths equal ``z_dim`` unless ``hidden`` is given (App. A.2.1: on MNIST the latent's
+    size; BigGAN's class-embedding miner has hidden layers of 128 and an output of 128).
+    ``layers = 0`` is no miner at all (the identity, ``u_dim == z_dim``): a MineGAN without
+    miners whose generators are released from step 0 is the plain WGAN-GP that trains a source
+    model.
 
     Example:
         >>> miner(4, 8, 2)(torch.zeros(3, 4)).shape
         torch.Size([3, 8])
+        >>> miner(4, 8, 2, hidden=16)[0]
+        Linear(in_features=4, out_features=16, bias=True)
         >>> miner(8, 8, 0)
         Identity()
     """
@@ -97,9 +101,11 @@ def miner(u_dim: int, z_dim: int, layers: int) -> nn.Module:
                 f"no miner (miner_layers=0) needs u_dim == z_dim, got {u_dim}, {z_dim}"
             )
         return nn.Identity()
+    width = z_dim if hidden is None else hidden
+    sizes = [u_dim] + [width] * (layers - 1) + [z_dim]
     mods: list[nn.Module] = []
     for i in range(layers):
-        mods.append(nn.Linear(u_dim if i == 0 else z_dim, z_dim))
+        mods.append(nn.Linear(sizes[i], sizes[i + 1]))
         if i < layers - 1:
             mods.append(nn.ReLU())
     return nn.Sequential(*mods)
@@ -152,6 +158,8 @@ class MineGAN(Method):
         generators: pretrained generators ``z (N, z_dim) -> x`` (default: built from the
             ``sources`` checkpoints, or random DCGAN generators when it is empty).
         critic: the critic ``x -> (N,)`` scores (default: the first source's critic).
+        miners: one miner ``u (N, u_dim) -> code`` per generator (default: the MLPs of
+            :func:`miner` from ``u_dim`` to ``z_dim`` with ``miner_layers`` layers).
 
     Example:
         >>> gan = MineGAN(MineGANConfig.smoke())
@@ -168,6 +176,7 @@ class MineGAN(Method):
         cfg: MineGANConfig,
         generators: Sequence[nn.Module] | None = None,
         critic: nn.Module | None = None,
+        miners: Sequence[nn.Module] | None = None,
     ) -> None:
         super().__init__(cfg)
         sources = [load_source(path)["method"] for path in cfg.sources]
@@ -184,9 +193,11 @@ class MineGAN(Method):
             if sources:  # "initialized with the pre-trained weights of one of the critics"
                 copy_weights(critic, sources[0], "D.", ARCHITECTURE_FIELDS)
         self.G = nn.ModuleList(generators)
-        self.M = nn.ModuleList(
-            miner(cfg.u_dim, cfg.z_dim, cfg.miner_layers) for _ in range(len(self.G))
-        )
+        if miners is None:
+            miners = [miner(cfg.u_dim, cfg.z_dim, cfg.miner_layers) for _ in range(len(self.G))]
+        if len(miners) != len(self.G):
+            raise ValueError(f"{len(miners)} miners for {len(self.G)} generators: give one each")
+        self.M = nn.ModuleList(miners)
         self.D = critic
         self.selector = ArgmaxSelector(len(self.G), cfg.window)
 

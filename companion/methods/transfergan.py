@@ -14,7 +14,10 @@ classifier head, and the class log-likelihood is added to the WGAN-GP losses, of
 the critic (weight ``alpha_d``) and of generated ones, with labels drawn uniformly, for the
 generator (weight ``alpha_g``). From an unconditional source every class's ``(gamma, beta)``
 starts as a copy of the source's and the classifier head starts random; everything else is
-copied as in the unconditional case.
+copied as in the unconditional case. With ``embed_dim = D > 0`` the generator conditions its batch
+norms on a learned class embedding instead (BigGAN's, thesis Sec. 3.3), the source that MineGAN's
+class-embedding miner needs (:func:`companion.methods.class_mining.embedding_minegan`); such a
+generator is trained from scratch or from a source with the same embedding.
 
 The source is a checkpoint written by :func:`companion.train.fit` for ``transfergan`` (trained
 from scratch on the source data) or for ``dcgan`` with ``gan_loss="wgan-gp"``; the networks are
@@ -69,6 +72,7 @@ class TransferGANConfig(PresetConfig):
     alpha_g: float = 1.0  # Eq. 2.7: weight of G's class loss on its samples (value not given)
     alpha_d: float = 1.0  # Eq. 2.8: weight of D's class loss on real images (value not given)
     label_key: str = "y"  # the entry holding class labels in [0, num_classes) when K > 0
+    embed_dim: int = 0  # D > 0 (with K > 0): a class embedding feeds BigGAN-style batch norms
 
     @classmethod
     def cpu(cls) -> TransferGANConfig:
@@ -114,7 +118,9 @@ class TransferGAN(UnconditionalGAN):
     def __init__(self, cfg: TransferGANConfig) -> None:
         super().__init__(cfg)
         k = cfg.num_classes  # > 0: Cond BNorm in G, an auxiliary classifier head on D
-        self.G = DCGANGenerator(cfg.z_dim, cfg.image_size, cfg.channels, cfg.width_g, k)
+        self.G = DCGANGenerator(
+            cfg.z_dim, cfg.image_size, cfg.channels, cfg.width_g, k, embed_dim=cfg.embed_dim
+        )
         # WGAN-GP's penalty is per sample, so the critic uses layer norm (Sec. 2.3.3).
         self.D = DCGANDiscriminator(
             cfg.image_size, cfg.channels, cfg.width_d, norm="layer", num_classes=k
@@ -149,6 +155,14 @@ class TransferGAN(UnconditionalGAN):
                 f"transfers only to a target with the same classes, not num_classes="
                 f"{cfg.num_classes} (an unconditional source transfers to any num_classes)"
             )
+        source_embed = checkpoint["config"].get("embed_dim", 0)
+        if cfg.transfer_g and cfg.embed_dim != source_embed:
+            raise ValueError(
+                f"the source {cfg.init!r} has embed_dim={source_embed}; a generator with a class "
+                f"embedding (embed_dim={cfg.embed_dim}) starts only from a source with the same "
+                "embedding: train its G from scratch (transfer_g=False) or set embed_dim="
+                f"{source_embed}"
+            )
         if cfg.num_classes and not source_classes:  # Sec. 2.4.1: unconditional -> AC-GAN
             source = widen_source(source, cfg.num_classes, self.D.classify.state_dict())
         if cfg.transfer_g:
@@ -182,7 +196,8 @@ class TransferGAN(UnconditionalGAN):
         """
         if cfg is None:  # the source's architecture (and classes: override num_classes to widen)
             saved = load_source(path)["config"]
-            arch = {k: saved[k] for k in (*ARCHITECTURE_FIELDS, "num_classes") if k in saved}
+            own = (*ARCHITECTURE_FIELDS, "num_classes", "embed_dim")
+            arch = {k: saved[k] for k in own if k in saved}
             cfg = dataclasses.replace(cls.Config.from_preset(None), **arch)
         return cls(
             dataclasses.replace(

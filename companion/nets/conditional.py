@@ -8,6 +8,9 @@ a discriminator with three heads.
 - :class:`ConditionalBatchNorm2d`: batch norm with a ``(gamma, beta)`` row per class (TransferGAN's
   "Cond BNorm", thesis Sec. 2.4.1), built from an unconditional ``nn.BatchNorm2d`` by
   :meth:`ConditionalBatchNorm2d.from_batch_norm`, which copies its parameters into every row;
+- :class:`EmbeddingBatchNorm2d`: batch norm whose ``(gamma, beta)`` are linear maps of a class
+  *embedding* vector (BigGAN's conditional batch norm), so that any point of the embedding space,
+  not only a class's own, conditions the generator (MineGAN's class-embedding miner, Sec. 3.3);
 - :class:`ConditionalInstanceNorm`: instance norm whose affine parameters are selected by the
   domain label (a table row per domain) and shifted by a code-dependent ``(d_gamma, d_beta)``
   from the mapping network ``M(z)`` (Eq. 6.10);
@@ -33,6 +36,7 @@ __all__ = [
     "ClassConditionalNorm",
     "ConditionalBatchNorm2d",
     "ConditionalInstanceNorm",
+    "EmbeddingBatchNorm2d",
     "SDITDiscriminator",
     "SDITGenerator",
     "conditional_batch_norm_state",
@@ -152,6 +156,47 @@ class ConditionalBatchNorm2d(ClassConditionalNorm):
             e, *stats, training=self.training, momentum=self.momentum, eps=self.eps
         )  # (N, C, H, W), zero mean and unit variance per channel
         return gamma[:, :, None, None] * e_hat + beta[:, :, None, None]
+
+
+class EmbeddingBatchNorm2d(nn.Module):
+    """Batch norm conditioned on an embedding: ``(1 + W_g e) * BN(e_in) + W_b e``.
+
+    BigGAN's class-conditional batch norm (Brock et al. 2019, Sec. 3): the gain and bias of each
+    channel are linear projections of a class embedding ``e`` (N, D) shared by all layers,
+    rather than a table row per class. Any vector ``e`` conditions the layer, which is what
+    MineGAN's class-embedding miner ``M^c`` searches (thesis Sec. 3.3). The statistics are an
+    affine-free ``nn.BatchNorm2d``'s; the gain is ``1 + W_g e`` so that a zero projection is
+    plain batch norm. The projections have biases (BigGAN's code does the same), so the class
+    embedding shifts a learned shared ``(gamma, beta)``.
+
+    Args:
+        channels: C.
+        embed_dim: D, the size of the embedding.
+        eps: added to the variance.
+        momentum: of the running statistics, as in ``nn.BatchNorm2d``.
+
+    Example:
+        >>> bn = EmbeddingBatchNorm2d(4, embed_dim=3)
+        >>> bn(torch.randn(2, 4, 5, 5), torch.randn(2, 3)).shape
+        torch.Size([2, 4, 5, 5])
+    """
+
+    def __init__(
+        self, channels: int, embed_dim: int, eps: float = 1e-5, momentum: float = 0.1
+    ) -> None:
+        super().__init__()
+        if embed_dim < 1:
+            raise ValueError(f"embed_dim must be >= 1, got {embed_dim}")
+        self.num_features, self.embed_dim = channels, embed_dim
+        self.norm = nn.BatchNorm2d(channels, eps=eps, momentum=momentum, affine=False)
+        self.gain = nn.Linear(embed_dim, channels)
+        self.bias = nn.Linear(embed_dim, channels)
+
+    def forward(self, e: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        """e: (N, C, H, W) features; embedding: (N, D) -> (N, C, H, W)."""
+        gamma = 1.0 + self.gain(embedding)  # (N, C)
+        beta = self.bias(embedding)  # (N, C)
+        return gamma[:, :, None, None] * self.norm(e) + beta[:, :, None, None]
 
 
 def conditional_batch_norm_state(

@@ -9,7 +9,10 @@ With ``num_classes = K > 0`` both become class-conditional in the AC-GAN way Tra
 (thesis Sec. 2.4.1): the generator's batch norms are
 :class:`~companion.nets.conditional.ConditionalBatchNorm2d` (a ``(gamma, beta)`` row per class,
 "Cond BNorm") and it takes labels, while the discriminator stays unconditional and gains an
-auxiliary classifier head of K logits on the same features.
+auxiliary classifier head of K logits on the same features. With ``embed_dim = D > 0`` as well,
+the generator instead looks each label up in a learned class embedding (K, D) and its batch
+norms are :class:`~companion.nets.conditional.EmbeddingBatchNorm2d` (BigGAN's), so that it also
+accepts any embedding vector in place of a label (MineGAN's class-embedding miner).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import math
 import torch
 from torch import nn
 
-from companion.nets.conditional import ConditionalBatchNorm2d
+from companion.nets.conditional import ConditionalBatchNorm2d, EmbeddingBatchNorm2d
 
 __all__ = ["DCGANDiscriminator", "DCGANGenerator"]
 
@@ -45,6 +48,10 @@ class DCGANGenerator(nn.Module):
             labels in [0, K). The state dict of an unconditional generator loads into a
             conditional one after
             :func:`~companion.nets.conditional.conditional_batch_norm_state`.
+        embed_dim: 0 (a ``(gamma, beta)`` row per class) or D > 0 (with ``num_classes``): a
+            class embedding ``embed`` (K, D) feeds every batch norm, an
+            :class:`~companion.nets.conditional.EmbeddingBatchNorm2d`, and ``forward`` takes
+            labels or, in their place, embedding vectors (N, D).
 
     Example:
         >>> g = DCGANGenerator(z_dim=16, image_size=32, width=8)
@@ -52,6 +59,9 @@ class DCGANGenerator(nn.Module):
         torch.Size([2, 3, 32, 32])
         >>> g = DCGANGenerator(z_dim=16, image_size=32, width=8, num_classes=10)
         >>> g(torch.randn(2, 16), torch.tensor([3, 7])).shape
+        torch.Size([2, 3, 32, 32])
+        >>> g = DCGANGenerator(z_dim=16, image_size=32, width=8, num_classes=10, embed_dim=4)
+        >>> g(torch.randn(2, 16), embedding=torch.randn(2, 4)).shape
         torch.Size([2, 3, 32, 32])
     """
 
@@ -62,15 +72,25 @@ class DCGANGenerator(nn.Module):
         channels: int = 3,
         width: int = 64,
         num_classes: int = 0,
+        embed_dim: int = 0,
     ) -> None:
         super().__init__()
         if num_classes < 0:
             raise ValueError(f"num_classes must be >= 0 (0: unconditional), got {num_classes}")
+        if embed_dim < 0 or (embed_dim and not num_classes):
+            raise ValueError(
+                f"embed_dim must be 0, or > 0 for a conditional generator (num_classes > 0); "
+                f"got embed_dim={embed_dim}, num_classes={num_classes}"
+            )
         k = _num_upsamplings(image_size)
         top = width * 2 ** (k - 1)
-        self.z_dim, self.num_classes = z_dim, num_classes
+        self.z_dim, self.num_classes, self.embed_dim = z_dim, num_classes, embed_dim
+        if embed_dim:
+            self.embed = nn.Embedding(num_classes, embed_dim)  # BigGAN's shared embedding
 
         def norm(c: int) -> nn.Module:
+            if embed_dim:
+                return EmbeddingBatchNorm2d(c, embed_dim)
             return ConditionalBatchNorm2d(c, num_classes) if num_classes else nn.BatchNorm2d(c)
 
         self.project = nn.Sequential(
@@ -91,24 +111,44 @@ class DCGANGenerator(nn.Module):
         layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
         self.body = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        """z: (N, z_dim); y: (N,) int64 labels, given exactly when ``num_classes > 0``.
+    def forward(
+        self,
+        z: torch.Tensor,
+        y: torch.Tensor | None = None,
+        *,
+        embedding: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """z: (N, z_dim); y: (N,) int64 labels, given exactly when ``num_classes > 0``, or, with
+        ``embed_dim > 0``, ``embedding`` (N, embed_dim) in their place (``embed(y)`` is what
+        labels give).
 
         Raises:
             ValueError: if labels are missing for a conditional generator or given to an
-                unconditional one.
+                unconditional one, or an embedding is given to a generator without one or
+                together with labels.
         """
-        if not self.num_classes:
+        if embedding is not None:
+            if not self.embed_dim:
+                raise ValueError(
+                    "this generator has no class embedding (embed_dim=0); pass labels y"
+                )
+            if y is not None:
+                raise ValueError("pass labels y or an embedding, not both")
+        elif not self.num_classes:
             if y is not None:
                 raise ValueError("this generator is unconditional (num_classes=0); pass no labels")
             return self.body(self.project(z))  # (N, C, S, S)
-        if y is None:
+        elif y is None:
             raise ValueError(
                 f"this generator is conditional (num_classes={self.num_classes}): pass labels y"
             )
+        elif self.embed_dim:
+            embedding = self.embed(y)  # (N, D)
+        condition = y if embedding is None else embedding
         h = z
         for layer in (*self.project, *self.body):
-            h = layer(h, y) if isinstance(layer, ConditionalBatchNorm2d) else layer(h)
+            conditional = isinstance(layer, (ConditionalBatchNorm2d, EmbeddingBatchNorm2d))
+            h = layer(h, condition) if conditional else layer(h)
         return h  # (N, C, S, S)
 
 
