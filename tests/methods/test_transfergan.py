@@ -1,6 +1,7 @@
 """Tests for companion.methods.transfergan (smoke preset, CPU)."""
 
 import dataclasses
+import re
 
 import pytest
 import torch
@@ -127,3 +128,70 @@ def test_cli_fine_tunes_a_paper_preset_source_at_64(tmp_path, capsys):
     assert "needs a source model" in capsys.readouterr().err
     assert main(["train", "dcgan", *common, "--init", str(src), "--out", str(out)]) == 2
     assert "does not start from a source model" in capsys.readouterr().err
+
+
+class _NotWeights:
+    """A pickled object that is not a tensor: a weights-only load must refuse it."""
+
+
+def test_load_source_reads_weights_only_on_the_cpu_and_names_what_is_wrong(
+    tmp_path, source, monkeypatch
+):
+    import pickle
+
+    import torch.serialization
+
+    with pytest.raises(
+        FileNotFoundError,
+        match="train one first, e.g. 'companion train transfergan --set transfer_g=false "
+        "--set transfer_d=false --out RUN'",
+    ):
+        load_source(tmp_path)  # a folder without checkpoint.pt
+    # a checkpoint written on a GPU loads on a CPU-only machine: its storages are mapped
+    state = torch.load(source, weights_only=True)
+    with monkeypatch.context() as m:
+        m.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")
+        torch.save(state, tmp_path / "gpu.pt")
+    loaded = load_source(tmp_path / "gpu.pt")
+    assert all(v.device.type == "cpu" for v in loaded["method"].values())
+    # weights only, even where torch's default is a full unpickling (torch < 2.6)
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+    torch.save({**state, "extra": _NotWeights()}, tmp_path / "pickled.pt")
+    with pytest.raises(pickle.UnpicklingError):
+        load_source(tmp_path / "pickled.pt")
+    torch.save(torch.zeros(2), tmp_path / "tensor.pt")  # not a checkpoint dict at all
+    with pytest.raises(
+        ValueError,
+        match="holds a None model; a source model is a 'transfergan' or 'dcgan' "
+        r"\(gan_loss='wgan-gp'\) checkpoint",
+    ):
+        load_source(tmp_path / "tensor.pt")
+    state["config"] = {**state["config"], "gan_loss": "nonsaturating"}
+    torch.save({**state, "method_name": "dcgan"}, tmp_path / "ns.pt")
+    with pytest.raises(
+        ValueError,
+        match="is a dcgan with gan_loss='nonsaturating', whose critic uses batch norm; train "
+        "the source with --set gan_loss=wgan-gp",
+    ):
+        load_source(tmp_path / "ns.pt")
+
+
+def test_copy_weights_names_the_first_missing_extra_or_misshapen_entry():
+    from companion.methods.pretrained import copy_weights
+
+    net = torch.nn.Linear(3, 2)  # weight (2, 3), bias (2,)
+    source = {"G.weight": torch.ones(2, 3), "G.bias": torch.ones(2), "D.bias": torch.zeros(5)}
+    copy_weights(net, source, "G.")
+    assert torch.equal(net.weight, torch.ones(2, 3)) and torch.equal(net.bias, torch.ones(2))
+    fields = ("z_dim", "width_g")
+    cases = {  # source -> the message
+        "G.bias has shape None, this model's (2,): the architectures differ; use the "
+        "source's z_dim, width_g": {"G.weight": torch.ones(2, 3)},
+        "G.extra has shape (4,), this model's None": {**source, "G.extra": torch.ones(4)},
+        "G.bias has shape (3,), this model's (2,)": {**source, "G.bias": torch.ones(3)},
+    }
+    for message, bad in cases.items():
+        with pytest.raises(ValueError, match=rf"^the source's {re.escape(message)}"):
+            copy_weights(net, bad, "G.", fields)
+    with pytest.raises(ValueError, match="architectures differ; use the source's config$"):
+        copy_weights(net, {"G.weight": torch.ones(2, 3)}, "G.")
