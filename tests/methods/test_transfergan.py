@@ -195,3 +195,73 @@ def test_copy_weights_names_the_first_missing_extra_or_misshapen_entry():
             copy_weights(net, bad, "G.", fields)
     with pytest.raises(ValueError, match="architectures differ; use the source's config$"):
         copy_weights(net, {"G.weight": torch.ones(2, 3)}, "G.")
+
+
+def test_cpu_and_smoke_presets():
+    paper, cpu = TransferGANConfig.paper(), TransferGANConfig.cpu()
+    changed = {k: v for k, v in cpu.to_dict().items() if paper.to_dict()[k] != v}
+    assert changed == {
+        "z_dim": 32,
+        "image_size": 16,
+        "width_g": 32,
+        "width_d": 32,
+        "transfer_g": False,
+        "transfer_d": False,
+        "n_critic": 2,
+        "lr_g": 5e-4,
+        "lr_d": 5e-4,
+        "betas": [0.5, 0.9],
+        "batch_size": 32,
+        "dataset": "digits",
+        "image_key": "a",
+    }
+    smoke = TransferGANConfig.smoke()
+    changed = {k: v for k, v in smoke.to_dict().items() if cpu.to_dict()[k] != v}
+    assert changed == {"z_dim": 8, "image_size": 32, "width_g": 8, "width_d": 8, "batch_size": 8}
+    assert (paper.lambda_gp, paper.n_critic, paper.betas, paper.num_classes) == (
+        10.0,
+        5,
+        (0.0, 0.9),
+        0,
+    )
+
+
+def test_transfer_settings_are_refused_with_the_whole_message():
+    fix = (
+        "needs a source model: build with TransferGAN.from_pretrained(CHECKPOINT) "
+        "(CLI: --init CHECKPOINT), or set them to False to train from scratch"
+    )
+    for switches, named in (
+        ({"transfer_g": True}, "transfer_g"),
+        ({"transfer_g": True, "transfer_d": True}, "transfer_g and transfer_d"),
+    ):
+        with pytest.raises(ValueError, match=re.escape(f"{named}=True {fix}")):
+            TransferGAN(dataclasses.replace(TransferGANConfig.smoke(), **switches))
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "init='x.pt' is set but transfer_g and transfer_d are both False, so nothing would "
+            "be transferred; set one of them or init=''"
+        ),
+    ):
+        TransferGAN(dataclasses.replace(TransferGANConfig.smoke(), init="x.pt"))
+
+
+def test_mismatched_sources_name_the_architecture_fields(source):
+    fields = "use the source's z_dim, image_size, channels, width_g, width_d"
+    for wider in ({"width_g": 16}, {"width_d": 16}):
+        cfg = dataclasses.replace(TransferGANConfig.smoke(), **wider)
+        with pytest.raises(ValueError, match=re.escape(fields)):
+            TransferGAN.from_pretrained(source, cfg)
+    gan = TransferGAN.from_pretrained(source, TransferGANConfig.smoke(), lr_g=1e-5, n_critic=3)
+    assert (gan.cfg.lr_g, gan.cfg.n_critic) == (1e-5, 3)  # the overrides are applied
+
+
+def test_example_batch_and_labels_follow_the_generator():
+    gan = TransferGAN(dataclasses.replace(TransferGANConfig.smoke(), num_classes=3))
+    one = gan.example_batch(64, generator=torch.Generator().manual_seed(0))
+    two = gan.example_batch(64, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(one["a"], two["a"]) and torch.equal(one["y"], two["y"])
+    assert set(one["y"].tolist()) == {0, 1, 2}
+    labels = gan.sample_labels(50, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(labels, torch.randint(3, (50,), generator=torch.Generator().manual_seed(1)))
