@@ -1,6 +1,8 @@
 """Style pre-training (companion/methods/step.py): the stages, the frozen encoder, mining, and a
 resume in each stage that reaches the same weights as an uninterrupted run."""
 
+import re
+
 import pytest
 import torch
 from stepping import RecordingStepper, paired_batch
@@ -161,3 +163,98 @@ def test_paper_preset_trains_each_stage_on_edges2shoes(tmp_path, monkeypatch, ca
     history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
     assert [h["stage"] for h in history] == [1.0, 2.0, 3.0]
     assert all(v == v for h in history for v in h.values())  # finite, no NaN
+
+
+def test_cpu_and_smoke_presets():
+    from companion.methods.translation import SHAPES_32, SHAPES_SMOKE
+
+    paper, cpu, smoke = StEPConfig.paper(), StEPConfig.cpu(), StEPConfig.smoke()
+    assert (paper.lr, paper.beta1, paper.beta2, paper.lambda_rec, paper.lambda_l2) == (
+        1e-3,
+        0.0,
+        0.99,
+        0.02,
+        0.01,
+    )
+    expected = {
+        **SHAPES_32,
+        "d_scales": 1,
+        "z_injection": "input",
+        "style_features": "random_conv",
+        "rec_loss": "l1",
+        "lambda_rec": 10.0,
+        "nef": 16,
+        "encoder_blocks": 3,
+        "encoder_init_gain": 1.0,
+        "bank_size": 256,
+        "stage1_steps": 150,
+        "stage2_steps": 200,
+    }
+    assert {k: cpu.to_dict()[k] for k in expected} == expected
+    changed = {k for k, v in cpu.to_dict().items() if paper.to_dict()[k] != v}
+    assert changed == {k for k, v in expected.items() if paper.to_dict()[k] != v}
+    expected = {**SHAPES_SMOKE, "nef": 8, "encoder_blocks": 2, "bank_size": 8}
+    expected |= {"stage1_steps": 1, "stage2_steps": 1}
+    assert {k: v for k, v in smoke.to_dict().items() if cpu.to_dict()[k] != v} == expected
+
+
+def test_settings_are_refused_by_name():
+    cases = {
+        "z_dim=0": "StEP needs a code: z_dim must be > 0, got 0",
+        "rec_loss=l2": "rec_loss must be 'l1' or 'perceptual', got 'l2'",
+        "bank_size=1": "need bank_size >= 2 and k_close, k_far >= 1; got 1, 5, 13",
+        "k_close=0": "need bank_size >= 2 and k_close, k_far >= 1; got 8, 0, 13",
+        "k_far=0": "need bank_size >= 2 and k_close, k_far >= 1; got 8, 5, 0",
+    }
+    for override, message in cases.items():
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            StEP(StEPConfig.smoke().with_overrides([override]))
+    assert StEP(StEPConfig.smoke().with_overrides(["bank_size=2", "k_close=1", "k_far=1"]))
+
+
+def test_the_bank_is_a_ring_buffer_of_targets_and_their_styles():
+    model = _model()  # bank_size 8
+    for i in range(3):  # 3 batches of 4: the third overwrites the first
+        b = torch.full((4, 3, 32, 32), float(i))
+        model.push_to_bank(b, torch.full((4, model.bank_styles.shape[1]), float(i)))
+    assert model.bank_seen.item() == 12
+    assert model.bank_images[:, 0, 0, 0].tolist() == [2.0] * 4 + [1.0] * 4
+    assert model.bank_styles[:, 0].tolist() == [2.0] * 4 + [1.0] * 4
+
+
+class _Nothing:
+    """Records each update's loss and changes no weight."""
+
+    def __init__(self):
+        self.losses = {}
+
+    def step(self, name, loss, *, retain_graph=False):
+        self.losses[name] = loss.detach()
+
+
+@pytest.mark.parametrize("stage", [2, 3])
+def test_each_term_of_eq_2_is_its_formula_times_its_weight(stage):
+    from companion.losses import code_l2_penalty
+
+    weights = {"lambda_gan": 2.0, "lambda_rec": 3.0, "lambda_l2": 5.0}
+    model = _model(stage1_steps=0, stage2_steps=1, **weights)
+    a, b = paired_batch()["a"], paired_batch()["b"]
+    opt = _Nothing()
+    logs = model.training_step({"a": a, "b": b}, stage - 2, opt)
+    assert logs["stage"] == float(stage)
+    with torch.no_grad():
+        z = model.encode(b)
+        fake = model.G(a, z)
+        expected = {
+            "adv": 2.0 * model.g_adversarial(model.D, [model.pair(a, fake)]),
+            "rec": 3.0 * (fake - b).abs().mean(),
+        }
+        if stage == 3:
+            expected["l2"] = 5.0 * code_l2_penalty(z)
+        d = model.d_adversarial(model.D, model.pair(a, b), [model.pair(a, fake)])
+    assert {k for k in logs if k.startswith("loss/g_")} == {f"loss/g_{k}" for k in expected}
+    for key, value in expected.items():
+        assert logs[f"loss/g_{key}"] == pytest.approx(value.item(), rel=1e-5), key
+    assert logs["loss/g"] == pytest.approx(sum(v.item() for v in expected.values()), rel=1e-5)
+    assert logs["loss/d"] == pytest.approx(d.item(), rel=1e-5)
+    assert opt.losses["D"].item() == pytest.approx(d.item(), rel=1e-5)
