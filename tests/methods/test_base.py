@@ -156,3 +156,20 @@ def test_the_registry():
     gan = build_method("dcgan", "smoke", ["z_dim=16"])
     assert isinstance(gan, DCGAN) and gan.cfg.z_dim == 16 and gan.cfg.width_g == 8
     assert build_method("dcgan", "cpu").cfg.width_g == 32
+
+
+def test_discovery_imports_every_method_module_and_not_base(monkeypatch):
+    import importlib
+    import pkgutil
+
+    import companion.methods as package
+
+    imported = []
+    real = importlib.import_module
+    monkeypatch.setattr(
+        importlib, "import_module", lambda name: imported.append(name) or real(name)
+    )
+    list_methods()
+    files = {info.name for info in pkgutil.iter_modules(package.__path__)}
+    assert {"base", "dcgan", "step_terms"} <= files
+    assert sorted(imported) == sorted(f"companion.methods.{n}" for n in files - {"base"})
