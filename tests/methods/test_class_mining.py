@@ -114,3 +114,32 @@ def test_a_dcgan_pair_mines_its_classes_end_to_end():
     gan.training_step({"a": torch.rand(4, 1, 16, 16) * 2 - 1}, 0, opt)
     assert gan.selector.probs.shape == (2,)
     assert gan.sample(3).shape == (3, 1, 16, 16)
+
+
+class LabelEcho(nn.Module):
+    """A 'generator' without a num_classes attribute that returns the labels it was given."""
+
+    def forward(self, z, y):
+        return y
+
+
+def test_num_classes_can_be_given_for_a_generator_without_that_attribute():
+    c = ClassGenerator(LabelEcho(), 2, num_classes=3)
+    assert (c.label, c.num_classes) == (2, 3)
+    y = c(torch.zeros(4, 5))
+    assert y.tolist() == [2, 2, 2, 2] and y.dtype == torch.long
+    with pytest.raises(
+        ValueError,
+        match=r"num_classes is 0 or unknown\); pass num_classes for a generator without that "
+        "attribute",
+    ):
+        ClassGenerator(LabelEcho(), 0)  # neither the attribute nor the argument
+    # class_generators reads the attribute: unknown means no classes
+    assert class_generators(LabelEcho()) == []
+    with pytest.raises(ValueError, match="not class-conditional"):
+        class_generators(LabelEcho(), [0])
+
+
+def test_the_labels_are_made_on_the_codes_device():
+    y = ClassGenerator(LabelEcho(), 1, num_classes=2)(torch.zeros(3, 4, device="meta"))
+    assert y.device.type == "meta" and y.shape == (3,)

@@ -160,3 +160,137 @@ def test_sources_are_loaded_from_checkpoints(tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(gan.D.parameters(), source.D.parameters()))
     with pytest.raises(FileNotFoundError, match="no source checkpoint"):
         MineGAN(dataclasses.replace(MineGANConfig.smoke(), sources=("missing.pt",)))
+
+
+class _Nothing:
+    """Records each update's loss and changes no weight."""
+
+    def __init__(self):
+        self.losses = []
+
+    def step(self, name, loss, *, retain_graph=False):
+        self.losses.append((name, loss.detach()))
+
+
+@pytest.mark.parametrize("lambda_gp", [10.0, 3.0])
+def test_eq_3_5_and_3_6_known_answers_on_2d_sources(lambda_gp):
+    from companion.losses import gradient_penalty
+
+    seed_everything(0)
+    gens = [Shift([0.0, 0.0]), Shift([3.0, -1.0])]
+    gan = MineGAN(_cfg_2d(lambda_gp=lambda_gp), generators=gens, critic=_mlp_critic())
+    x_real = torch.randn(16, 2, generator=torch.Generator().manual_seed(1)) + 1.0
+    opt = _Nothing()
+    torch.manual_seed(4)
+    logs = gan.training_step(x_real, 0, opt)
+    assert [name for name, _ in opt.losses] == ["D", "G"]
+    torch.manual_seed(4)  # the step's draws: supersamples, the penalty's mixing, supersamples
+    with torch.no_grad():
+        x_fake = gan.supersamples(16, torch.device("cpu"))  # (2, 16, 2)
+        scores, best = gan.best_scores(x_fake)
+    chosen = x_fake[scores.argmax(1), torch.arange(16)]
+    assert torch.equal(chosen, torch.where(scores[:, :1] >= scores[:, 1:], x_fake[0], x_fake[1]))
+    wasserstein = gan.D(x_real).mean() - best.mean()
+    gp = gradient_penalty(gan.D, x_real, chosen)
+    assert logs["dist/wasserstein"] == pytest.approx(wasserstein.item(), rel=1e-5)
+    assert logs["loss/d_gp"] == pytest.approx(gp.item(), rel=1e-5)
+    expected_d = -wasserstein + lambda_gp * gp
+    assert logs["loss/d"] == pytest.approx(expected_d.item(), rel=1e-5)
+    _, best_g = gan.best_scores(gan.supersamples(16, torch.device("cpu")))
+    assert logs["loss/g"] == pytest.approx(-best_g.mean().item(), rel=1e-5)
+    # the selector recorded this batch's wins
+    won = torch.bincount(scores.argmax(1), minlength=2).float() / 16
+    assert torch.allclose(gan.selector.probs, won)
+    assert logs["selector/p0"] == pytest.approx(won[0].item())
+    assert logs["selector/p1"] == pytest.approx(won[1].item())
+
+
+def test_cpu_and_smoke_presets():
+    paper, cpu, smoke = MineGANConfig.paper(), MineGANConfig.cpu(), MineGANConfig.smoke()
+    changed = {k: v for k, v in cpu.to_dict().items() if paper.to_dict()[k] != v}
+    assert changed == {
+        "z_dim": 16,
+        "u_dim": 16,
+        "image_size": 16,
+        "width_g": 32,
+        "width_d": 32,
+        "mining_steps": 300,
+        "window": 100,
+        "n_critic": 2,
+    }
+    changed = {k: v for k, v in smoke.to_dict().items() if cpu.to_dict()[k] != v}
+    assert changed == {
+        "z_dim": 8,
+        "u_dim": 4,
+        "image_size": 32,
+        "width_g": 8,
+        "width_d": 8,
+        "num_sources": 2,
+        "mining_steps": 1,
+        "window": 4,
+        "batch_size": 8,
+    }
+
+
+def test_a_window_of_one_keeps_the_last_batch_and_counts_in_integers():
+    sel = ArgmaxSelector(2, window=1)
+    sel.update(torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]]))
+    assert sel.probs.tolist() == [0.25, 0.75]
+    sel.update(torch.tensor([[1.0, 0.0]]))
+    assert sel.probs.tolist() == [1.0, 0.0]
+    assert sel.count.dtype == torch.long and sel.count.item() == 2
+
+
+def _save_source(path, seed):
+    seed_everything(seed)
+    cfg = dataclasses.replace(TransferGANConfig.smoke(), z_dim=8, width_g=8, width_d=8)
+    source = TransferGAN(cfg)
+    torch.save(
+        {"method_name": "transfergan", "config": cfg.to_dict(), "method": source.state_dict()},
+        path,
+    )
+    return source
+
+
+def test_the_critic_comes_from_the_first_source_and_mismatches_name_the_fields(tmp_path):
+    first = _save_source(tmp_path / "first.pt", 0)
+    second = _save_source(tmp_path / "second.pt", 1)
+    paths = (str(tmp_path / "first.pt"), str(tmp_path / "second.pt"))
+    gan = MineGAN(dataclasses.replace(MineGANConfig.smoke(), sources=paths))
+    assert all(torch.equal(a, b) for a, b in zip(gan.D.parameters(), first.D.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(gan.G[1].parameters(), second.G.parameters()))
+    fields = "z_dim, image_size, channels, width_g, width_d"
+    for wider in ({"width_g": 16}, {"width_d": 16}):
+        cfg = dataclasses.replace(MineGANConfig.smoke(), sources=paths[:1], **wider)
+        with pytest.raises(ValueError, match=f"architectures differ; use the source's {fields}"):
+            MineGAN(cfg)
+
+
+def test_example_batch_spans_minus_one_to_one_and_follows_the_generator():
+    gan = MineGAN(MineGANConfig.smoke())
+    x = gan.example_batch(16, generator=torch.Generator().manual_seed(3))["a"]
+    assert x.shape == (16, 3, 32, 32) and -1 <= x.min() < -0.99 and 0.99 < x.max() <= 1
+    assert torch.equal(x, gan.example_batch(16, generator=torch.Generator().manual_seed(3))["a"])
+
+
+def test_supersamples_on_the_given_device_and_the_step_asks_for_the_batchs():
+    gan = MineGAN(_cfg_2d(), generators=[Shift([0.0, 0.0]), Shift([1.0, 0.0])])
+    assert gan.to("meta").supersamples(3, torch.device("meta")).shape == (2, 3, 2)
+    gens = [Shift([0.0, 0.0]), Shift([1.0, 0.0])]
+    gan = MineGAN(_cfg_2d(), generators=gens, critic=_mlp_critic())
+    asked = []
+    draw = gan.supersamples
+    gan.supersamples = lambda k, device: asked.append(device) or draw(k, device)
+    x_real = torch.randn(8, 2)
+    gan.training_step(x_real, 0, _Nothing())
+    assert asked == [x_real.device] * 2  # one critic step, one generator step
+
+
+def test_targets_of_another_shape_are_refused_with_both_shapes():
+    gan = MineGAN(MineGANConfig.smoke())
+    with pytest.raises(
+        ValueError,
+        match=r"the target samples have shape \(3, 16, 16\), the generators draw \(3, 32, 32\); "
+        "load the data at the sources' resolution",
+    ):
+        gan.training_step({"a": torch.zeros(4, 3, 16, 16)}, 0, _Nothing())

@@ -290,3 +290,101 @@ def test_independent_content_encoder_switch_reaches_both_translators():
     model = MISO(cfg.with_overrides({"z_injection": "decoder"}))
     assert model.G.injection == model.G_BA.injection == "decoder"
     assert MISO(cfg).G.injection == "input"  # the paper's conditional encoder E(b, z)
+
+
+def test_cpu_gpu_and_smoke_presets():
+    from companion.methods.translation import SHAPES_32
+
+    paper, cpu = MISOConfig.paper(), MISOConfig.cpu()
+    expected = {**SHAPES_32, "generator": "unet", "nef": 16, "e_blocks": 3, "d_scales": 1}
+    assert {k: cpu.to_dict()[k] for k in expected} == expected
+    changed = {k for k, v in cpu.to_dict().items() if paper.to_dict()[k] != v}
+    assert changed == {k for k, v in expected.items() if paper.to_dict()[k] != v}
+    gpu = MISOConfig.gpu()
+    assert {k: v for k, v in gpu.to_dict().items() if cpu.to_dict()[k] != v} == {
+        "ngf": 32,
+        "ndf": 32,
+        "nef": 32,
+        "batch_size": 32,
+    }
+    smoke = MISOConfig.smoke()
+    assert {k: v for k, v in smoke.to_dict().items() if cpu.to_dict()[k] != v} == {
+        "num_downs": 2,
+        "ngf": 8,
+        "ndf": 8,
+        "nef": 8,
+        "d_layers": 1,
+        "e_blocks": 2,
+        "batch_size": 4,
+    }
+
+
+def test_the_refusals_name_the_reason():
+    from companion.methods.msgan import ModeSeeking
+
+    with pytest.raises(ValueError, match="^MISO takes no extra generator terms; its terms are"):
+        MISO(MISOConfig.smoke(), terms=(ModeSeeking(1.0),))
+    message = r"^MISO needs codes \(z_dim > 0\) and unconditional D \(unpaired data\)$"
+    for bad in (["z_dim=0"], ["conditional_d=true"]):
+        with pytest.raises(ValueError, match=message):
+            MISO(MISOConfig.smoke().with_overrides(bad))
+    with pytest.raises(
+        ValueError, match=r"^ifi_loss must be 'milo' \(MISO\) or 'sr' \(SRSO\), got 'l1'$"
+    ):
+        MISO(MISOConfig.smoke().with_overrides(["ifi_loss=l1"]))
+    model = MISO(MISOConfig.smoke())
+    for n in (0, 3):
+        with pytest.raises(
+            ValueError, match=f"^MISO's two phases need an even batch n >= 2, got {n}$"
+        ):
+            model.split(_batch(n=n))
+    batch = _batch(n=4)
+    with pytest.raises(ValueError, match="got 4"):
+        model.split({"a": batch["a"], "b": batch["b"][:2]})
+    nycle = MISO(MISOConfig.smoke().with_overrides(["style_encoders=false"]))
+    with pytest.raises(
+        ValueError, match=r"^NycleGAN \(style_encoders=False\) has no style encoders$"
+    ):
+        nycle.encode(batch["a"])
+
+
+def test_encode_reads_the_domains_encoder_mean():
+    torch.manual_seed(0)
+    model = MISO(MISOConfig.smoke()).eval()
+    x = _batch(n=2)["a"]
+    assert torch.equal(model.encode(x), model.E_B(x)[0])
+    assert torch.equal(model.encode(x, "a"), model.E_A(x)[0])
+    assert not torch.equal(model.encode(x, "a"), model.encode(x, "b"))
+
+
+def test_a_one_dimensional_code_and_domains_of_different_channels():
+    assert MISO(MISOConfig.smoke().with_overrides(["z_dim=1"])).code_dim == 1
+    model = MISO(MISOConfig.smoke().with_overrides(["in_channels=1"])).eval()
+    b, z = torch.zeros(2, 3, 32, 32), model.sample_codes(2)
+    assert model.G_BA(b, z).shape == (2, 1, 32, 32)  # B -> A: 3 channels in, 1 out
+    assert model.D_A(torch.zeros(2, 1, 32, 32))[0].shape[1] == 1
+    assert model.E_A(torch.zeros(2, 1, 32, 32))[0].shape == (2, model.cfg.z_dim)
+
+
+def test_posterior_is_trainable_unless_frozen_and_milo_with_a_fixed_sigma():
+    model = _model(learn_sigma=False)
+    x = _batch(n=2)["a"]
+    mu, _ = model.posterior(model.E_A, x)
+    assert mu.requires_grad and _reached(model, mu.sum(), names=("E_A",)) == {"E_A"}
+    frozen, _ = model.posterior(model.E_A, x, frozen=True)
+    assert not frozen.requires_grad
+    z = torch.randn(2, model.cfg.z_dim)
+    mu_out, _ = model.E_A(x)
+    expected = milo_loss(z, mu_out, 0.0, min_std=model.cfg.min_std, detach_target=True)
+    assert model.milo(model.E_A, x, z).item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_the_probes_are_the_code_variance_and_the_milo_bound():
+    model = _model()
+    a, b = _batch(n=4)["a"], _batch(n=4, seed=1)["b"]
+    torch.manual_seed(0)
+    out = model.ifi(a, b)
+    mu_a = model.E_A(a)[0].detach()
+    assert out["z_a_var"] == pytest.approx(mu_a.var(0, unbiased=False).mean().item(), rel=1e-5)
+    probes = model.probes_of({"z_a_var": 0.3, "info": torch.tensor(2.0)})
+    assert probes == {"mi/z_var": 0.3, "mi/milo": pytest.approx(no_information_level(8) - 1.0)}

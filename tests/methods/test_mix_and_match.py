@@ -127,3 +127,131 @@ def test_translate_and_refusals():
     assert "loss/g_unseen" in oracle.training_step(triplets, 0, opt)
     with pytest.raises(ValueError, match="image_size"):
         model.pairs({k: v[..., :8] for k, v in model.example_batch(2).items()})
+
+
+def _weighted(**weights):
+    return dataclasses.replace(MixAndMatchConfig.smoke(), **weights)
+
+
+def test_stage_1_terms_are_their_formulas_times_their_weights():
+    import torch.nn.functional as F
+
+    from companion.losses import g_lsgan
+
+    cfg = _weighted(lambda_s=2.0, lambda_d=3.0, lambda_r=5.0, lambda_l2=7.0, lambda_gan=0.5)
+    cfg = dataclasses.replace(cfg, stage2_start=10, pp_start=20)
+    model, terms = _terms(cfg, 0)
+    batch = model.example_batch(2, generator=torch.Generator().manual_seed(0))
+    x_rs, y, x_rd, z = batch["rs_rgb"], batch["rs_seg"], batch["rd_rgb"], batch["rd_depth"]
+    with torch.no_grad():
+        seg = model.dec["seg"](*model.encode("rgb", x_rs))
+        depth = model.dec["depth"](*model.encode("rgb", x_rd))
+        rgb_s = model.dec["rgb"](*model.encode("seg", y))
+        rgb_d = model.dec["rgb"](*model.encode("depth", z))
+    expected = {
+        "seg": 2.0 * F.cross_entropy(seg, y),
+        "depth": 3.0 * berhu(depth - z),
+        "rgb_l2": 35.0 * (F.mse_loss(rgb_s, x_rs) + F.mse_loss(rgb_d, x_rd)),
+    }
+    assert set(terms) == set(expected)
+    for key, value in expected.items():
+        assert terms[key].item() == pytest.approx(value.item(), rel=1e-5), key
+    fakes = torch.cat([rgb_s, rgb_d])
+    adv = model.adversarial_term(fakes, 0)
+    assert adv.item() == pytest.approx(5.0 * 0.5 * g_lsgan(model.disc(fakes)).item(), rel=1e-5)
+
+
+def test_cpu_gpu_and_smoke_presets():
+    paper, cpu = MixAndMatchConfig.paper(), MixAndMatchConfig.cpu()
+    assert {k: v for k, v in cpu.to_dict().items() if paper.to_dict()[k] != v} == {
+        "image_size": 32,
+        "num_classes": 5,
+        "ngf": 16,
+        "num_levels": 2,
+        "convs_per_level": 1,
+        "lambda_gan": 0.0,
+        "stage2_start": 300,
+        "pp_start": 10**9,
+        "lr": 1e-3,
+        "batch_size": 8,
+    }
+    gpu = MixAndMatchConfig.gpu()
+    assert {k: v for k, v in gpu.to_dict().items() if cpu.to_dict()[k] != v} == {
+        "image_size": 64,
+        "ngf": 32,
+        "num_levels": 3,
+        "stage2_start": 3000,
+        "pp_start": 6000,
+    }
+    smoke = MixAndMatchConfig.smoke()
+    assert {k: v for k, v in smoke.to_dict().items() if cpu.to_dict()[k] != v} == {
+        "ngf": 4,
+        "lambda_gan": 1.0,
+        "ndf": 4,
+        "d_layers": 1,
+        "stage2_start": 1,
+        "pp_start": 1,
+        "batch_size": 2,
+    }
+
+
+def test_stage_2_terms_with_the_autoencoders_and_the_latent_loss():
+    import torch.nn.functional as F
+
+    cfg = _weighted(lambda_s=2.0, lambda_d=3.0, lambda_r_2=5.0, lambda_l2_2=7.0, lambda_a=4.0)
+    cfg = dataclasses.replace(cfg, latent_noise=0.0, stage2_start=1, pp_start=10**9)
+    model, terms = _terms(cfg, 1)
+    batch = model.example_batch(2, generator=torch.Generator().manual_seed(0))
+    x_rs, y, x_rd, z = batch["rs_rgb"], batch["rs_seg"], batch["rd_rgb"], batch["rd_depth"]
+    with torch.no_grad():
+        c = {
+            "rs": model.encode("rgb", x_rs),
+            "rd": model.encode("rgb", x_rd),
+            "s": model.encode("seg", y),
+            "d": model.encode("depth", z),
+        }
+        seg = sum(F.cross_entropy(model.dec["seg"](*c[k]), y) for k in ("rs", "s"))
+        depth = sum(berhu(model.dec["depth"](*c[k]) - z) for k in ("rd", "d"))
+        pairs = (("s", x_rs), ("d", x_rd), ("rs", x_rs), ("rd", x_rd))
+        rgb = sum(F.mse_loss(model.dec["rgb"](*c[k]), x) for k, x in pairs)
+        lat = F.mse_loss(c["s"][0], c["rs"][0]) + F.mse_loss(c["d"][0], c["rd"][0])
+    expected = {"seg": 2.0 * seg, "depth": 3.0 * depth, "rgb_l2": 35.0 * rgb, "latent": 4.0 * lat}
+    assert set(terms) == set(expected)
+    for key, value in expected.items():
+        assert terms[key].item() == pytest.approx(value.item(), rel=1e-5), key
+    fakes = torch.zeros(2, 3, 32, 32)
+    from companion.losses import g_lsgan
+
+    expected_adv = 5.0 * 1.0 * g_lsgan(model.disc(fakes))
+    assert model.adversarial_term(fakes, 1).item() == pytest.approx(expected_adv.item())
+
+
+def test_example_batch_optimizers_stages_and_messages():
+    model = MixAndMatch(MixAndMatchConfig.smoke())
+    one = model.example_batch(64, generator=torch.Generator().manual_seed(0))
+    two = model.example_batch(64, generator=torch.Generator().manual_seed(0))
+    assert all(torch.equal(one[k], two[k]) for k in one)
+    for key in ("rs_rgb", "rd_rgb", "rd_depth"):
+        assert -1 <= one[key].min() < -0.99 and 0.99 < one[key].max() <= 1, key
+    assert set(one["rs_seg"].unique().tolist()) == set(range(5))
+    cfg = dataclasses.replace(MixAndMatchConfig.smoke(), lr=0.0123, beta1=0.25)
+    for opt in MixAndMatch(cfg).configure_optimizers().values():
+        assert (opt.param_groups[0]["lr"], opt.param_groups[0]["betas"]) == (0.0123, (0.25, 0.999))
+    staged = dataclasses.replace(MixAndMatchConfig.smoke(), stage2_start=2, pp_start=4)
+    assert [MixAndMatch(staged).stage(s) for s in range(5)] == [1, 1, 2, 2, 3]
+    half = dataclasses.replace(staged, lambda_pp=0.5)
+    assert MixAndMatch(half).stage(4) == 3
+    assert MixAndMatch(dataclasses.replace(staged, lambda_pp=0.0)).stage(4) == 2
+    with pytest.raises(
+        KeyError, match=r"expected zero-pair keys rs_rgb, ... or triplets; got \['x'\]"
+    ):
+        model.pairs({"x": 0})
+    with pytest.raises(ValueError, match="images are 8 px, the config says image_size=32"):
+        model.pairs({k: v[..., :8, :8] for k, v in model.example_batch(2).items()})
+    oracle = MixAndMatch(dataclasses.replace(MixAndMatchConfig.smoke(), supervise_unseen=True))
+    with pytest.raises(
+        ValueError,
+        match=r"needs triplets \(keys rgb, depth, seg\); a zero-pair batch has none: load "
+        "'scenes' instead",
+    ):
+        oracle.pairs(model.example_batch(2))

@@ -183,3 +183,147 @@ def test_the_source_gate_needs_the_bottleneck():
     model = OneToMany(OneToManyConfig.smoke().with_overrides({"generator": "unet"}))
     with pytest.raises(ValueError, match="bottleneck"):
         gate_source(model)
+
+
+def test_cpu_and_smoke_presets():
+    paper, cpu = OneToManyConfig.paper(), OneToManyConfig.cpu()
+    changed = {k: v for k, v in cpu.to_dict().items() if paper.to_dict()[k] != v}
+    assert changed == {
+        "dataset": "digits",
+        "image_size": 16,
+        "z_dim": 8,
+        "num_downs": 2,
+        "ngf": 32,
+        "ndf": 32,
+        "d_layers": 2,
+        "lr": 2e-4,
+        "lr_s": 2e-4,
+        "s_width": 32,
+        "s_embed": 16,
+    }
+    smoke = OneToManyConfig.smoke()
+    changed = {k: v for k, v in smoke.to_dict().items() if cpu.to_dict()[k] != v}
+    assert changed == {
+        "image_size": 32,
+        "ngf": 8,
+        "ndf": 8,
+        "d_layers": 1,
+        "s_width": 8,
+        "s_embed": 4,
+        "batch_size": 4,
+    }
+    assert (paper.lr, paper.gan_loss, paper.use_spectral_norm) == (1e-4, "nonsaturating", True)
+
+
+def test_settings_are_checked_by_name():
+    with pytest.raises(ValueError, match="^a one-to-many translator needs noise: set z_dim > 0$"):
+        OneToMany(OneToManyConfig.smoke().with_overrides({"z_dim": 0}))
+    with pytest.raises(
+        ValueError, match=r"^mi_variant must be one of \['max_source', 'min_noise'\], got 'max'$"
+    ):
+        OneToMany(OneToManyConfig.smoke().with_overrides({"mi_variant": "max"}))
+    cfg = OneToManyConfig.smoke().with_overrides({"mi_variant": "max_source", "marginal": "fresh"})
+    with pytest.raises(
+        ValueError, match="^the sources' law is only known by its samples: use marginal='shuffle'$"
+    ):
+        OneToMany(cfg)
+
+
+def test_the_config_builds_the_translator_and_the_critic_it_names():
+    def kinds(net):
+        return {type(m).__name__ for m in net.modules()}
+
+    base = OneToMany(OneToManyConfig.smoke())
+    assert "BatchNorm2d" in kinds(base.G) and "Dropout" not in kinds(base.G)
+    other = OneToMany(
+        OneToManyConfig.smoke().with_overrides(
+            {"norm": "instance", "use_dropout": True, "use_spectral_norm": False}
+        )
+    )
+    assert "InstanceNorm2d" in kinds(other.G) and "BatchNorm2d" not in kinds(other.G)
+    assert "Dropout" in kinds(other.G)
+
+    def spectral(net):
+        return any(
+            hasattr(m, "weight_orig") or hasattr(m, "parametrizations") for m in net.modules()
+        )
+
+    assert spectral(base.S) and spectral(base.D)
+    assert not spectral(other.S) and not spectral(other.D)
+    # z_injection reaches the translator: "all" feeds the noise to more layers (more weights)
+    everywhere = OneToMany(OneToManyConfig.smoke().with_overrides({"z_injection": "all"}))
+    count = sum(p.numel() for p in base.G.parameters())
+    assert sum(p.numel() for p in everywhere.G.parameters()) > count
+    # init_type: the DCGAN normal init has std 0.02
+    seed_everything(0)
+    xavier = OneToMany(OneToManyConfig.smoke().with_overrides({"init_type": "xavier"}))
+    convs = [m.weight for m in base.G.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert all(abs(w.std().item() - 0.02) < 0.01 for w in convs if w.numel() > 200)
+    convs_x = [m.weight for m in xavier.G.modules() if isinstance(m, torch.nn.Conv2d)]
+    # Xavier-normal at gain 0.02: std 0.02 sqrt(2 / (fan_in + fan_out)), far below 0.02
+    assert all(w.std().item() < 0.005 for w in convs_x if w.numel() > 200)
+
+
+def test_the_s_step_is_cut_from_t_and_the_t_step_reaches_t():
+    seed_everything(0)
+    model = OneToMany(OneToManyConfig.smoke())
+    g_params = list(model.G.parameters())
+    reached = {}
+
+    class Checking:
+        def step(self, name, loss, *, retain_graph=False):
+            grads = torch.autograd.grad(loss, g_params, allow_unused=True, retain_graph=True)
+            reached[name] = any(g is not None and g.abs().sum() > 0 for g in grads)
+
+    model.training_step(model.example_batch(4), 0, Checking())
+    assert reached == {"D": False, "S": False, "G": True}
+    out = model.translations(*model.unpack(model.example_batch(4)))
+    detached = model.mi_bound(out, detach=True).loss
+    assert all(g is None for g in torch.autograd.grad(detached, g_params, allow_unused=True))
+
+
+def test_fresh_marginals_and_the_moving_average_decay_reach_mine():
+    from companion.mi.bounds import mine_lower_bound
+
+    seed_everything(0)
+    cfg = OneToManyConfig.smoke().with_overrides({"marginal": "fresh", "mine_decay": 0.5})
+    model = OneToMany(cfg).eval()  # eval: spectral norm's power iteration stands still
+    model.log_ema_partition = torch.tensor(0.3)
+    out = model.translations(*model.unpack(model.example_batch(4)))
+    torch.manual_seed(7)
+    bound = model.mi_bound(out)
+    torch.manual_seed(7)
+    xi, y = out.z[0], out.b_fake[0]
+    scores = pair_scores(model.S, xi, y, "fresh", torch.randn_like(xi))
+    expected = mine_lower_bound(scores, torch.tensor(0.3), 0.5)
+    assert bound.estimate.item() == pytest.approx(expected.estimate.item(), rel=1e-5)
+    assert bound.state.item() == pytest.approx(expected.state.item(), rel=1e-5)
+
+
+def test_conditional_d_and_a_zero_mi_weight():
+    seed_everything(0)
+    model = OneToMany(OneToManyConfig.smoke().with_overrides({"conditional_d": True}))
+    opt = Stepper(model.configure_optimizers())
+    assert "loss/g_mi" in model.training_step(model.example_batch(4), 0, opt)
+    off = OneToMany(OneToManyConfig.smoke().with_overrides({"lambda_mi": 0.0}))
+    log = off.training_step(off.example_batch(4), 0, Stepper(off.configure_optimizers()))
+    assert "loss/g_mi" not in log and log["loss/g"] == pytest.approx(log["loss/g_adv"])
+
+
+def test_the_moving_average_keeps_its_buffers_dtype_under_autocast():
+    seed_everything(0)
+    model = OneToMany(OneToManyConfig.smoke())
+    opt = Stepper(model.configure_optimizers())
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        model.training_step(model.example_batch(4), 0, opt)
+    assert model.log_ema_partition.dtype == torch.float32
+    assert torch.isfinite(model.log_ema_partition)
+
+
+def test_the_source_gate_error_names_the_translator():
+    model = OneToMany(OneToManyConfig.smoke().with_overrides({"generator": "unet"}))
+    with pytest.raises(
+        ValueError,
+        match=r"^gate_source needs the bottleneck translator T = G\(\[E\(x\), F\(xi\)\]\)$",
+    ):
+        gate_source(model)

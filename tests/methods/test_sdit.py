@@ -131,3 +131,138 @@ def test_paper_preset_trains_a_step_on_afhq_folders(tmp_path, capsys):
     assert config["lambda_rec"] == 800.0 and config["lambda_gan"] == 10.0  # thesis Sec. 6.5
     history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
     assert len(history) == 1 and all(v == v for v in history[0].values())  # finite
+
+
+class _Nothing:
+    """Records each update's loss and changes no weight."""
+
+    def __init__(self):
+        self.losses = {}
+
+    def step(self, name, loss, *, retain_graph=False):
+        self.losses[name] = loss
+
+
+@pytest.mark.parametrize("scale", [1.0, 3.0])
+def test_each_term_of_eq_6_8_is_its_formula_times_its_weight(scale):
+    from companion.losses import d_nonsaturating, g_nonsaturating, latent_regression_l1
+
+    names = ("lambda_gan", "lambda_fake", "lambda_real", "lambda_lat", "lambda_rec")
+    weights = dict(zip(names, (2.0, 0.5, 0.25, 4.0, 8.0)))
+    weights = {k: v * scale for k, v in weights.items()}
+    torch.manual_seed(0)
+    model = SDIT(SDITConfig.smoke().with_overrides(weights))
+    batch = model.example_batch(4, generator=torch.Generator().manual_seed(1))
+    x, y_src = batch["x"], batch["y"]
+    opt = _Nothing()
+    torch.manual_seed(5)
+    log = model.training_step(batch, 0, opt)
+    torch.manual_seed(5)  # the step's draws: target domains, then codes
+    y_trg = torch.randint(0, 4, (4,))
+    z = torch.randn(4, model.cfg.z_dim)
+    with torch.no_grad():
+        x_fake, attn = model.G(x, y_trg, z)
+        src_real, cls_real, _ = model.D(x)
+        src_fake, cls_fake, z_rec = model.D(x_fake)
+        x_rec, _ = model.G(x_fake, y_src, z)  # back to the source domain, same code
+    w = weights
+    expected = {
+        "d_adv": w["lambda_gan"] * d_nonsaturating(src_real, src_fake),
+        "d_cls": w["lambda_real"] * F.cross_entropy(cls_real, y_src),
+        "d_lat": w["lambda_lat"] * latent_regression_l1(z_rec, z),
+        "g_adv": w["lambda_gan"] * g_nonsaturating(src_fake),
+        "g_cls": w["lambda_fake"] * F.cross_entropy(cls_fake, y_trg),
+        "g_lat": w["lambda_lat"] * latent_regression_l1(z_rec, z),
+        "g_rec": w["lambda_rec"] * (x_rec - x).abs().mean(),
+    }
+    for key, value in expected.items():
+        assert log[f"loss/{key}"] == pytest.approx(value.item(), rel=1e-4), key
+    assert log["loss/d"] == pytest.approx(sum(log[f"loss/d_{k}"] for k in ("adv", "cls", "lat")))
+    assert opt.losses["D"].item() == pytest.approx(log["loss/d"], rel=1e-6)
+    assert opt.losses["G"].item() == pytest.approx(log["loss/g"], rel=1e-6)
+    assert log["attention/mean"] == pytest.approx(attn.mean().item(), rel=1e-5)
+
+
+def test_d_terms_reach_d_only_and_g_terms_reach_g():
+    torch.manual_seed(0)
+    model = SDIT(SDITConfig.smoke())
+    batch = model.example_batch(4, generator=torch.Generator().manual_seed(1))
+    x, y = batch["x"], batch["y"]
+    z = torch.randn(4, model.cfg.z_dim)
+    x_fake, _ = model.G(x, y.flip(0), z)
+
+    def reached(loss):
+        model.zero_grad(set_to_none=True)
+        loss.backward(retain_graph=True)
+        return {
+            name
+            for name, net in (("G", model.G), ("D", model.D))
+            if any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.parameters())
+        }
+
+    for key, term in model.d_terms(x, y, x_fake, z).items():
+        assert reached(term) == {"D"}, key  # the fakes are detached for D
+    for key, term in model.g_terms(x, y, y.flip(0), x_fake, z).items():
+        assert "G" in reached(term), key
+
+
+def test_cpu_and_smoke_presets():
+    paper, cpu, smoke = SDITConfig.paper(), SDITConfig.cpu(), SDITConfig.smoke()
+    changed = {k: v for k, v in cpu.to_dict().items() if paper.to_dict()[k] != v}
+    assert changed == {
+        "dataset": "shapes_domains",
+        "image_size": 32,
+        "num_domains": 4,
+        "conv_dim": 16,
+        "num_res": 2,
+        "num_cin": 2,
+        "mlp_dim": 64,
+        "d_conv_dim": 16,
+        "d_layers": 3,
+        "lambda_gan": 1.0,
+        "lambda_rec": 10.0,
+        "lr": 4e-4,
+    }
+    changed = {k: v for k, v in smoke.to_dict().items() if cpu.to_dict()[k] != v}
+    assert changed == {
+        "conv_dim": 4,
+        "num_res": 1,
+        "num_cin": 1,
+        "mlp_dim": 16,
+        "d_conv_dim": 4,
+        "d_layers": 2,
+        "batch_size": 4,
+    }
+
+
+def test_unpack_names_what_is_missing_or_wrong():
+    model = SDIT(SDITConfig.smoke())
+    with pytest.raises(KeyError, match=r"needs 'x' and 'y' \(domain\) entries, got \['x'\]"):
+        model.unpack({"x": torch.zeros(1, 3, 32, 32)})
+    with pytest.raises(ValueError, match=r"images, got \(3, 16, 16\); load the data at"):
+        model.unpack({"x": torch.zeros(1, 3, 16, 16), "y": torch.zeros(1)})
+
+
+def test_example_batch_spans_the_range_and_every_domain_and_follows_the_generator():
+    model = SDIT(SDITConfig.smoke())
+    batch = model.example_batch(200, generator=torch.Generator().manual_seed(0))
+    x, y = batch["x"], batch["y"]
+    assert x.shape == (200, 3, 32, 32) and -1 <= x.min() < -0.99 and 0.99 < x.max() <= 1
+    assert set(y.tolist()) == {0, 1, 2, 3}
+    again = model.example_batch(200, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(x, again["x"]) and torch.equal(y, again["y"])
+
+
+def test_the_target_domains_are_drawn_on_the_batchs_device(monkeypatch):
+    model = SDIT(SDITConfig.smoke())
+    batch = model.example_batch(4, generator=torch.Generator().manual_seed(0))
+    devices = []
+    randint = torch.randint
+
+    def recording_randint(*args, **kw):
+        devices.append(kw.get("device"))
+        return randint(*args, **kw)
+
+    monkeypatch.setattr(torch, "randint", recording_randint)
+    model.training_step(batch, 0, _Nothing())
+    assert devices == [batch["x"].device]

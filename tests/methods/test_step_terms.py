@@ -117,3 +117,15 @@ def test_stage_2_keeps_the_encoder_fixed_with_every_table_4_term_on():
     e_before = [p.clone() for p in model.E.parameters()]
     model.training_step(paired_batch(), 0, RecordingStepper(model.configure_optimizers()))
     assert all(torch.equal(p, q) for p, q in zip(e_before, model.E.parameters(), strict=True))
+
+
+def test_cyclic_reconstruction_compares_each_cycle_with_its_own_pairs_target(monkeypatch):
+    # G copies its source, and each target is its source + 0.1: the cycle of pair j returns
+    # a_j, whose L1 to b_j is exactly 0.1 (any other target is far off)
+    model = _model(lambda_rec=2.0)
+    a = paired_batch()["a"]
+    b = a + 0.1
+    monkeypatch.setattr(model.G, "forward", lambda x, code: x + 0.0 * code.sum())
+    z = model.E(b)[0]
+    for stage in (2, 3):
+        assert cyclic_reconstruction(model, a, b, z, stage).item() == pytest.approx(0.2, rel=1e-5)

@@ -309,3 +309,58 @@ def test_cli_trains_a_conditional_target_from_an_unconditional_source(tmp_path, 
     assert main(["train", "transfergan", *common, *bad]) == 2
     err = capsys.readouterr().err
     assert "labels must lie in [0, 5)" in err and "Traceback" not in err
+
+
+class _Nothing:
+    def step(self, name, loss, *, retain_graph=False):
+        self.last = name
+
+
+def test_missing_labels_name_the_conditional_model():
+    gan = TransferGAN(_cfg(num_classes=K))
+    with pytest.raises(KeyError, match=r"a conditional TransferGAN \(num_classes=3\) needs labels"):
+        gan.real_labels({"a": torch.zeros(2, 3, 32, 32)})
+
+
+def test_the_ac_gan_logs_are_eq_2_7_and_2_8s_terms():
+    from companion.losses import gradient_penalty
+
+    seed_everything(0)
+    gan = TransferGAN(_cfg(num_classes=K, n_critic=1, alpha_d=2.0, alpha_g=0.5))
+    batch = gan.example_batch(7, generator=torch.Generator().manual_seed(0))
+    x, y = batch["a"], batch["y"]
+    seed_everything(5)
+    logs = gan.training_step(batch, 0, _Nothing())
+    seed_everything(5)  # the critic step's draws: labels, codes, the penalty's mixing
+    y_fake = torch.randint(K, (7,))
+    with torch.no_grad():
+        x_fake = gan.G(torch.randn(7, gan.cfg.z_dim), y_fake)
+        score_real, logits_real = gan.D.forward_with_classes(x)
+        score_fake = gan.D(x_fake)
+    gp = gradient_penalty(gan.D, x, x_fake)
+    wasserstein = score_real.mean() - score_fake.mean()
+    d_cls = F.cross_entropy(logits_real, y)
+    assert logs["dist/wasserstein"] == pytest.approx(wasserstein.item(), rel=1e-4)
+    assert logs["loss/d_gp"] == pytest.approx(gp.item(), rel=1e-4)
+    assert logs["loss/d_cls"] == pytest.approx(d_cls.item(), rel=1e-5)
+    expected_d = -wasserstein + 10.0 * gp + 2.0 * d_cls
+    assert logs["loss/d"] == pytest.approx(expected_d.item(), rel=1e-4)
+    acc = (logits_real.argmax(1) == y).float().mean().item()
+    assert logs["acc/d_cls_real"] == acc and acc != 0.5  # 7 samples: 1 - acc differs
+    y_fake = torch.randint(K, (7,))
+    with torch.no_grad():
+        score, logits = gan.D.forward_with_classes(gan.G(torch.randn(7, gan.cfg.z_dim), y_fake))
+    g_cls = F.cross_entropy(logits, y_fake)
+    assert logs["loss/g_cls"] == pytest.approx(g_cls.item(), rel=1e-5)
+    assert logs["loss/g"] == pytest.approx((-score.mean() + 0.5 * g_cls).item(), rel=1e-4)
+
+
+def test_a_conditional_step_runs_on_another_device(monkeypatch):
+    # on the meta device nothing is computed, but a tensor left on the CPU (codes, labels)
+    # meets the networks' weights and fails; the loader's labels arrive on the CPU
+    item = torch.Tensor.item
+    monkeypatch.setattr(torch.Tensor, "item", lambda t: float("nan") if t.is_meta else item(t))
+    gan = TransferGAN(_cfg(num_classes=K, n_critic=1)).to("meta")
+    batch = gan.example_batch(4)
+    logs = gan.training_step({"a": batch["a"].to("meta"), "y": batch["y"]}, 0, _Nothing())
+    assert set(logs) >= {"loss/d", "loss/g", "loss/d_cls", "loss/g_cls"}

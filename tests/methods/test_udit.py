@@ -100,3 +100,68 @@ def test_train_extractor_learns_a_known_attribute_and_freezes():
     acc = (h(images).argmax(1) == labels).float().mean().item()
     assert acc > 0.95  # three brightness levels 8 noise stds apart: separable through D = 1
     assert not h.training and not any(p.requires_grad for p in h.parameters())
+
+
+def test_the_trunk_is_strided_3x3_convolutions_then_the_1x1_bottleneck():
+    h = SemanticExtractor(3, d=2, widths=(8, 12))
+    convs = [m for m in h.trunk if isinstance(m, torch.nn.Conv2d)]
+    assert [(c.kernel_size, c.stride, c.padding) for c in convs] == [((3, 3), (2, 2), (1, 1))] * 2
+    assert h.reduce.kernel_size == (1, 1) and (h.reduce.in_channels, h.dim) == (12, 2)
+
+
+def _tiny_data():
+    g = torch.Generator().manual_seed(0)
+    return torch.rand(40, 3, 2, 2, generator=g) * 2 - 1, torch.randint(0, 3, (40,), generator=g)
+
+
+def _tiny(seed=0):
+    """An extractor without a trunk (the 1x1 bottleneck and the head): fast to train."""
+    torch.manual_seed(seed)
+    return SemanticExtractor(num_classes=3, d=2, widths=())
+
+
+def _weights(h):
+    return torch.cat([p.detach().flatten() for p in h.parameters()])
+
+
+def test_train_extractor_defaults_and_its_private_generator():
+    images, labels = _tiny_data()
+    nets = [_tiny() for _ in range(4)]
+    torch.manual_seed(7)
+    state = torch.get_rng_state()
+    default = train_extractor(nets[0], images, labels)
+    assert torch.equal(torch.get_rng_state(), state)  # the global RNG is untouched
+    explicit = train_extractor(nets[1], images, labels, steps=300, batch_size=64, lr=2e-3, seed=0)
+    assert torch.equal(_weights(default), _weights(explicit))
+    fewer = train_extractor(nets[2], images, labels, steps=299, batch_size=64, lr=2e-3, seed=0)
+    smaller = train_extractor(nets[3], images, labels, steps=300, batch_size=63, lr=2e-3, seed=0)
+    assert not torch.equal(_weights(default), _weights(fewer))
+    assert not torch.equal(_weights(default), _weights(smaller))
+
+
+def test_train_extractor_takes_adams_step_of_size_lr():
+    images, labels = _tiny_data()
+    before = _weights(_tiny())
+    after = _weights(train_extractor(_tiny(), images, labels, steps=1, lr=0.05))
+    # Adam's first step moves every weight with a gradient by lr (times the sign)
+    assert (after - before).abs().max().item() == pytest.approx(0.05, rel=1e-3)
+
+
+def test_train_extractor_moves_the_labels_to_the_images_device():
+    images, labels = _tiny_data()  # labels stay on the CPU
+    h = train_extractor(_tiny().to("meta"), images.to("meta"), labels, steps=2)
+    assert not h.training and next(h.parameters()).device.type == "meta"
+
+
+def test_the_term_stays_frozen_when_trained_and_averages_over_outputs():
+    from companion.methods.translation import Translations
+
+    h = _extractor()
+    term = SemanticConstraint(h, weight=1.0)
+    assert term.train() is term and term.training and not h.training
+    a = paired_batch(2)["a"]
+    fakes = [a + 0.5, a - 0.25]
+    out = Translations(a, a, [None, None], fakes)
+    with torch.no_grad():
+        each = [(h.features(f) - h.features(a)).abs().mean() for f in fakes]
+        assert term(out).item() == pytest.approx((each[0] + each[1]).item() / 2, rel=1e-6)
