@@ -63,8 +63,15 @@ def test_embedding_arguments_are_checked():
         g(torch.randn(2, 8), torch.tensor([0, 1]), embedding=torch.randn(2, 3))
     with pytest.raises(ValueError, match="pass labels y"):
         g(torch.randn(2, 8))
-    with pytest.raises(ValueError, match="no class embedding"):
-        embedding_minegan(MineGANConfig.smoke(), rows, nn.Identity())
+    message = (
+        "the generator has no class embedding (embed_dim is 0 or unknown); build it with "
+        "embed_dim > 0 (TransferGANConfig.embed_dim), or mine its classes with "
+        "conditional_minegan"
+    )
+    for generator in (rows, nn.Identity()):  # embed_dim 0, and no embed_dim at all
+        with pytest.raises(ValueError) as info:
+            embedding_minegan(MineGANConfig.smoke(), generator, nn.Identity())
+        assert str(info.value) == message
 
 
 def test_embedding_input_splits_the_code_into_z_and_the_embedding():
@@ -88,7 +95,11 @@ def test_the_two_miners_are_separate_mlps_on_the_same_noise():
     widths = [layer.out_features for layer in m.class_embedding if isinstance(layer, nn.Linear)]
     assert widths == [16, 16, 2]
     assert [x.out_features for x in miner(4, 6, 3) if isinstance(x, nn.Linear)] == [6, 6, 6]
-    with pytest.raises(ValueError, match="layers >= 1"):
+    default = EmbeddingMiner(u_dim=4, z_dim=6, embed_dim=2, layers=2)  # hidden: z_dim
+    assert [x.out_features for x in default.class_embedding if isinstance(x, nn.Linear)] == [6, 2]
+    single = EmbeddingMiner(u_dim=4, z_dim=6, embed_dim=2, layers=1)  # one linear map each
+    assert [type(x) for x in (*single.code, *single.class_embedding)] == [nn.Linear, nn.Linear]
+    with pytest.raises(ValueError, match="an embedding miner needs layers >= 1, got 0"):
         EmbeddingMiner(4, 6, 2, layers=0)
 
 
@@ -202,8 +213,13 @@ def test_a_transfergan_with_a_class_embedding_trains_and_transfers_only_to_the_s
     assert tuned.cfg.embed_dim == 2 and tuned.cfg.num_classes == 3
     torch.testing.assert_close(tuned.G.embed.weight, gan.G.embed.weight)
     rows = dataclasses.replace(cfg, embed_dim=0)  # Cond BNorm rows: a different generator
-    with pytest.raises(ValueError, match="has embed_dim=2; a generator with a class embedding"):
+    with pytest.raises(ValueError) as info:
         TransferGAN.from_pretrained(tmp_path / "src", rows)
+    assert str(info.value).endswith(
+        "has embed_dim=2; a generator with a class embedding (embed_dim=0) starts only from a "
+        "source with the same embedding: train its G from scratch (transfer_g=False) or set "
+        "embed_dim=2"
+    )
     tuned_d = TransferGAN.from_pretrained(tmp_path / "src", rows, transfer_g=False)
     torch.testing.assert_close(tuned_d.D.classify.weight, gan.D.classify.weight)
     assert tuned_d.G.embed_dim == 0 and not hasattr(tuned_d.G, "embed")
