@@ -91,19 +91,31 @@ def class_samples(source: TransferGAN, per_class: int) -> tuple[torch.Tensor, to
     return x, labels
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(doc: str, steps: int) -> argparse.Namespace:
+    """The options of the mining benchmarks: seeds, mining steps, source steps."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=steps)
     parser.add_argument("--source-steps", type=int, default=1000)
-    args = parser.parse_args()
-    torch.set_num_threads(1)  # one thread: on 2 shared cores, two thrash
-    judge = judge_model()
+    return parser.parse_args()
+
+
+def digit_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[dict]]:
+    """The bank's 16x16 grey digits: images (1797, 1, 16, 16) in [-1, 1], labels (1797,),
+    the training mask (1797,), and the source's data (training digits of SOURCE_CLASSES)."""
     bank, labels = digit_bank(16)
-    images = bank[:, None].float() / 255 * 2 - 1  # (1797, 1, 16, 16)
+    images = bank[:, None].float() / 255 * 2 - 1
     is_train = torch.arange(len(labels)) < NUM_TRAIN_DIGITS
     keep = is_train & torch.isin(labels, torch.tensor(SOURCE_CLASSES))
     source_data = [{"a": x, "y": y} for x, y in zip(images[keep], labels[keep])]
+    return images, labels, is_train, source_data
+
+
+def main() -> None:
+    args = parse_args(__doc__, steps=200)
+    torch.set_num_threads(1)  # one thread: on 2 shared cores, two thrash
+    judge = judge_model()
+    images, labels, is_train, source_data = digit_data()
     workdir = Path(tempfile.mkdtemp())
     results: dict[str, dict] = {}
     for seed in args.seeds:

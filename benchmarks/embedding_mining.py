@@ -34,7 +34,6 @@ Writes ``benchmarks/results/embedding_mining.json`` and prints a table.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import dataclasses
 import tempfile
@@ -43,11 +42,18 @@ from pathlib import Path
 
 import torch
 from _report import write_record
-from conditional_mining import CONTROL, N_EVAL, N_TARGET, SOURCE_CLASSES, judge_model
+from conditional_mining import (
+    CONTROL,
+    N_EVAL,
+    N_TARGET,
+    SOURCE_CLASSES,
+    digit_data,
+    judge_model,
+    parse_args,
+)
 from conditional_mining import mining_config as class_mining_config
 
 import companion
-from companion.data.synthetic.digits import NUM_TRAIN_DIGITS, digit_bank
 from companion.methods.class_mining import embedding_minegan
 from companion.methods.transfergan import TransferGAN
 from companion.methods.transfergan import TransferGANConfig as _Config
@@ -91,18 +97,10 @@ def embedding_report(classes: torch.Tensor, mined: torch.Tensor) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--source-steps", type=int, default=1000)
-    args = parser.parse_args()
+    args = parse_args(__doc__, steps=300)
     torch.set_num_threads(1)  # one thread: on 2 shared cores, two thrash
     judge = judge_model()
-    bank, labels = digit_bank(16)
-    images = bank[:, None].float() / 255 * 2 - 1  # (1797, 1, 16, 16)
-    is_train = torch.arange(len(labels)) < NUM_TRAIN_DIGITS
-    keep = is_train & torch.isin(labels, torch.tensor(SOURCE_CLASSES))
-    source_data = [{"a": x, "y": y} for x, y in zip(images[keep], labels[keep])]
+    images, labels, is_train, source_data = digit_data()
     mining_cfg = dataclasses.replace(class_mining_config(args.steps), z_dim=CFG.z_dim)
     workdir = Path(tempfile.mkdtemp())
     results: dict[str, dict] = {}
