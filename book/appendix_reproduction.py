@@ -811,7 +811,12 @@ for table in all_quotes():
     else:
         lines += ["No synthetic analogue in the book yet; the chapter quotes it."]
     display(Markdown("\n".join(lines)))
-    display(table.frame())
+    frame = table.frame()
+    # a table of many columns (StEP's Table 4 has 11) is shown in parts of at most six
+    # columns, so that it fits the page's column instead of scrolling
+    width = 6 if frame.shape[1] > 8 else frame.shape[1]
+    for start in range(0, frame.shape[1], width):
+        display(frame.iloc[:, start : start + width])
     if chapter:
         show_measured((table.paper, table.table))
 
