@@ -168,6 +168,16 @@ ANALOGUES = {
         "shapes' styles: the style encoder pretrained on five sources",
         "",
     ),
+    ("seed004", "Table 4"): (
+        "10.2",
+        "shapes' styles: the rows Ours v1-v4 as switches of StEP's stages 2-3",
+        "",
+    ),
+    ("seed004", "Table 6"): (
+        "10.2",
+        "the same runs' CPU time per image (batch 8, one size only)",
+        "",
+    ),
 }
 
 
@@ -737,6 +747,33 @@ def step_pretraining() -> list[Measured]:
     ]
 
 
+def step_ablations() -> list[Measured]:
+    rows = ["Ours v1", "Ours v2", "Ours v3", "Ours v4"]
+    frame, source, runs, results = benchmark(
+        "step_ablations",
+        {r: r for r in rows},
+        {
+            "style recovery above chance": ("gain", ".2f"),
+            "L1 reconstruction": ("L1", ".3f"),
+            "styles per input": ("styles", ".1f"),
+            "CPU ms per image": ("ms/img", ".1f"),
+        },
+    )
+    frame["gain above v1's"] = [
+        "-" if r == "Ours v1" else ahead(results, r, "Ours v1", "gain") for r in rows
+    ]
+    return [
+        Measured(
+            frame,
+            source,
+            "preset cpu (stages 150, 100, 100 steps), " + runs,
+            "how often G(a, E(b)) shows b's style above chance and its L1 error (the "
+            "paper: IS, PSNR and LPIPS), styles per input, and the training time per "
+            "image (the paper's Table 6)",
+        )
+    ]
+
+
 # (paper, table) -> the function that shows what the book measured; a table
 # listed in SAME_AS shares the analogue, and the runs, of another.
 MEASURED = {
@@ -754,10 +791,12 @@ MEASURED = {
     ("seed003", "Table 6.1"): sdit,
     ("seed004", "Table 1 (edges2handbags, edges2shoes)"): step_stages,
     ("seed004", "Table 2"): step_pretraining,
+    ("seed004", "Table 4"): step_ablations,
 }
 SAME_AS = {
     ("seed000", "Table 1 (Maps)"): ("seed000", "Table 1 (Facades)"),
     ("seed000", "Table 2 (cat → dog)"): ("seed000", "Table 2 (Yosemite)"),
+    ("seed004", "Table 6"): ("seed004", "Table 4"),
 }
 assert set(MEASURED) | set(SAME_AS) == set(ANALOGUES), set(ANALOGUES) ^ set(MEASURED)
 
