@@ -4,7 +4,16 @@ The book's chapters import it; so can course assignments and paper-scale GPU run
 """
 
 from companion.config import PRESETS, PresetConfig, preset, run_header, seed_everything
+from companion.records import benchmark_record
 
-__all__ = ["PRESETS", "PresetConfig", "preset", "run_header", "seed_everything", "__version__"]
+__all__ = [
+    "PRESETS",
+    "PresetConfig",
+    "benchmark_record",
+    "preset",
+    "run_header",
+    "seed_everything",
+    "__version__",
+]
 
 __version__ = "0.1.0"

@@ -48,11 +48,8 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import json
 import math
 import os
-import urllib.request
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -402,15 +399,7 @@ for half in ("Table 1 (Facades)", "Table 1 (Maps)"):
 # `python benchmarks/segan_ablations.py` from the repository's root.
 
 # %%
-RECORD = "benchmarks/results/segan_ablations.json"
-here = Path.cwd().resolve()
-found = [p / RECORD for p in (here, *here.parents) if (p / RECORD).exists()]
-if found:
-    record = json.loads(found[0].read_text())
-else:  # Colab: the repository's copy
-    url = f"https://raw.githubusercontent.com/mi-i2it/mi-i2it-book/main/{RECORD}"
-    with urllib.request.urlopen(url) as response:
-        record = json.load(response)
+record = companion.benchmark_record("segan_ablations.json")  # Colab: GitHub's copy
 LABELS = {  # the record's rows -> the figure's labels: one change from the cpu preset each
     "cpu preset": "cpu preset",
     "lambda_MI 0": "λ_MI 0",

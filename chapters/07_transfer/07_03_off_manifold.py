@@ -52,10 +52,8 @@ if "google.colab" in sys.modules:
 # %%
 import copy
 import dataclasses
-import json
 import os
 import tempfile
-import urllib.request
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -530,21 +528,7 @@ source_listing(conditional_minegan)
 
 # %%
 RECORD = "conditional_mining.json"
-REPO_RAW = "https://raw.githubusercontent.com/mi-i2it/mi-i2it-book/main"
-
-
-def committed(name):
-    """A committed benchmark record: from this checkout, else from the repository."""
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        path = folder / "benchmarks" / "results" / name
-        if path.is_file():
-            return json.loads(path.read_text())
-    with urllib.request.urlopen(f"{REPO_RAW}/benchmarks/results/{name}") as f:
-        return json.load(f)
-
-
-record = committed(RECORD)
+record = companion.benchmark_record(RECORD)
 selected = pd.DataFrame(
     [
         {"target": target, "seed": int(seed), "source class": i, "p": p}
@@ -662,7 +646,7 @@ source_listing(embedding_minegan)
 # embeddings.
 
 # %%
-emb = committed("embedding_mining.json")
+emb = companion.benchmark_record("embedding_mining.json")
 fig, axes = plt.subplots(1, 2, figsize=(6.5, 3.0))
 for ax, target in zip(axes, ("target 9", "target 4")):
     pca = emb["results"][target]["0"]["pca"]

@@ -47,10 +47,8 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import json
 import os
 import tempfile
-import urllib.request
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -230,21 +228,7 @@ plt.show()
 
 # %%
 RECORD = "transfer_source_suitability.json"
-REPO_RAW = "https://raw.githubusercontent.com/mi-i2it/mi-i2it-book/main"
-
-
-def committed(name):
-    """A committed benchmark record: from this checkout, else from the repository."""
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        path = folder / "benchmarks" / "results" / name
-        if path.is_file():
-            return json.loads(path.read_text())
-    with urllib.request.urlopen(f"{REPO_RAW}/benchmarks/results/{name}") as f:
-        return json.load(f)
-
-
-record = committed(RECORD)
+record = companion.benchmark_record(RECORD)
 rows = [
     {"source": source, "seed": int(seed), **values}
     for source, by_seed in record["results"].items()
