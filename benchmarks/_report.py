@@ -12,6 +12,7 @@ lands elsewhere on another kind of CPU, as far as a new seed moves it.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -21,7 +22,7 @@ from typing import Any
 
 from companion.config import cpu_kind
 
-__all__ = ["print_run", "print_summary", "sweep", "write_record"]
+__all__ = ["print_run", "print_summary", "stage_args", "sweep", "write_record"]
 
 Results = Mapping[str, Mapping[int, Mapping[str, float]]]
 
@@ -95,3 +96,17 @@ def write_record(path: Path, setting: str, results: Any, **extra: Any) -> None:
     tmp.write_text(json.dumps(record, indent=1) + "\n")
     os.replace(tmp, path)
     print(f"wrote {path}")
+
+
+def stage_args(doc: str, rows: Sequence[str]) -> tuple[argparse.Namespace, tuple[int, int, int]]:
+    """The options of StEP's three-stage sweeps: ``--seeds``, ``--stage1/2/3`` (steps per stage,
+    10.2's schedule by default) and ``--only`` (a subset of ``rows``); with the steps as a tuple.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--stage1", type=int, default=150)
+    parser.add_argument("--stage2", type=int, default=100)
+    parser.add_argument("--stage3", type=int, default=100)
+    parser.add_argument("--only", nargs="+", choices=list(rows), default=list(rows))
+    args = parser.parse_args()
+    return args, (args.stage1, args.stage2, args.stage3)

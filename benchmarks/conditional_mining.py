@@ -83,12 +83,32 @@ def judge_model():
     return train_classifier(batch["a"], batch["y"], 10, steps=400, name="digits-label-16").model
 
 
-@torch.no_grad()
-def class_samples(source: TransferGAN, per_class: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``per_class`` samples of every class of the source: images (K * n, 1, 16, 16), labels."""
-    labels = torch.arange(CFG.num_classes).repeat_interleave(per_class)
-    x = source.sample(len(labels), generator=torch.Generator().manual_seed(0), labels=labels)
-    return x, labels
+def judged_source(
+    cfg: TransferGANConfig, data: list[dict], steps: int, seed: int, out_dir: Path, judge
+) -> tuple[TransferGAN, torch.Tensor, torch.Tensor, float]:
+    """Train a conditional source from scratch with ``seed`` and judge its classes.
+
+    Returns the source (in eval mode), the labels (K * n,) of ``N_EVAL // K`` samples of every
+    class, the judge's predictions for them, and the share the judge calls by their class.
+    """
+    companion.seed_everything(seed)
+    source = TransferGAN(cfg)
+    fit(source, data, steps, out_dir=out_dir, seed=seed, progress=False, log_every=0)
+    source.eval()
+    labels = torch.arange(cfg.num_classes).repeat_interleave(N_EVAL // cfg.num_classes)
+    with torch.no_grad():
+        x = source.sample(len(labels), generator=torch.Generator().manual_seed(0), labels=labels)
+    predicted = judge.predict(x)
+    return source, labels, predicted, (predicted == labels).float().mean().item()
+
+
+def target_images(
+    images: torch.Tensor, labels: torch.Tensor, is_train: torch.Tensor, digit: int, seed: int
+) -> torch.Tensor:
+    """``N_TARGET`` training images of ``digit`` (N_TARGET, 1, 16, 16), drawn with ``seed``."""
+    pool = images[is_train & (labels == digit)]
+    order = torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))
+    return pool[order[:N_TARGET]]
 
 
 def parse_args(doc: str, steps: int) -> argparse.Namespace:
@@ -120,20 +140,13 @@ def main() -> None:
     results: dict[str, dict] = {}
     for seed in args.seeds:
         start = time.perf_counter()
-        companion.seed_everything(seed)
-        source = TransferGAN(CFG)
-        fit(source, source_data, args.source_steps, out_dir=workdir / str(seed), seed=seed,
-            progress=False, log_every=0)  # fmt: skip
-        source.eval()
-        x_src, y_src = class_samples(source, N_EVAL // CFG.num_classes)
-        predicted = judge.predict(x_src)
-        accuracy = (predicted == y_src).float().mean().item()
+        source, y_src, predicted, accuracy = judged_source(
+            CFG, source_data, args.source_steps, seed, workdir / str(seed), judge
+        )
         print(f"seed {seed}: source accuracy {accuracy:.3f} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
         for target in (9, CONTROL):
-            pool = images[is_train & (labels == target)]
-            order = torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))
-            x_tgt = pool[order[:N_TARGET]]
+            x_tgt = target_images(images, labels, is_train, target, seed)
             per_class = [
                 (predicted[y_src == i] == target).float().mean().item() for i in SOURCE_CLASSES
             ]

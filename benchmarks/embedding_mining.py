@@ -49,13 +49,14 @@ from conditional_mining import (
     SOURCE_CLASSES,
     digit_data,
     judge_model,
+    judged_source,
     parse_args,
+    target_images,
 )
 from conditional_mining import mining_config as class_mining_config
 
 import companion
 from companion.methods.class_mining import embedding_minegan
-from companion.methods.transfergan import TransferGAN
 from companion.methods.transfergan import TransferGANConfig as _Config
 from companion.train import fit
 
@@ -106,23 +107,14 @@ def main() -> None:
     results: dict[str, dict] = {}
     for seed in args.seeds:
         start = time.perf_counter()
-        companion.seed_everything(seed)
-        source = TransferGAN(CFG)
-        fit(source, source_data, args.source_steps, out_dir=workdir / str(seed), seed=seed,
-            progress=False, log_every=0)  # fmt: skip
-        source.eval()
-        per_class = N_EVAL // CFG.num_classes
-        y_src = torch.arange(CFG.num_classes).repeat_interleave(per_class)
-        x_src = source.sample(len(y_src), generator=torch.Generator().manual_seed(0), labels=y_src)
-        predicted = judge.predict(x_src)
-        accuracy = (predicted == y_src).float().mean().item()
+        source, _, predicted, accuracy = judged_source(
+            CFG, source_data, args.source_steps, seed, workdir / str(seed), judge
+        )
         classes = source.G.embed.weight.detach().clone()  # (9, 8)
         print(f"seed {seed}: source accuracy {accuracy:.3f} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
         for target in (9, CONTROL):
-            pool = images[is_train & (labels == target)]
-            order = torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))
-            x_tgt = pool[order[:N_TARGET]]
+            x_tgt = target_images(images, labels, is_train, target, seed)
             start = time.perf_counter()
             companion.seed_everything(seed)
             gan = embedding_minegan(mining_cfg, copy.deepcopy(source.G), copy.deepcopy(source.D))

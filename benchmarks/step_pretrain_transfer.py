@@ -35,12 +35,11 @@ Writes ``benchmarks/results/step_pretrain_transfer.json`` and prints a table.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
 import torch
-from _report import print_summary, sweep, write_record
+from _report import print_summary, stage_args, sweep, write_record
 
 import companion
 from companion.data import load_dataset
@@ -122,15 +121,8 @@ def run(name: str, seed: int, steps: tuple[int, int, int]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--stage1", type=int, default=150)
-    parser.add_argument("--stage2", type=int, default=100)
-    parser.add_argument("--stage3", type=int, default=100)
-    parser.add_argument("--only", nargs="+", choices=list(SOURCES), default=list(SOURCES))
-    args = parser.parse_args()
+    args, steps = stage_args(__doc__, SOURCES)
     torch.set_num_threads(min(2, torch.get_num_threads()))
-    steps = (args.stage1, args.stage2, args.stage3)
     keys = ["retrieval", "gain stage 2", "L1 stage 2", "gain stage 3", "L1 stage 3"]
     results = sweep(args.only, args.seeds, lambda name, seed: run(name, seed, steps), keys)
     print(f"\nstages {steps}")
