@@ -58,6 +58,11 @@ def run_page(page: Path, seed: int, preset: str) -> dict:
     }
 
 
+def reads_seed(page: Path) -> bool:
+    """Whether the page takes its seed from ``COMPANION_SEED`` (otherwise every run is seed 0)."""
+    return "COMPANION_SEED" in page.read_text(encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pages", nargs="+", type=Path, help="chapters/NN_x/NN_MM_name.py")
@@ -65,6 +70,14 @@ def main() -> None:
     parser.add_argument("--preset", default="cpu")
     args = parser.parse_args()
     kind = " ".join(part or "unknown" for part in cpu_kind())  # e.g. "GenuineIntel AVX512"
+    ignored = [str(p) for p in args.pages if not reads_seed(p)]
+    if ignored and args.seeds != [0]:
+        # such a page runs seed 0 whatever COMPANION_SEED says: a run "on seed 3" would be a
+        # mislabelled repeat of seed 0
+        parser.error(
+            f"{', '.join(ignored)} ignore(s) COMPANION_SEED; make the page read its seed with "
+            '`SEED = int(os.environ.get("COMPANION_SEED", 0))` or run only --seeds 0'
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     for page in args.pages:
         out = RESULTS / f"{page.stem}.json"
