@@ -41,6 +41,7 @@ if "google.colab" in sys.modules:
 
 # %%
 import math
+import os
 import time
 
 import matplotlib.pyplot as plt
@@ -52,7 +53,7 @@ from companion.losses import d_lsgan, g_lsgan, mode_seeking_ratio, reconstructio
 from companion.viz import FIGURE_WIDTH, source_listing
 
 PRESET = companion.preset()
-SEED = 0
+SEED = int(os.environ.get("COMPANION_SEED", 0))
 companion.seed_everything(SEED)
 torch.set_num_threads(1)  # tiny MLPs: one thread is as fast as two
 # Training steps of each toy model (the toy is the same on every preset).
@@ -280,7 +281,7 @@ plt.show()
 
 # %% [markdown]
 # What the panels show (their titles give this run's numbers; the table
-# under **Checks** has three seeds):
+# under **Checks** has five seeds):
 #
 # - **L1 + noise** puts every output on the centre: $z$ is ignored (spread
 #   about 0) and no output is a correct target (coverage 0, on-mode 0). This
@@ -291,12 +292,12 @@ plt.show()
 # - **L1 + MS** spreads the outputs (spread well above 0) but has nothing
 #   that tells it *where* the data are: the outputs form a blob or a curve
 #   that passes by some of the modes, so an input's 64 outputs touch 2 to
-#   3.4 modes, and the share of outputs on a mode depends on where the
-#   curve happens to pass (0.13 to 0.37 on three seeds).
+#   4 modes, and the share of outputs on a mode depends on where the
+#   curve happens to pass (0.15 to 0.42 on five seeds).
 # - **MSGAN** adds both: the discriminator says where the modes are and the
 #   mode-seeking term forbids one output per input, so most inputs get 6-7
 #   distinct correct outputs. But only about a third of its outputs land on
-#   a mode (0.33 to 0.36 on three seeds), not clearly more than L1 + MS:
+#   a mode (0.31 to 0.37 on five seeds), not clearly more than L1 + MS:
 #   the discriminator raises *coverage*, and the mode-seeking term keeps
 #   rewarding outputs that differ, on a mode or not. This is the price the
 #   SEGAN paper {cite}`zuo2020segan` points at when it says MSGAN
@@ -320,21 +321,28 @@ plt.show()
 #
 # ## Checks
 #
-# Measured on the `cpu` preset (1,000 steps) for three seeds:
+# Measured on the `cpu` preset (1,000 steps) for five seeds on an Intel Xeon
+# (AVX-512; `python benchmarks/notebook_seeds.py
+# chapters/02_mode_collapse/02_03_msgan.py --seeds 0 1 2 3 4` reruns them):
 #
 # | seed | L1 + noise | L1 + MS (coverage, on-mode) | pix2pix + noise | MSGAN (coverage, on-mode) |
 # |---|---|---|---|---|
-# | 0 | 0.00 | 3.39, 0.13 | 0.00 | 6.19, 0.36 |
-# | 1 | 0.00 | 2.48, 0.20 | 0.00 | 6.09, 0.33 |
-# | 2 | 0.00 | 2.00, 0.37 | 0.00 | 7.09, 0.36 |
+# | 0 | 0.00 | 3.77, 0.15 | 0.00 | 6.31, 0.37 |
+# | 1 | 0.00 | 2.48, 0.20 | 0.00 | 6.17, 0.36 |
+# | 2 | 0.00 | 2.00, 0.37 | 0.00 | 7.02, 0.35 |
+# | 3 | 0.00 | 3.97, 0.17 | 0.00 | 6.41, 0.31 |
+# | 4 | 0.00 | 2.00, 0.42 | 0.00 | 6.52, 0.33 |
 #
-# The spread of the two collapsed models was 0.013-0.018, that of the two
-# regularised ones 0.59-0.71. The thresholds below sit well inside these
+# The spread of the two collapsed models was 0.012-0.021, that of the two
+# regularised ones 0.59-0.73. The thresholds below sit well inside these
 # ranges: collapse means at most 1 of 8 modes per input and a spread under
-# 0.05 (margins of 1 mode and 0.03); the regularised spreads must exceed 0.2
-# (margin 0.39); MSGAN must cover at least 4.5 modes (margin 1.6), and at
+# 0.05 (margins of 1 mode and 0.029); the regularised spreads must exceed 0.2
+# (margin 0.39); MSGAN must cover at least 4.5 modes (margin 1.67), and at
 # least 1.5 more than the same regulariser without a discriminator (the
-# measured gaps are 2.8, 3.6 and 5.1: margin 1.3).
+# measured gaps are 2.54, 3.69, 5.02, 2.44 and 4.52: margin 0.94). An
+# earlier table, measured on an AMD EPYC, gave seed 0 other numbers (L1 + MS
+# 3.39, MSGAN 6.19): at this scale the kind of CPU moves a run as a new seed
+# does.
 
 # %%
 cov = {name: s["coverage"] for name, s in stats.items()}
@@ -363,7 +371,7 @@ if PRESET != "smoke":
 
 # %% tags=["solution"]
 # 1. With lambda_1 = 1 the discriminator wins the tug of war: in our runs the
-#    same 1,000 steps gave a coverage of 7.6-7.9 of 8 (3 seeds) without
+#    same 1,000 steps gave a coverage of 7.4-7.8 of 8 (5 seeds) without
 #    any regulariser.
 #    In this 2-D toy, pix2pix's collapse is caused by the L1 weight. (On
 #    images the collapse persists at small L1 weights too: there, the
