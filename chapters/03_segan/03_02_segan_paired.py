@@ -203,6 +203,12 @@ diversity_panels({"SEGAN w/o MI": baseline, "SEGAN": segan}, a_show, 8)
 plt.show()
 
 # %% [markdown]
+# What the grid shows on seed 0 at this budget: SEGAN w/o MI paints every output of an input
+# the same green, whatever the code, and keeps the shape. SEGAN's outputs change with the
+# code, between green and magenta, but most are textured blobs over a stained background
+# rather than a clean shape in one palette colour. The MI term bought diversity before
+# quality here; *precision* below counts how few of its outputs are valid targets.
+#
 # ## Measured
 #
 # On `shapes` every target was painted in one of 8 styles, and `test.style_of` reads the style of

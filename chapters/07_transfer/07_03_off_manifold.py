@@ -566,6 +566,9 @@ print(f"recorded on: {record['cpu']}")
 display(per_seed.round(3))
 
 # %% [markdown]
+# In the figure each bar is the mean over seeds 0-4 and its black line the range of the
+# five seeds.
+#
 # **What the record shows** (Intel Xeon, AVX-512, one thread; the source's samples of
 # class $i$ were called $i$ by the judge in 90.0 to 95.2% of cases). The selector's
 # probabilities after mining, per seed:

@@ -230,6 +230,15 @@ align = pd.DataFrame(
 print(align.round(3).to_string())
 
 # %% [markdown]
+# The projection does **not** show one shared cloud: its first two components separate
+# the three modalities completely, each encoder placing its latents in a region of its own,
+# although the latent-consistency term ($\lambda_A$) pulls the two views of a training pair
+# together. What is shared is smaller, and the alignment factors measure it: one scene's
+# views are more alike than views of different scenes, but only by the gap between the two
+# columns above, a small part of a cosine similarity that is high even for different
+# scenes (Fig. 4.11 of the thesis follows the same factors during training, on SceneNet
+# RGB-D, without a same-versus-other-scene comparison).
+#
 # ## A blind baseline
 #
 # Sky above, ground below: the layout alone says much. A "segmenter" that never looks at

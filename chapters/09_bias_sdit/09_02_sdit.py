@@ -234,6 +234,10 @@ show(grid(panel), "inputs; then one row per target domain (same codes)")
 plt.show()
 
 # %% [markdown]
+# Every row takes its domain's colour, but as a blurred blob at the input's place and size,
+# flat, with the same texture for every code; the measurements below say how far each
+# metric notices.
+#
 # The thesis' Table 6.3 (colour dataset, four colours): reverse classification accuracy and
 # LPIPS for one model (SDIT, StarGAN, IcGAN) against six pairwise models (CycleGAN, MUNIT).
 
