@@ -8,7 +8,7 @@ import matplotlib
 import pytest
 import torch
 
-from companion.viz import staircase_panels
+from companion.viz import estimator_name, staircase_panels
 
 matplotlib.use("Agg")
 
@@ -61,3 +61,12 @@ def test_lengths_must_match():
         staircase_panels(truth, {"short": torch.zeros(3)})
     with pytest.raises(ValueError, match="window must be >= 1"):
         staircase_panels(truth, {"a": truth}, window=0)
+
+
+def test_panels_are_titled_with_the_estimators_names():
+    truth, series = known_series()
+    named = {"infonce": series["capped"], "jsd": series["small"], "own": series["tracks"]}
+    grid = staircase_panels(truth, named, window=10)
+    titles = {key: grid.axes_dict[key].get_title() for key in named}
+    assert titles == {"infonce": "InfoNCE", "jsd": "JSD read-out", "own": "own"}
+    assert estimator_name("dv") == "DV" and estimator_name("ba") == "BA"

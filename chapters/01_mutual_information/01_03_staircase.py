@@ -59,7 +59,7 @@ from companion.mi import (
     run_staircase,
     staircase_table,
 )
-from companion.viz import staircase_panels
+from companion.viz import FIGURE_WIDTH, estimator_name, staircase_panels
 
 PRESET = companion.preset()
 companion.seed_everything(0)
@@ -247,9 +247,10 @@ REFERENCE = {
 table = pd.DataFrame(staircase_table(result))
 table["typical error"] = table["median"] - table["true_mi"]
 
-fig, (ax_err, ax_var) = plt.subplots(1, 2, figsize=(9, 3.6))
+shown = table.assign(estimator=table["estimator"].map(estimator_name))
+fig, (ax_err, ax_var) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4))
 sns.lineplot(
-    data=table,
+    data=shown,
     x="true_mi",
     y="typical error",
     hue="estimator",
@@ -274,11 +275,11 @@ ax_err.axhline(0, c="k", lw=0.8)
 ax_err.set(
     xlabel="true MI (nats)",
     ylabel="median − true MI (nats)",
-    title="typical error (bars: expected range)",
+    title="typical error\n(bars: expected range)",
 )
 ax_err.legend(fontsize=7, ncol=2, loc="lower left")
 sns.lineplot(
-    data=table,
+    data=shown,
     x="true_mi",
     y="variance",
     hue="estimator",

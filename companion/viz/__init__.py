@@ -23,7 +23,7 @@ from companion.viz.images import (
 )
 from companion.viz.seeds import heatmap, metric_panels, seed_bars, seed_points
 from companion.viz.source import SourceListing, source_listing
-from companion.viz.staircase import staircase_panels
+from companion.viz.staircase import estimator_name, staircase_panels
 from companion.viz.tables import config_table
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "curves",
     "diversity_grid",
     "diversity_panels",
+    "estimator_name",
     "grid",
     "heatmap",
     "key_label",

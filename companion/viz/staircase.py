@@ -11,6 +11,31 @@ import torch
 __all__ = ["staircase_panels"]
 
 
+# Short names of the estimators of companion.mi.ESTIMATORS, as the chapters write them.
+_NAMES = {
+    "infonce": "InfoNCE",
+    "nwj": "NWJ",
+    "jsd": "JSD read-out",
+    "dv": "DV",
+    "mine": "MINE",
+    "smile": "SMILE",
+    "ba": "BA",
+}
+
+
+def estimator_name(key: str) -> str:
+    """The name a figure shows for an MI estimator's key, e.g. ``"infonce"`` -> "InfoNCE".
+
+    ``"jsd"`` is the JSD critic read out in nats through the NWJ bound, hence "JSD read-out";
+    an unknown key is returned as it is.
+
+    Example:
+        >>> [estimator_name(k) for k in ("infonce", "jsd", "smile", "mine", "custom")]
+        ['InfoNCE', 'JSD read-out', 'SMILE', 'MINE', 'custom']
+    """
+    return _NAMES.get(key, key)
+
+
 def staircase_panels(
     true_mi: torch.Tensor,
     estimates: Mapping[str, torch.Tensor],
@@ -21,6 +46,8 @@ def staircase_panels(
     height: float = 2.1,
 ) -> Any:
     """One seaborn panel per estimator: its estimate against the true MI of each step.
+
+    Each panel is titled with :func:`estimator_name` of its key.
 
     Steps are grouped in windows of ``window``; each panel draws the median of every window
     with its 10-90 % band, and the true MI as a black staircase. Every panel has its own
@@ -89,7 +116,8 @@ def staircase_panels(
         aspect=1.25,
         facet_kws={"sharey": False, "sharex": True},
     )
-    grid.set_titles("{col_name}")
+    for name, ax in grid.axes_dict.items():
+        ax.set_title(estimator_name(name))
     truth = true_mi.detach().double().cpu().numpy()
     band = data.groupby(["estimator", "step"])["nats"].quantile([0.1, 0.9])
     for name, ax in grid.axes_dict.items():
