@@ -215,13 +215,19 @@ for col, order in ranks.items():
 # %%
 grid = torch.linspace(0, math.pi / 2, 50)
 exact = torch.tensor([true_mi(float(t)) for t in grid])  # (50, 2)
-fig, ax = plt.subplots(figsize=(6, 3.2))
-ax.plot(grid, exact[:, 0], color="C0", label="I(Z; B_hat), exact")
-ax.plot(grid, exact[:, 1], color="C2", label="I(A; B_hat), exact")
+fig, ax = plt.subplots(figsize=(6, 3.6))
+ax.plot(grid, exact[:, 0], color="C0", label=r"$I(Z; \hat B)$, exact")
+ax.plot(grid, exact[:, 1], color="C2", label=r"$I(A; \hat B)$, exact")
 thetas = list(THETA.values())
-ax.scatter(thetas, est["I(Z;B) JSD"], color="C0", marker="s", label="JSD estimate")
-ax.scatter(thetas, est["I(Z;B) DV"], color="C1", marker="x", label="DV estimate")
-ax.scatter(thetas, est["I(A;B) DV"], color="C2", marker="x")
+ax.scatter(
+    thetas, est["I(Z;B) JSD"], color="C0", marker="s", label=r"$I(Z; \hat B)$, JSD estimate"
+)
+ax.scatter(
+    thetas, est["I(Z;B) DV"], color="C1", marker="x", label=r"$I(Z; \hat B)$, DV estimate"
+)
+ax.scatter(
+    thetas, est["I(A;B) DV"], color="C2", marker="x", label=r"$I(A; \hat B)$, DV estimate"
+)
 ax.annotate(
     "", xy=(1.35, 1.9), xytext=(0.95, 1.9), arrowprops=dict(arrowstyle="->")
 )
@@ -234,7 +240,11 @@ ax.set_xticks(thetas, ["0\nsource only", "pi/4\nbalanced", "pi/2\nnoise only"])
 ax.set_xlabel("theta: the noise's share of the output")
 ax.set_ylabel("nats")
 ax.set_ylim(-0.1, 2.15)
-ax.legend(fontsize=7, loc="center left")
+# below the axes: inside, every corner holds a curve or a marker
+ax.legend(
+    fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3,
+    frameon=False,
+)
 plt.tight_layout()
 plt.show()
 
