@@ -60,7 +60,7 @@ import torch
 from IPython.display import display
 
 import companion
-from companion.data import load_dataset
+from companion.data import PALETTES, load_dataset
 from companion.losses import pairwise_gram_style_distance, triplet_margin_loss
 from companion.methods.step import StEP, StEPConfig
 from companion.nets import RandomConvFeatures
@@ -224,16 +224,19 @@ for seed, before, after in results:
 centred = codes - codes.mean(0)
 _, _, v = torch.linalg.svd(centred, full_matrices=False)
 xy = centred @ v[:2].T  # (N, 2)
-palette = style // 2
-colours = torch.stack([val[i]["b"][:, 16, 16] for i in range(N_VAL)])
+palette = torch.stack([val[i]["factors"]["palette"] for i in range(N_VAL)])
+colours = PALETTES[palette]  # (N, 3): each image's palette colour, in [-1, 1]
 fig, ax = plt.subplots(figsize=(5, 4))
+ax.set_facecolor("0.85")  # so that the white and yellow palettes show
 for tex, marker in ((0, "o"), (1, "x")):
     sel = style % 2 == tex
     ax.scatter(xy[sel, 0], xy[sel, 1], c=((colours[sel] + 1) / 2).clamp(0, 1),
                marker=marker, s=14, label=["flat", "stripes"][tex])
 ax.set_xlabel("PC 1")
 ax.set_ylabel("PC 2")
-ax.legend()
+legend = ax.legend(title="colour: the palette", fontsize=8, title_fontsize=8)
+for handle in legend.legend_handles:  # the texture's marker, not one point's colour
+    handle.set_color("0.3")
 plt.show()
 
 # %% [markdown]
