@@ -59,6 +59,31 @@ def test_diversity_panels_give_every_model_the_same_codes():
     assert len(one.axes) == 1
 
 
+def test_diversity_panels_take_each_models_own_codes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from types import SimpleNamespace
+
+    from companion.viz import diversity_panels
+
+    shift = SimpleNamespace(translate=_shift, cfg=SimpleNamespace(z_dim=2))
+    low, high = torch.full((3, 2), -0.5), torch.full((3, 2), 0.5)
+    fig = diversity_panels(
+        {"A": shift, "B": shift}, torch.zeros(2, 3, 4, 4), codes={"A": low, "B": high}
+    )
+    a, b = (np.asarray(ax.images[0].get_array()) for ax in fig.axes)
+    assert a.shape == b.shape and not np.allclose(a, b)  # the same model, other codes
+    fig_b = diversity_panels({"B": shift}, torch.zeros(2, 3, 4, 4), codes=high)
+    assert np.allclose(np.asarray(fig_b.axes[0].images[0].get_array()), b)
+    with pytest.raises(ValueError, match="codes are given for"):
+        diversity_panels({"A": shift, "B": shift}, torch.zeros(1, 3, 4, 4), codes={"A": low})
+    with pytest.raises(ValueError, match="as many codes"):
+        diversity_panels(
+            {"A": shift, "B": shift}, torch.zeros(1, 3, 4, 4), codes={"A": low, "B": high[:2]}
+        )
+
+
 # --------------------------------------------------------------------------- readable figures
 
 import io  # noqa: E402

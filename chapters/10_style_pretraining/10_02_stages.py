@@ -298,10 +298,13 @@ plt.show()
 # L1 diversity below is higher, although its codes transfer no style.
 
 # %%
-for label, model in (("StEP", step_model), ("BicycleGAN", bicycle)):
-    codes = model.sample_codes(6, generator=torch.Generator().manual_seed(1))
-    diversity_panels({label: model}, a_in[:4], codes=codes, size=3.2)
-    plt.show()
+shown = {"StEP": step_model, "BicycleGAN": bicycle}
+codes = {  # each model's six codes from its own distribution
+    label: model.sample_codes(6, generator=torch.Generator().manual_seed(1))
+    for label, model in shown.items()
+}
+diversity_panels(shown, a_in[:4], codes=codes)
+plt.show()
 
 # %% [markdown]
 # ## Training time (Table 6's analogue)

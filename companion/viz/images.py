@@ -138,7 +138,7 @@ def diversity_panels(
     num_samples: int = 6,
     *,
     seed: int = 1,
-    codes: torch.Tensor | None = None,
+    codes: torch.Tensor | Mapping[str, torch.Tensor] | None = None,
     size: float | None = None,
 ) -> Any:
     """One :func:`diversity_grid` per model, side by side, every model given the same codes.
@@ -149,7 +149,9 @@ def diversity_panels(
         num_samples: outputs per input (ignored when ``codes`` is given).
         seed: seeds the random codes, afresh for every model, so that panels differ only by
             their model.
-        codes: (K, D) codes shared by all rows and models (SEGAN Fig. 6's synchronized grid).
+        codes: (K, D) codes shared by all rows and models (SEGAN Fig. 6's synchronized grid),
+            or title -> (K, D) codes of each model, for models whose codes come from
+            different distributions (K the same for all).
         size: width of one panel in inches; by default the panels share :data:`FIGURE_WIDTH`.
 
     Returns:
@@ -166,13 +168,24 @@ def diversity_panels(
     """
     import matplotlib.pyplot as plt
 
-    cols = 1 + (num_samples if codes is None else codes.shape[0])  # the input, then outputs
+    per_model = codes if isinstance(codes, Mapping) else dict.fromkeys(models, codes)
+    if per_model.keys() != models.keys():
+        raise ValueError(
+            f"codes are given for {sorted(per_model)} but the models are {sorted(models)}"
+        )
+    counts = {len(c) for c in per_model.values() if c is not None}
+    if len(counts) > 1 or (counts and None in per_model.values()):
+        raise ValueError(f"every model needs as many codes; got {sorted(counts)} and None")
+    shared = next(iter(per_model.values()), None)
+    cols = 1 + (num_samples if shared is None else shared.shape[0])  # the input, then outputs
     size = FIGURE_WIDTH / len(models) if size is None else size
     height = size * a.shape[0] / cols + 0.4  # square tiles, and room for the title
     fig, axes = plt.subplots(1, len(models), figsize=(size * len(models), height))
     for ax, (title, model) in zip(list(np.atleast_1d(axes)), models.items()):
         gen = torch.Generator().manual_seed(seed)
-        picture = diversity_grid(model.translate, a, num_samples, gen, model.cfg.z_dim, codes)
+        picture = diversity_grid(
+            model.translate, a, num_samples, gen, model.cfg.z_dim, per_model[title]
+        )
         show(picture, title, ax=ax)
     fig.tight_layout()
     return fig
