@@ -46,6 +46,7 @@ if "google.colab" in sys.modules:
     )
 
 # %%
+import os
 import tempfile
 from pathlib import Path
 
@@ -67,7 +68,10 @@ from companion.train import fit
 from companion.viz import source_listing
 
 PRESET = companion.preset()
-companion.seed_everything(0)
+# The training seed (source, then fine-tuning at SEED + 1); the digits are the same on
+# every seed, and so is the noise each FID is measured on.
+SEED = int(os.environ.get("COMPANION_SEED", 0))
+companion.seed_everything(SEED)
 # The paper preset fine-tunes the paper's 64x64 setting (real LSUN data is not
 # wired in; `companion train transfergan --preset paper --init CKPT` runs it).
 SOURCE_STEPS = {"smoke": 20, "cpu": 400, "gpu": 3000, "paper": 50_000}[PRESET]
@@ -85,6 +89,7 @@ print(
         steps=STEPS,
         n_target=N_TARGET,
         size=CFG.image_size,
+        seed=SEED,
     )
 )
 
@@ -171,10 +176,10 @@ def fid(x):
 
 # %%
 workdir = Path(tempfile.mkdtemp())
-companion.seed_everything(0)
+companion.seed_everything(SEED)
 source = TransferGAN(CFG)
 as_samples = [{"a": x} for x in source_x]
-fit(source, as_samples, SOURCE_STEPS, out_dir=workdir / "source", seed=0)
+fit(source, as_samples, SOURCE_STEPS, out_dir=workdir / "source", seed=SEED)
 gen = torch.Generator().manual_seed(0)
 source_fid = fid(source.sample(N_EVAL, generator=gen))
 print(f"source model's FID to the target pool: {source_fid:.1f}")
@@ -195,7 +200,7 @@ GRID = {
 target_samples = [{"a": x} for x in target_x]
 curves, models = {}, {}
 for label, (t_g, t_d) in GRID.items():
-    companion.seed_everything(1)
+    companion.seed_everything(SEED + 1)
     if t_g or t_d:
         model = TransferGAN.from_pretrained(
             workdir / "source", CFG, transfer_g=t_g, transfer_d=t_d
@@ -213,7 +218,7 @@ for label, (t_g, t_d) in GRID.items():
         model,
         target_samples,
         STEPS,
-        seed=1,
+        seed=SEED + 1,
         eval_every=EVAL_EVERY,
         callbacks=[track],
     )
@@ -372,9 +377,11 @@ display(quoted_table("seed003", "Table 2.2").frame().T)
 # ## Checks
 #
 # The robust claim (Fig. 2.1): starting both networks from the source beats starting
-# both from scratch at a fixed step and over the whole curve. Over the three seeds the
-# ratio pretrained/scratch was 0.66 to 0.81 at step 120 and 0.17 to 0.19 for the mean
-# over the curve; the checks require below 0.95 and below 0.4. The gap at a fixed late
+# both from scratch at a fixed step and over the whole curve. Over the three seeds above
+# the ratio pretrained/scratch was 0.66 to 0.81 at step 120 and 0.17 to 0.19 for the mean
+# over the curve; over training seeds 0 to 4 on an Intel Xeon (AVX-512;
+# `benchmarks/notebook_seeds.py` reruns them) it was 0.52 to 0.69 and 0.13 to 0.19. The
+# checks require below 0.95 and below 0.4. The gap at a fixed late
 # step is the weaker one: by step 120 the scratch models have caught up much of it.
 # Beside them, a validity check: the
 # samples' FID is far below that of uniform noise.
