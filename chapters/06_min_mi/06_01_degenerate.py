@@ -43,6 +43,7 @@ if "google.colab" in sys.modules:
 
 # %%
 import math
+import os
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -60,12 +61,14 @@ from companion.mi import (
 from companion.quotes import quoted_table
 
 PRESET = companion.preset()
-companion.seed_everything(0)
+# The seed of the probes (critic initialisation and the pairs they train on).
+SEED = int(os.environ.get("COMPANION_SEED", 0))
+companion.seed_everything(SEED)
 # Critic steps per translator; the paper preset only trains the probes longer
 # (the paper has no experiment of this kind).
-STEPS = {"smoke": 20, "cpu": 500, "gpu": 3000, "paper": 3000}[PRESET]
+STEPS = {"smoke": 20, "cpu": 1000, "gpu": 3000, "paper": 3000}[PRESET]
 BATCH, LR, R, Z_DIM = 128, 3e-3, 16, 8
-print(companion.run_header(PRESET, {"cpu": 45}, critic_steps=STEPS))
+print(companion.run_header(PRESET, {"cpu": 45}, critic_steps=STEPS, seed=SEED))
 
 # %% [markdown]
 # ## The problem: a GAN does not ask the output to come from the source
@@ -278,7 +281,7 @@ def probe_estimate(kind, seed, steps=STEPS):
     return torch.stack(held_out).mean().item(), curve
 
 
-results = {kind: probe_estimate(kind, seed=0) for kind in TRUE_MI}
+results = {kind: probe_estimate(kind, seed=SEED) for kind in TRUE_MI}
 table = pd.DataFrame(
     {
         "true I (nats)": TRUE_MI,
@@ -302,8 +305,9 @@ plt.show()
 # %% [markdown]
 # The dashed lines are the true values. The bound is a *lower* bound: it approaches each
 # truth from below, quickly for the palette bit, slowly for the noise-only translator, whose
-# critic must first learn to read the digit's class (at 500 steps it is about one nat short;
-# with 1,000 steps seed 0 reached $2.43$). The ranking, though, is clear long
+# critic must first learn to read the digit's class (after the 1,000 steps here it is still
+# 0.5 to 0.75 nats short on seeds 0-4, and the curve is still rising). The ranking, though,
+# is clear long
 # before the values settle, and the ranking is what the paper's training needs: $T$ only has
 # to be told which way lowers the noise's share.
 #
@@ -315,21 +319,29 @@ plt.show()
 #   the paper's $S$ (ELU, spectral norm, Sec. 4.3) cannot resolve the decile bins of $\xi_2$
 #   (it is 1-Lipschitz in $\xi$), and the separable form scores all $N^2$ pairs at the cost
 #   of $2N$ network passes.
-# - 500 critic steps at the `cpu` preset (3,000 at `gpu`/`paper`), learning rate $3 \cdot
+# - 1,000 critic steps at the `cpu` preset (3,000 at `gpu`/`paper`), learning rate $3 \cdot
 #   10^{-3}$ (the paper's $10^{-4}$ is for the translator's game, not for a probe).
 # ```
 #
 # ## Checks
 #
-# Thresholds come from three seeds (0, 1, 2) at the `cpu` preset. Measured estimates:
-# source only $0.000$ on every seed; source + 1 bit $0.651$ to $0.664$ (gaps $0.03$ to $0.04$
-# below $\ln 2$); noise only $1.92$ to $1.99$ (gaps $1.01$ to $1.07$ below $\ln 20$: at this
-# budget the bound reaches two thirds of the truth). The tolerances on the gap leave a
-# margin of about $0.1$ nats (source + 1 bit) and $0.25$ nats (noise only).
+# Thresholds come from seeds 0 to 4 at the `cpu` preset on an Intel Xeon (AVX-512;
+# `python benchmarks/notebook_seeds.py chapters/06_min_mi/06_01_degenerate.py --seeds 0 1 2
+# 3 4`). Measured estimates: source only $0.000$ on every seed; source + 1 bit $0.657$ to
+# $0.672$ (gaps $0.02$ to $0.04$ below $\ln 2$); noise only $2.24$ to $2.46$ (gaps $0.54$ to
+# $0.75$ below $\ln 20$: at this budget the bound reaches three quarters of the truth). The
+# tolerances on the gap leave a margin of about $0.1$ nats (source + 1 bit) and $0.25$ nats
+# (noise only).
+#
+# The probe trained 500 steps until these five seeds were run. Then the noise-only
+# estimate was $1.67$ to $2.10$ and seed 4's gap ($1.32$ nats) broke the tolerance of
+# $1.3$ chosen from three earlier seeds on another CPU kind: the critic had simply not
+# finished climbing (the figure's curve still rises at the end). With twice the steps
+# every gap is at least half a nat smaller, and the tolerance is now tighter (1.0).
 
 # %%
 estimates = {kind: value for kind, (value, _) in results.items()}
-TOLERANCE = {"source only": 0.05, "source + 1 bit": 0.15, "noise only": 1.3}
+TOLERANCE = {"source only": 0.05, "source + 1 bit": 0.15, "noise only": 1.0}
 if PRESET != "smoke":
     # 1. The estimator ranks the translators by their true MI.
     assert (
