@@ -38,6 +38,8 @@ if "google.colab" in sys.modules:
     )
 
 # %%
+import os
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
@@ -50,7 +52,9 @@ from companion.quotes import quoted_table
 from companion.train import fit
 
 PRESET = companion.preset()
-companion.seed_everything(0)
+# The training seed; the data drawn are the same on every seed.
+SEED = int(os.environ.get("COMPANION_SEED", 0))
+companion.seed_everything(SEED)
 # The paper preset draws the synthetic scenes at the paper's 256 px with the
 # paper's networks and schedule; SceneNet RGB-D (load_dataset("scenenet_rgbd",
 # root=...)) is trained on through the CLI, not on this page.
@@ -69,6 +73,7 @@ print(
         stage_2=CFG.stage2_start,
         batch=CFG.batch_size,
         size=CFG.image_size,
+        seed=SEED,
     )
 )
 
@@ -92,9 +97,9 @@ for name, data, cfg in [
     ("M&MNets", zero_pair, CFG),
     ("oracle", triplets, CFG.with_overrides({"supervise_unseen": True})),
 ]:
-    companion.seed_everything(0)
+    companion.seed_everything(SEED)
     models[name] = MixAndMatch(cfg)
-    fit(models[name], data, STEPS, seed=0, log_every=50)
+    fit(models[name], data, STEPS, seed=SEED, log_every=50)
     models[name].eval()
 
 # %% [markdown]
@@ -271,20 +276,31 @@ print(f"prior map: mIoU {blind['miou']:.3f}, global {blind['global']:.3f}")
 #
 # ## Checks
 #
-# What the toy shows, with thresholds from seeds 0, 1 and 2 (600 steps each):
+# What the toy shows, over training seeds 0 to 9 on an Intel Xeon (AVX-512, 600 steps each;
+# `python benchmarks/notebook_seeds.py chapters/08_zero_pair/08_02_mix_and_match.py --seeds
+# 0 1 2 3 4 5 6 7 8 9` reruns them):
+#
+# | seed | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |
+# |---|---|---|---|---|---|---|---|---|---|---|
+# | RMSE: cascade − zero-pair | .026 | .031 | .036 | .006 | .036 | −.007 | .026 | .017 | .027 | .024 |
+# | mIoU: zero-pair − prior | .042 | .048 | .088 | .059 | .039 | .047 | .076 | .064 | .058 | .044 |
+# | mIoU: oracle − zero-pair | .046 | .065 | .042 | .025 | .075 | .087 | .051 | .024 | .061 | .047 |
+#
+# - Depth $\to$ segmentation: the zero-pair translation beats the blind prior map on every
+#   seed (gaps 0.039 to 0.088); the check asks for a gap above 0.01.
+# - The paired oracle beats the zero-pair translation on every seed (mIoU gaps 0.024 to
+#   0.087; the check asks for 0.02): zero-pair is not free.
+#
+# What it does **not** show reliably:
 #
 # - Segmentation $\to$ depth: the zero-pair translation beats the cascade through RGB in
-#   RMSE. Measured: zero-pair 0.131 to 0.139, cascade 0.162 to 0.176 (gaps 0.023 to 0.039);
-#   the check asks for a gap above 0.01.
-# - Depth $\to$ segmentation: the zero-pair translation beats the blind prior map (mIoU
-#   0.36 to 0.41 against 0.33 to 0.34; gaps 0.026 to 0.072); the check asks for a gap
-#   above 0.01.
-# - The paired oracle beats the zero-pair translation (mIoU gaps 0.047 to 0.077; the check
-#   asks for 0.02): zero-pair is not free.
-#
-# What it does **not** show: depth $\to$ segmentation beats the cascade by 0.007 to 0.045
-# mIoU, too close on one seed to assert; and in $\delta < 1.25$ the cascade is *ahead*
-# (0.62 to 0.67 against 0.54 to 0.58). The thesis's gap (55.4% against 5.96% mIoU) comes from a large RGB
+#   RMSE on 9 of the 10 seeds (by up to 0.036), but on seed 5 the cascade is ahead by
+#   0.007 and on seed 3 the two are 0.006 apart. This page asserted a gap above 0.01 from
+#   three earlier seeds on another CPU kind; ten seeds here show it does not hold on every
+#   run, so it is printed and not asserted.
+# - Depth $\to$ segmentation beats the cascade by 0.007 to 0.045 mIoU on those earlier
+#   seeds, too close to assert; and in $\delta < 1.25$ the cascade is *ahead* (0.62 to 0.67
+#   against 0.54 to 0.58). The thesis's gap (55.4% against 5.96% mIoU) comes from a large RGB
 # decoder whose outputs lose detail at 256 px; at 32 px with five classes the small network
 # barely separates sphere, box and cone at all (their IoUs above), so every method sits
 # near the layout prior and the cascade loses little.
@@ -298,7 +314,6 @@ print(
     f"oracle gap {gap_oracle:.3f}"
 )
 if PRESET != "smoke":
-    assert gap_depth > 0.01, gap_depth
     assert gap_blind > 0.01, gap_blind
     assert gap_oracle > 0.02, gap_oracle
 
@@ -306,8 +321,9 @@ if PRESET != "smoke":
 # ## Summary
 #
 # - Trained on (RGB, seg) and (RGB, depth) pairs of disjoint scenes, the composed
-#   $g_D \circ f_S$ predicts depth from segmentation better than the cascade through RGB;
-#   $g_S \circ f_D$ segments above the blind layout prior, below a paired oracle.
+#   $g_S \circ f_D$ segments above the blind layout prior and below a paired oracle on
+#   every seed; $g_D \circ f_S$ predicts depth from segmentation better than the cascade
+#   through RGB on 9 seeds of 10, by a few hundredths of RMSE.
 # - The alignment factors compare the latents of one scene's views with those of
 #   different scenes: how far the space is shared, measured rather than assumed.
 # - At this scale the depth $\to$ segmentation gain over the cascade is too small to
