@@ -40,6 +40,7 @@ if "google.colab" in sys.modules:
 # %%
 import inspect
 import math
+import os
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -61,8 +62,8 @@ from companion.mi import (
 )
 
 PRESET = companion.preset()
-companion.seed_everything(0)
-SEED = 0
+SEED = int(os.environ.get("COMPANION_SEED", 0))
+companion.seed_everything(SEED)
 DIM, BATCH = 20, 64  # Poole et al.'s test bed: D = 20, batch N = 64
 LEVELS = (2.0, 4.0, 6.0, 8.0, 10.0)  # true MI in nats
 # batches drawn per MI level (no training in this notebook)

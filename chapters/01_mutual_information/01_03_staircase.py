@@ -41,6 +41,7 @@ if "google.colab" in sys.modules:
 
 # %%
 import math
+import os
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -62,8 +63,8 @@ from companion.mi import (
 from companion.viz import FIGURE_WIDTH, estimator_name, staircase_panels
 
 PRESET = companion.preset()
-companion.seed_everything(0)
-SEED = 0
+SEED = int(os.environ.get("COMPANION_SEED", 0))
+companion.seed_everything(SEED)
 if PRESET != "paper":
     # 64 x 256 matrices are too small to gain from a second thread, and on a
     # busy machine thread contention slows them several-fold.
