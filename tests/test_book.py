@@ -118,6 +118,25 @@ def test_notebook_starts_with_badge_and_install_cell(nb):
     )
 
 
+CODE_COLUMNS = 88  # what a code cell shows in the site's 676-px column without scrolling
+HIDDEN = {"hide-input", "remove-input", "remove-cell"}  # cells whose code the page does not show
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_lines_fit_the_site_column(nb):
+    wide = [
+        f"cell {i}: {line[:60]}... ({len(line)} characters)"
+        for i, cell in enumerate(_cells(nb))
+        if cell["cell_type"] == "code" and not HIDDEN & set(cell["metadata"].get("tags", []))
+        for line in _source(cell).splitlines()
+        if len(line) > CODE_COLUMNS
+    ]
+    assert not wide, (
+        f"{nb.name}: code lines wider than {CODE_COLUMNS} characters scroll on the site; "
+        "wrap them: " + "; ".join(wide)
+    )
+
+
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_title_has_no_math(nb):
     # Titles go into the sidebar of every page, and pages without math load no MathJax.
@@ -362,7 +381,8 @@ def test_reproduction_table_copies_of_chapter_numbers_match_the_chapters():
             page = _assigned(tree, page.id)
         cells = [c for row in ast.literal_eval(call.args[0]).values() for c in row]
         copies.append((ast.literal_eval(page), cells))
-    assert len(copies) >= 3, "the appendix copies no chapter numbers any more"
+    # pages whose runs are recorded (notebook_seeds) are read from the record, not copied
+    assert copies, "the appendix copies no chapter numbers any more: drop this test"
     for page, cells in copies:
         text = (ROOT / page).read_text()
         for cell in cells:

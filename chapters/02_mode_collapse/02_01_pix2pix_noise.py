@@ -50,21 +50,33 @@ from companion.methods.pix2pix import Pix2Pix, Pix2PixConfig
 from companion.metrics import EvalConfig, evaluate
 from companion.metrics.oracle import mode_coverage
 from companion.train import fit
-from companion.viz import FIGURE_WIDTH, curves, diversity_grid, grid, show, source_listing
+from companion.viz import (
+    FIGURE_WIDTH,
+    curves,
+    diversity_grid,
+    grid,
+    show,
+    source_listing,
+)
 
 PRESET = companion.preset()
 SEED = int(os.environ.get("COMPANION_SEED", 0))
 companion.seed_everything(SEED)
 cfg = Pix2PixConfig.from_preset(PRESET)
-# cpu: 800 steps on 32x32 shapes; gpu: the same task, longer; paper: facades, 200 epochs.
-STEPS = {"smoke": 20, "cpu": 800, "gpu": 4_000, "paper": 200 * 400 // cfg.batch_size}[PRESET]
+# cpu: 800 steps on 32x32 shapes; gpu: the same task, longer;
+# paper: facades, 200 epochs.
+STEPS = {"smoke": 20, "cpu": 800, "gpu": 4_000, "paper": 200 * 400 // cfg.batch_size}[
+    PRESET
+]
 N_INPUTS = {"smoke": 8, "cpu": 32, "gpu": 100, "paper": 100}[PRESET]
 if PRESET == "paper":  # facades from a local folder (see the Setup page)
     data = load_dataset(cfg.dataset, root="data/datasets", resolution=cfg.image_size)
     test = load_dataset(cfg.dataset, root="data/datasets", split="test")
 else:
     # A fixed grey background: given the mask, the style is the only thing left open.
-    data = load_dataset("shapes", resolution=cfg.image_size, seed=SEED, background="grey")
+    data = load_dataset(
+        "shapes", resolution=cfg.image_size, seed=SEED, background="grey"
+    )
     test = load_dataset(
         "shapes", split="test", resolution=cfg.image_size, seed=SEED, background="grey"
     )
@@ -86,7 +98,8 @@ print(
 
 # %%
 batch = data.batch(range(8))
-one_mask = [  # the same sample drawn with one palette at a time: same shape, another colour
+# the same sample drawn with one palette at a time: same shape, another colour
+one_mask = [
     ShapesDataset(size=1, seed=SEED, background="grey", palettes=(p,)).batch([0])
     for p in range(len(PALETTES))
 ]
@@ -164,7 +177,9 @@ def expected_l1(x):
 
 l1_box = expected_l1((low + high) / 2)
 l1_colour = {n: expected_l1(c) for n, c in zip(PALETTE_NAMES, colours)}
-l1_spread = sum(l1_colour.values()) / len(l1_colour)  # a generator that covers all eight
+l1_spread = sum(l1_colour.values()) / len(
+    l1_colour
+)  # a generator that covers all eight
 best = min(l1_colour, key=l1_colour.get)
 print(f"expected L1 per channel: median box {l1_box:.3f}")
 print(f"  best single palette colour ({best}): {l1_colour[best]:.3f}")
@@ -218,10 +233,12 @@ a_show = torch.stack([test[i]["a"] for i in range(6)])
 
 
 def coverage_now(model, step):
-    """Mode coverage of 20 codes on 32 test inputs: the callback logged during training."""
+    """Mode coverage of 20 codes on 32 test inputs (logged during training)."""
     a = torch.stack([test[i]["a"] for i in range(32)])
     gen = torch.Generator().manual_seed(0)
-    styles = torch.stack([test.style_of(model.translate(a, generator=gen)) for _ in range(20)], 1)
+    styles = torch.stack(
+        [test.style_of(model.translate(a, generator=gen)) for _ in range(20)], 1
+    )
     return {"styles per input": mode_coverage(styles)}
 
 
@@ -240,7 +257,9 @@ history = fit(
 model.eval()
 fig, axes = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3))
 curves(history, ["loss/g_l1", "loss/g_adv"], ax=axes[0])
-curves([h for h in history if "styles per input" in h], ["styles per input"], ax=axes[1])
+curves(
+    [h for h in history if "styles per input" in h], ["styles per input"], ax=axes[1]
+)
 axes[1].set_ylim(0, 8.5)
 plt.tight_layout()
 plt.show()
@@ -285,10 +304,15 @@ with torch.no_grad():
 move_z = (out_1 - out_2).abs().mean().item()  # change caused by z alone
 error = (out_1 - b).abs().mean().item()  # distance to the paired target
 k = test.num_styles
-data_coverage = k * (1 - (1 - 1 / k) ** 20)  # expected distinct styles in 20 uniform draws
+data_coverage = k * (
+    1 - (1 - 1 / k) ** 20
+)  # expected distinct styles in 20 uniform draws
 print(f"styles per input: {coverage:.2f} of {test.num_styles}")
 print(f"the data (20 independent uniform styles): {data_coverage:.2f} expected")
-print(f"diversity ({eval_cfg.lpips_backend}, {eval_cfg.protocol} protocol): {diversity:.4f}")
+print(
+    f"diversity ({eval_cfg.lpips_backend}, {eval_cfg.protocol} protocol): "
+    f"{diversity:.4f}"
+)
 print(f"mean |G(a, z1) - G(a, z2)| = {move_z:.4f}, mean |G(a, z) - b| = {error:.4f}")
 
 # %% [markdown]

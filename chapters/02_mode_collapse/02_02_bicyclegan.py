@@ -83,9 +83,9 @@ companion.seed_everything(SEED)
 # else cpu) and inspects one step's gradients; the last section trains at it.
 DEMO_PRESET = "smoke" if PRESET == "smoke" else "cpu"
 cfg = BicycleGANConfig.from_preset(DEMO_PRESET)
-# The comparison at the end trains the cpu networks on shapes at every preset except smoke
-# (the paper's facades run is `companion train`'s job, not a notebook's): gpu runs longer
-# and evaluates more inputs.
+# The comparison at the end trains the cpu networks on shapes at every preset
+# except smoke (the paper's facades run is `companion train`'s job, not a
+# notebook's): gpu runs longer and evaluates more inputs.
 TRAIN_STEPS = {"smoke": 10, "cpu": 400, "gpu": 1_500, "paper": 400}[PRESET]
 N_EVAL = {"smoke": 8, "cpu": 32, "gpu": 100, "paper": 32}[PRESET]
 print(
@@ -93,7 +93,9 @@ print(
         PRESET,
         {"cpu": 75},
         steps=TRAIN_STEPS,
-        encoder_start=f"gain {cfg.encoder_init_gain:g}, logvar {cfg.encoder_init_logvar:g}",
+        encoder_start=(
+            f"gain {cfg.encoder_init_gain:g}, logvar {cfg.encoder_init_logvar:g}"
+        ),
     )
 )
 
@@ -254,7 +256,9 @@ def draw_cycle(ax, boxes, arrows, title):
             arrowprops=dict(arrowstyle="->", shrinkA=2, shrinkB=2),
         )  # fmt: skip
         if y0 == y1:  # the label above a horizontal arrow, beside a vertical one
-            ax.text((x0 + x1) / 2, y0 + 0.08, label, ha="center", fontsize=9, color="C3")
+            ax.text(
+                (x0 + x1) / 2, y0 + 0.08, label, ha="center", fontsize=9, color="C3"
+            )
         else:
             ax.text(x0 + 0.02, (y0 + y1) / 2, label, ha="left", fontsize=9, color="C3")
     ax.set_xlim(-0.1, 1.1)
@@ -386,7 +390,10 @@ mu_rec, _ = model.E(lr.b_fake[0])  # E(G(a, z)), E trainable
 naive = cfg.lambda_latent * latent_regression_l1(mu_rec, lr.z[0])
 naive.backward()
 naive_e = gradient_norm(model.E)
-print(f"naive latent term: |grad E| = {naive_e:.2e}, |grad G| = {gradient_norm(model.G):.2e}")
+print(
+    f"naive latent term: |grad E| = {naive_e:.2e}, "
+    f"|grad G| = {gradient_norm(model.G):.2e}"
+)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -395,7 +402,12 @@ ax.imshow((matrix > 0).float(), cmap="Blues", vmin=0, vmax=2.5, aspect="auto")
 for i, t in enumerate(term_names):
     for j, k in enumerate(networks):
         ax.text(
-            j, i, f"{flow[t][k]:.1e}" if flow[t][k] else "0", ha="center", va="center", fontsize=8
+            j,
+            i,
+            f"{flow[t][k]:.1e}" if flow[t][k] else "0",
+            ha="center",
+            va="center",
+            fontsize=8,
         )
 ax.set_xticks(range(len(networks)), list(networks))
 ax.set_yticks(range(len(term_names)), term_names)
@@ -487,9 +499,15 @@ for label, overrides in [("code's start", code_start), ("cpu preset", [])]:
     encoder = BicycleGAN(cfg.with_overrides(overrides)).E
     with torch.no_grad():
         mu_0, logvar_0 = encoder(shapes_test.batch(range(256))["b"])
-    spread_0, sigma_0 = mu_0.std(dim=0).mean().item(), (0.5 * logvar_0).exp().mean().item()
+    spread_0, sigma_0 = (
+        mu_0.std(dim=0).mean().item(),
+        (0.5 * logvar_0).exp().mean().item(),
+    )
     snr[label] = spread_0 / sigma_0
-    print(f"{label}: spread of mu {spread_0:.1e}, sigma {sigma_0:.3f}, SNR {snr[label]:.1e}")
+    print(
+        f"{label}: spread of mu {spread_0:.1e}, sigma {sigma_0:.3f}, "
+        f"SNR {snr[label]:.1e}"
+    )
 
 # %% [markdown]
 # With the code's start, BicycleGAN at this preset (250 steps) ended as
@@ -517,7 +535,9 @@ for label, overrides in [("code's start", code_start), ("cpu preset", [])]:
 
 # %%
 # The cpu networks on shapes at every preset (smoke: a 10-step run of its own).
-shapes_train = load_dataset("shapes", resolution=cfg.image_size, seed=SEED, background="grey")
+shapes_train = load_dataset(
+    "shapes", resolution=cfg.image_size, seed=SEED, background="grey"
+)
 trained, coverage, diversity = {}, {}, {}
 for label, method, method_cfg in [
     ("pix2pix + noise", Pix2Pix, Pix2PixConfig.from_preset(DEMO_PRESET)),
@@ -547,7 +567,9 @@ with torch.no_grad():
     spread = bicycle.encode(shapes_test.batch(range(500))["b"]).std(dim=0).mean().item()
 refs = shapes_test.batch(range(500, 580))  # 80 targets lend their codes to every input
 a_in = torch.stack([shapes_test[i]["a"] for i in range(N_EVAL)])
-lent = transferred_styles(bicycle.translate, bicycle.encode, a_in, refs["b"], shapes_test.style_of)
+lent = transferred_styles(
+    bicycle.translate, bicycle.encode, a_in, refs["b"], shapes_test.style_of
+)
 transfer = style_transfer(lent, refs["factors"]["style"])
 transfer_chance = style_transfer_chance(lent, refs["factors"]["style"])
 print(f"spread of E(b): {spread:.3f} (prior: 1)")
@@ -589,17 +611,22 @@ print(
 )
 
 # %%
-# The two ends: the first shared code, and the first other one whose column's most
-# common style differs from it (two codes of one colour would make a dull line).
+# The two ends: the first shared code, and the first other one whose
+# column's most common style differs from it (two codes of one colour would
+# make a dull line).
 column_style = sync_styles.mode(dim=0).values  # (20,)
 differs = (column_style != column_style[0]).nonzero().flatten()
 other = int(differs[0]) if len(differs) else 1
 ends = sync_codes[[0, other]]  # (2, D)
-print(f"styles at the ends (oracle ids): {int(column_style[0])} -> {int(column_style[other])}")
+start, end = int(column_style[0]), int(column_style[other])
+print(f"styles at the ends (oracle ids): {start} -> {end}")
 ts = torch.linspace(0, 1, 9)
 path = (1 - ts[:, None]) * ends[0] + ts[:, None] * ends[1]  # (9, D)
 with torch.no_grad():
-    rows = [bicycle.translate(a_in[i : i + 1].expand(len(ts), -1, -1, -1), path) for i in range(4)]
+    rows = [
+        bicycle.translate(a_in[i : i + 1].expand(len(ts), -1, -1, -1), path)
+        for i in range(4)
+    ]
 show(grid(rows), "z from z_0 (left) to z_1 (right), four inputs", size=6)
 plt.show()
 on_path = sample_translations(bicycle, a_in, codes=path)  # (N, 9, 3, H, W)
@@ -657,14 +684,20 @@ print(f"precision at the two ends: {precision(on_path[:, [0, -1]], a_in):.2f}")
 # ## Checks
 
 # %%
-# 1. The step weighs its terms with the paper's weights (Sec. 4: 10, 0.5, 0.01), measured
-#    on the forward pass above: each weighted term over the same loss computed by hand.
+# 1. The step weighs its terms with the paper's weights (Sec. 4: 10, 0.5, 0.01),
+#    measured on the forward pass above: each weighted term over the same loss
+#    computed by hand.
 with torch.no_grad():
     raw = {
         "l1": (vae.b_fake[0] - vae.b).abs().mean(),
         "latent": (model.E(lr.b_fake[0])[0] - lr.z[0]).abs().mean(),
         "kl": 0.5
-        * (vae.extras["mu"] ** 2 + vae.extras["logvar"].exp() - 1 - vae.extras["logvar"])
+        * (
+            vae.extras["mu"] ** 2
+            + vae.extras["logvar"].exp()
+            - 1
+            - vae.extras["logvar"]
+        )
         .sum(1)
         .mean(),
     }
@@ -676,7 +709,10 @@ for k, paper_weight in {"l1": 10, "latent": 0.5, "kl": 0.01}.items():
 # %%
 # 2. The latent term trains G and not E (Sec. 3.4): no gradient reaches E's
 #    parameters at all, while G's is non-zero.
-print(f"latent term: |grad G| = {flow['latent']['G']:.3e}, E reached: {touched['latent']['E']}")
+print(
+    f"latent term: |grad G| = {flow['latent']['G']:.3e}, "
+    f"E reached: {touched['latent']['E']}"
+)
 assert not touched["latent"]["E"] and flow["latent"]["E"] == 0.0
 assert flow["latent"]["G"] > 0
 # ... and it is the freezing that does it: computed naively, E gets one.
@@ -730,7 +766,9 @@ assert snr["code's start"] < 1e-2 < 0.1 < snr["cpu preset"]
 COVERAGE_MARGIN, TRANSFER_EXCESS = 0.5, 0.05  # styles per input; transfer above chance
 if PRESET != "smoke":
     print(coverage, f"transfer {transfer:.2f}, chance {transfer_chance:.2f}")
-    assert coverage["BicycleGAN"] >= coverage["pix2pix + noise"] + COVERAGE_MARGIN, coverage
+    assert coverage["BicycleGAN"] >= coverage["pix2pix + noise"] + COVERAGE_MARGIN, (
+        coverage
+    )
     assert transfer >= transfer_chance + TRANSFER_EXCESS, (transfer, transfer_chance)
 
 # %% [markdown]

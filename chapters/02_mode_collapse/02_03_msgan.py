@@ -187,7 +187,9 @@ def train(use_gan, use_ms, seed, lambda_l1=LAMBDA_L1):
         b_hat = G(torch.cat([a.repeat(2, 1), z], dim=1))  # (2N, 2)
         b_hat_1, b_hat_2 = b_hat[:n], b_hat[n:]
         if use_gan:  # D step: real pairs (a, b) against (a, G(a, z_1))
-            pairs = torch.cat([torch.cat([a, b], 1), torch.cat([a, b_hat_1.detach()], 1)])
+            pairs = torch.cat(
+                [torch.cat([a, b], 1), torch.cat([a, b_hat_1.detach()], 1)]
+            )
             logits = D(pairs)  # (2N, 1)
             loss_d = d_lsgan(logits[:n], logits[n:])
             opt_d.zero_grad()
@@ -197,7 +199,9 @@ def train(use_gan, use_ms, seed, lambda_l1=LAMBDA_L1):
         if use_gan:
             loss_g = loss_g + g_lsgan(D(torch.cat([a, b_hat_1], 1)))
         if use_ms:  # MSGAN Eq. (4): minimise 1 / (d_I / d_z + eps)
-            loss_g = loss_g + LAMBDA_MS * mode_seeking_ratio(b_hat_1, b_hat_2, z[:n], z[n:])
+            loss_g = loss_g + LAMBDA_MS * mode_seeking_ratio(
+                b_hat_1, b_hat_2, z[:n], z[n:]
+            )
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
@@ -268,7 +272,9 @@ for ax, (name, s) in zip(axes.flat, stats.items()):
     ax.scatter(pts[:, 0], pts[:, 1], s=3, alpha=0.4)
     for x, y in OFFSETS.tolist():
         ax.add_patch(plt.Circle((x, y), RADIUS, fill=False, color="C3"))
-    ax.set_title(f"{name}\ncoverage {s['coverage']:.1f}, on-mode {s['on_mode']:.2f}", fontsize=9)
+    ax.set_title(
+        f"{name}\ncoverage {s['coverage']:.1f}, on-mode {s['on_mode']:.2f}", fontsize=9
+    )
     ax.set_aspect("equal")
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.6, 1.6)

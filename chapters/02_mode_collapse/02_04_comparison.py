@@ -91,7 +91,9 @@ if PRESET == "paper":  # facades from a local folder (see the Setup page)
     data = load_dataset(cfg.dataset, root="data/datasets", resolution=cfg.image_size)
     test = load_dataset(cfg.dataset, root="data/datasets", split="test")
 else:
-    data = load_dataset("shapes", resolution=cfg.image_size, seed=SEED, background="grey")
+    data = load_dataset(
+        "shapes", resolution=cfg.image_size, seed=SEED, background="grey"
+    )
     test = load_dataset(
         "shapes", split="test", resolution=cfg.image_size, seed=SEED, background="grey"
     )
@@ -168,7 +170,9 @@ for name, model in models.items():  # 20 outputs per input, judged by the shapes
     samples = sample_translations(model, a_eval, 20, generator=gen)
     judged = PRESET != "paper"  # real data have no oracle
     table[name]["precision"] = precision(samples, a_eval) if judged else float("nan")
-    table[name]["content_iou"] = content_iou(samples, a_eval) if judged else float("nan")
+    table[name]["content_iou"] = (
+        content_iou(samples, a_eval) if judged else float("nan")
+    )
 
 frame = pd.DataFrame(table).T[
     ["mode_coverage", "diversity", "precision", "content_iou", "domain_fid", "ndb"]
@@ -305,7 +309,9 @@ if PRESET != "paper":
         spread = bicycle.encode(test.batch(range(500))["b"]).std(dim=0).mean().item()
     refs = test.batch(range(500, 580))  # 80 targets, each lends its code to every input
     a_in = torch.stack([test[i]["a"] for i in range(N_INPUTS)])
-    lent = transferred_styles(bicycle.translate, bicycle.encode, a_in, refs["b"], test.style_of)
+    lent = transferred_styles(
+        bicycle.translate, bicycle.encode, a_in, refs["b"], test.style_of
+    )
     transfer = style_transfer(lent, refs["factors"]["style"])
     chance = style_transfer_chance(lent, refs["factors"]["style"])
     print(f"spread of E(b): {spread:.3f} (prior: 1)")

@@ -153,15 +153,22 @@ mu = torch.zeros(3, 2, requires_grad=True)
 logvar = torch.zeros(3, 2, requires_grad=True)
 torch.normal(mu, torch.exp(0.5 * logvar)).sum().backward()
 print(
-    "torch.normal:  d z / d mu =", mu.grad[0].tolist(), "d z / d logvar =", logvar.grad[0].tolist()
+    "torch.normal:  d z / d mu =",
+    mu.grad[0].tolist(),
+    "d z / d logvar =",
+    logvar.grad[0].tolist(),
 )
 assert mu.grad.abs().sum() == 0 and logvar.grad.abs().sum() == 0
 mu.grad, logvar.grad = None, None
 eps = torch.randn(3, 2, generator=torch.Generator().manual_seed(0))
 my_reparameterize(mu, logvar, eps).sum().backward()
 print("mu + sigma eps: d z / d mu =", mu.grad[0].tolist())
-print("                d z / d logvar =", [round(g, 4) for g in logvar.grad[0].tolist()])
-assert torch.allclose(mu.grad, torch.ones(3, 2)) and torch.allclose(logvar.grad, 0.5 * eps)
+print(
+    "                d z / d logvar =", [round(g, 4) for g in logvar.grad[0].tolist()]
+)
+assert torch.allclose(mu.grad, torch.ones(3, 2)) and torch.allclose(
+    logvar.grad, 0.5 * eps
+)
 
 # %% [markdown]
 # ## Exercise 3: the mode-seeking loss
@@ -240,7 +247,7 @@ OFFSETS = torch.stack([ANGLES.cos(), ANGLES.sin()], dim=1)  # (8, 2)
 
 
 def mode_choice(a, stripes):
-    """The collapsed generator's mode (N,) for inputs a: stripe j of a_1 gets j mod 8."""
+    """The collapsed generator's mode (N,) for inputs a: stripe j gets j mod 8."""
     stripe = ((a[:, 0] + 1) / 2 * stripes).floor().long().clamp(max=stripes - 1)
     return stripe % K
 

@@ -59,7 +59,8 @@ PRESET = companion.preset()
 # The seed of the pairs drawn and of the critic's training.
 SEED = int(os.environ.get("COMPANION_SEED", 0))
 companion.seed_everything(SEED)
-# Monte Carlo pairs for the closed-form curve, and training steps for the learned critic.
+# Monte Carlo pairs for the closed-form curve, and training steps for the
+# learned critic.
 SIZES = {
     "smoke": (2_000, 50),
     "cpu": (20_000, 600),

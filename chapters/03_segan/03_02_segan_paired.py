@@ -406,7 +406,8 @@ for half in ("Table 1 (Facades)", "Table 1 (Maps)"):
 
 # %%
 record = companion.benchmark_record("segan_ablations.json")  # Colab: GitHub's copy
-LABELS = {  # the record's rows -> the figure's labels: one change from the cpu preset each
+# the record's rows -> the figure's labels: one change from the cpu preset each
+LABELS = {
     "cpu preset": "cpu preset",
     "lambda_MI 0": "λ_MI 0",
     "lambda_MI 1": "λ_MI 1",
@@ -479,14 +480,20 @@ plt.show()
 # %%
 table = runs.pivot(index="variant", columns="seed", values=["styles", "precision"])
 table = table.reindex(order)
-cells = table["styles"].map("{:.2f}".format) + "/" + table["precision"].map("{:.2f}".format)
+cells = (
+    table["styles"].map("{:.2f}".format) + "/" + table["precision"].map("{:.2f}".format)
+)
 cells = cells.where(table["styles"].notna(), "-")
-cells["s/step"] = runs.groupby("variant")["s/step"].mean().reindex(order).map("{:.2f}".format)
+cells["s/step"] = (
+    runs.groupby("variant")["s/step"].mean().reindex(order).map("{:.2f}".format)
+)
 cells.index.name = cells.columns.name = None
 print("styles per input / precision, seeds 0-4 (all pairs: 0-2)")
 print(cells.to_string())
 memory = pd.DataFrame(record["mi_memory_at_batch_32"]).T.astype({"pairs": int})
-memory = memory.rename(lambda k: {"resampled_code": "fresh code"}.get(k, k.replace("_", " ")))
+memory = memory.rename(
+    lambda k: {"resampled_code": "fresh code"}.get(k, k.replace("_", " "))
+)
 print("\nMI term's saved memory at batch 32 (MiB)")
 print(memory.round(1).to_string())
 
@@ -499,10 +506,15 @@ print(memory.round(1).to_string())
 # %%
 a_rec = test.batch(range(32))["a"]  # the record's 32 test inputs, 20 codes each
 nan = float("nan")  # a seed the record does not have
-for name, model, row in [("SEGAN", segan, "cpu preset"), ("w/o MI", baseline, "lambda_MI 0")]:
+for name, model, row in [
+    ("SEGAN", segan, "cpu preset"),
+    ("w/o MI", baseline, "lambda_MI 0"),
+]:
     gen = torch.Generator().manual_seed(SEED + 3)
     with torch.no_grad():
-        outs = torch.stack([model.translate(a_rec, generator=gen) for _ in range(20)], 1)
+        outs = torch.stack(
+            [model.translate(a_rec, generator=gen) for _ in range(20)], 1
+        )
     styles = mode_coverage(test.style_of(outs.flatten(0, 1)).view(32, 20))
     valid = precision(outs, a_rec, test.palette_colors, tuple(test.textures))
     cell = record["results"][row].get(str(SEED), {"styles": nan, "precision": nan})

@@ -118,14 +118,20 @@ print(header)  # run_header wraps its fields at 79 characters
 
 # %%
 def my_jsd_bound(scores_joint, scores_marginal):
-    """SEGAN's Eq. (5): mean log sigma(T) on positives + mean log(1 - sigma(T)) on negatives."""
+    """SEGAN's Eq. (5), in nats.
+
+    Mean log sigma(T) over the positives plus mean log(1 - sigma(T)) over the negatives.
+    """
     # YOUR CODE
     raise NotImplementedError
 
 
 # %% tags=["solution"]
 def my_jsd_bound(scores_joint, scores_marginal):  # noqa: F811
-    """SEGAN's Eq. (5): mean log sigma(T) on positives + mean log(1 - sigma(T)) on negatives."""
+    """SEGAN's Eq. (5), in nats.
+
+    Mean log sigma(T) over the positives plus mean log(1 - sigma(T)) over the negatives.
+    """
     return -F.softplus(-scores_joint).mean() - F.softplus(scores_marginal).mean()
 
 
@@ -142,7 +148,10 @@ values = {
 }
 for k, v in values.items():
     print(f"{k:>12}: {v:.4g}")
-print("log(sigmoid(-800)) =", torch.log(torch.sigmoid(torch.tensor(-800.0, dtype=torch.float64))))
+print(
+    "log(sigmoid(-800)) =",
+    torch.log(torch.sigmoid(torch.tensor(-800.0, dtype=torch.float64))),
+)
 assert abs(values["t = 0"] + LOG4) < 1e-12
 assert abs(values["t = +-log 3"] - 2 * math.log(3 / 4)) < 1e-12
 assert -1e-12 < values["t = +-30"] <= 0 and values["t = -+800"] == -1600
@@ -231,10 +240,18 @@ print("  s      I   mean: same   other    std: same   other  ratio")
 for s in (0.1, 0.3, 1.0, 3.0):
     same = batch_estimates(s, gen, same_input=True)
     other = batch_estimates(s, gen, same_input=False)
-    spread[s] = (same.mean().item(), other.mean().item(), same.std().item(), other.std().item())
+    spread[s] = (
+        same.mean().item(),
+        other.mean().item(),
+        same.std().item(),
+        other.std().item(),
+    )
     m_s, m_o, sd_s, sd_o = spread[s]
     mi = 0.5 * math.log(1 + s**2)  # I = -log(1 - rho^2) / 2
-    print(f"{s:3.1f} {mi:6.3f} {m_s:11.4f} {m_o:7.4f} {sd_s:10.4f} {sd_o:7.4f} {sd_s / sd_o:6.2f}")
+    print(
+        f"{s:3.1f} {mi:6.3f} {m_s:11.4f} {m_o:7.4f} "
+        f"{sd_s:10.4f} {sd_o:7.4f} {sd_s / sd_o:6.2f}"
+    )
 if PRESET != "smoke":  # thresholds: see Checks
     for s, (m_s, m_o, _, _) in spread.items():
         assert abs(m_s - m_o) < 0.02, (s, m_s, m_o)  # the same bound
@@ -284,7 +301,10 @@ def my_jsd_bound_at_optimum(joint):  # noqa: F811
     """Eq. (5) at T = PMI for a (K, M) table p(z, x): a sum over cells (nats)."""
     q = joint.sum(1, keepdim=True) * joint.sum(0, keepdim=True)  # (K, M)
     # sigma(PMI) = p / (p + q) and 1 - sigma(PMI) = q / (p + q); xlogy(0, .) = 0
-    return torch.xlogy(joint, joint / (joint + q)).sum() + torch.xlogy(q, q / (joint + q)).sum()
+    return (
+        torch.xlogy(joint, joint / (joint + q)).sum()
+        + torch.xlogy(q, q / (joint + q)).sum()
+    )
 
 
 # %%
@@ -310,7 +330,10 @@ check_jsd_bound_at_optimum(my_jsd_bound_at_optimum)
 for k in (2, 8, 64):
     exact = my_jsd_bound_at_optimum(torch.eye(k, dtype=torch.float64) / k).item()
     formula = math.log(k / (k + 1)) - math.log(k + 1) / k
-    print(f"K = {k:2d}: at the optimum {exact:.4f}, formula {formula:.4f}, I = {math.log(k):.3f}")
+    print(
+        f"K = {k:2d}: at the optimum {exact:.4f}, formula {formula:.4f}, "
+        f"I = {math.log(k):.3f}"
+    )
     assert abs(exact - formula) < 1e-12
 
 # App. B, Eq. (12), on a random table.
@@ -320,7 +343,9 @@ q = joint.sum(1, keepdim=True) * joint.sum(0, keepdim=True)
 r = joint / q  # e^PMI, (4, 6)
 f = r.log() - (1 + 1 / r) * torch.log1p(r)
 jsd_eq12 = math.log(2) + 0.5 * (joint * f).sum().item()
-jsd_bound = (my_jsd_bound_at_optimum(joint).item() + LOG4) / 2  # 2 JSD - 2 log 2 = bound
+jsd_bound = (
+    my_jsd_bound_at_optimum(joint).item() + LOG4
+) / 2  # 2 JSD - 2 log 2 = bound
 mi_pmi = (joint * r.log()).sum().item()
 print(
     f"JSD: Eq. (12) {jsd_eq12:.6f}, from the bound {jsd_bound:.6f}\n"
@@ -370,7 +395,7 @@ check_segan_jsd_loss(my_segan_jsd_loss)
 
 # %% tags=["solution"]
 def train_toy(lambda_mi, seed, n=64):
-    """Joint Adam steps of G(a, z) = a + w z and a ConcatCritic T; returns w, the last bounds."""
+    """Joint Adam steps of G(a, z) = a + w z and a ConcatCritic T; w, last bounds."""
     torch.manual_seed(seed)  # the critic's initialisation
     gen = torch.Generator().manual_seed(seed)
     critic = ConcatCritic(1, 1, hidden=32, layers=2)
@@ -453,7 +478,9 @@ check_jsd_lower_bound(lambda t, t_m: jsd_lower_bound(t, t_m).estimate)
 check_segan_pairs(lambda G, a, z_1, z_2: (z_1, G(a, z_1), z_1, G(a, z_2)))
 check_segan_jsd_loss(
     lambda T, b_1, b_2, z_1, lam: (
-        jsd_lower_bound(T(scale_gradient(b_1, lam), z_1), T(scale_gradient(b_2, lam), z_1)).loss
+        jsd_lower_bound(
+            T(scale_gradient(b_1, lam), z_1), T(scale_gradient(b_2, lam), z_1)
+        ).loss
     )
 )
 

@@ -145,7 +145,9 @@ uniform_q = torch.full_like(posterior, 1 / K)
 
 mi_true = discrete_mi(joint)
 ts = torch.linspace(0, 1, 21, dtype=torch.float64)
-bounds = [discrete_ba_lower_bound(joint, (1 - t) * uniform_q + t * posterior) for t in ts]
+bounds = [
+    discrete_ba_lower_bound(joint, (1 - t) * uniform_q + t * posterior) for t in ts
+]
 gaps = [ba_gap(joint, (1 - t) * uniform_q + t * posterior) for t in ts]
 print(f"true I(c; x) = {mi_true:.4f} nats (log 10 = {math.log(10):.4f})")
 
@@ -183,8 +185,11 @@ for _ in range(Q_STEPS):
     trace.append(bound.estimate.item())
 learned = torch.softmax(logits_table.detach().double(), dim=1).T  # (K, K) q(c | x)
 print(f"sampled bound after {Q_STEPS} steps: {trace[-1]:.4f} nats")
-print(f"exact bound of the learned q: {discrete_ba_lower_bound(joint, learned):.4f} nats; "
-      f"true MI {mi_true:.4f}")
+print(
+    "exact bound of the learned q: "
+    f"{discrete_ba_lower_bound(joint, learned):.4f} nats; "
+    f"true MI {mi_true:.4f}"
+)
 
 # %% [markdown]
 # ## Experiment 3: a continuous code; Gaussian and Laplace posteriors
@@ -217,7 +222,9 @@ def mi_uniform_plus_gaussian(noise: float, grid: int = 4001) -> float:
 
 
 mi_cont = mi_uniform_plus_gaussian(0.1)
-print(f"true MI {mi_cont:.4f} | BA Gaussian {ba_gauss:.4f} | BA Laplace {ba_laplace:.4f}")
+print(
+    f"true MI {mi_cont:.4f} | BA Gaussian {ba_gauss:.4f} | BA Laplace {ba_laplace:.4f}"
+)
 
 # %% [markdown]
 # And the L1 statement, numerically: the gradient of the Laplace negative

@@ -68,7 +68,8 @@ from companion.train import fit
 from companion.viz import source_listing
 
 PRESET = companion.preset()
-# The training seed (networks, noise, probe); the digits drawn are the same on every seed.
+# The training seed (networks, noise, probe); the digits drawn are the same
+# on every seed.
 SEED = int(os.environ.get("COMPANION_SEED", 0))
 companion.seed_everything(SEED)
 # The paper preset trains the paper's 32x32 networks on the same synthetic

@@ -220,21 +220,29 @@ ax.plot(grid, exact[:, 0], color="C0", label=r"$I(Z; \hat B)$, exact")
 ax.plot(grid, exact[:, 1], color="C2", label=r"$I(A; \hat B)$, exact")
 thetas = list(THETA.values())
 ax.scatter(
-    thetas, est["I(Z;B) JSD"], color="C0", marker="s", label=r"$I(Z; \hat B)$, JSD estimate"
+    thetas,
+    est["I(Z;B) JSD"],
+    color="C0",
+    marker="s",
+    label=r"$I(Z; \hat B)$, JSD estimate",
 )
 ax.scatter(
-    thetas, est["I(Z;B) DV"], color="C1", marker="x", label=r"$I(Z; \hat B)$, DV estimate"
+    thetas,
+    est["I(Z;B) DV"],
+    color="C1",
+    marker="x",
+    label=r"$I(Z; \hat B)$, DV estimate",
 )
 ax.scatter(
-    thetas, est["I(A;B) DV"], color="C2", marker="x", label=r"$I(A; \hat B)$, DV estimate"
+    thetas,
+    est["I(A;B) DV"],
+    color="C2",
+    marker="x",
+    label=r"$I(A; \hat B)$, DV estimate",
 )
-ax.annotate(
-    "", xy=(1.35, 1.9), xytext=(0.95, 1.9), arrowprops=dict(arrowstyle="->")
-)
+ax.annotate("", xy=(1.35, 1.9), xytext=(0.95, 1.9), arrowprops=dict(arrowstyle="->"))
 ax.text(1.15, 1.95, "SEGAN: maximize", ha="center", fontsize=8)
-ax.annotate(
-    "", xy=(0.25, 1.9), xytext=(0.65, 1.9), arrowprops=dict(arrowstyle="->")
-)
+ax.annotate("", xy=(0.25, 1.9), xytext=(0.65, 1.9), arrowprops=dict(arrowstyle="->"))
 ax.text(0.45, 1.95, "TI-GAN: minimize", ha="center", fontsize=8)
 ax.set_xticks(thetas, ["0\nsource only", "pi/4\nbalanced", "pi/2\nnoise only"])
 ax.set_xlabel("theta: the noise's share of the output")
@@ -242,7 +250,10 @@ ax.set_ylabel("nats")
 ax.set_ylim(-0.1, 2.15)
 # below the axes: inside, every corner holds a curve or a marker
 ax.legend(
-    fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3,
+    fontsize=7,
+    loc="upper center",
+    bbox_to_anchor=(0.5, -0.32),
+    ncol=3,
     frameon=False,
 )
 plt.tight_layout()

@@ -159,13 +159,9 @@ images = bank[:, None].float() / 255 * 2 - 1  # (1797, 1, 16, 16) in [-1, 1]
 is_train = torch.arange(len(labels)) < NUM_TRAIN_DIGITS
 source_x = images[is_train & (labels != 9)]
 train_nines = images[is_train & (labels == 9)]
-order = torch.randperm(
-    len(train_nines), generator=torch.Generator().manual_seed(SEED)
-)
+order = torch.randperm(len(train_nines), generator=torch.Generator().manual_seed(SEED))
 target_x = train_nines[order[:N_TARGET]]
-held_out = torch.cat(
-    [train_nines[order[N_TARGET:]], images[~is_train & (labels == 9)]]
-)
+held_out = torch.cat([train_nines[order[N_TARGET:]], images[~is_train & (labels == 9)]])
 print(
     f"source: {len(source_x)} digits 0-8; target: {len(target_x)} nines; "
     f"held-out: {len(held_out)} nines"
@@ -491,8 +487,9 @@ print(
     "TransferGAN {:.3f}".format(*error)
 )
 print(
-    "FID: unmined {:.2f}, mined {:.2f}, MineGAN {:.2f}, "
-    "TransferGAN {:.2f}".format(*fids)
+    "FID: unmined {:.2f}, mined {:.2f}, MineGAN {:.2f}, TransferGAN {:.2f}".format(
+        *fids
+    )
 )
 print(f"drop in error by mining alone {drop:.3f}; FID ratio {fid_ratio:.2f}")
 if PRESET != "smoke":
@@ -555,9 +552,7 @@ grid_.figure.set_size_inches(6.5, 2.6)
 plt.show()
 per_seed = pd.DataFrame(
     {
-        (target, key): {
-            f"seed {s}": row[key] for s, row in by_seed.items()
-        }
+        (target, key): {f"seed {s}": row[key] for s, row in by_seed.items()}
         for target, by_seed in record["results"].items()
         for key in ("top class", "target error unmined", "target error mined")
     }
@@ -672,9 +667,9 @@ rows = {
         "error mined": row["target error mined"],
         "distance ratio": row["distance ratio"],
         "nearest classes": ", ".join(
-            f"{i}: {n}" for i, n in sorted(
-                enumerate(row["nearest class"]), key=lambda t: -t[1]
-            )[:3] if n
+            f"{i}: {n}"
+            for i, n in sorted(enumerate(row["nearest class"]), key=lambda t: -t[1])[:3]
+            if n
         ),
     }
     for target, by_seed in emb["results"].items()
@@ -721,7 +716,9 @@ nines, fours = emb["results"]["target 9"], emb["results"]["target 4"]
 drops = [r["target error unmined"] - r["target error mined"] for r in nines.values()]
 near4 = [r["nearest class"][4] / sum(r["nearest class"]) for r in fours.values()]
 print("drop in error on 9 by seed:", ", ".join(f"{d:.2f}" for d in drops))
-print("share of mined embeddings nearest class 4:", ", ".join(f"{x:.2f}" for x in near4))
+print(
+    "share of mined embeddings nearest class 4:", ", ".join(f"{x:.2f}" for x in near4)
+)
 assert min(drops) >= 0.4, drops
 assert min(near4) >= 0.9, near4
 

@@ -174,7 +174,9 @@ per_modality = {
 print("parameters per modality (encoder + decoder):")
 print("  " + ", ".join(f"{m} {n:,}" for m, n in per_modality.items()))
 for n in (3, 5, 11):
-    print(f"N = {n:2d}: {n} encoders + {n} decoders vs {n * (n - 1) // 2} pairwise models")
+    print(
+        f"N = {n:2d}: {n} encoders + {n} decoders vs {n * (n - 1) // 2} pairwise models"
+    )
 
 # %% [markdown]
 # ```{admonition} What differs from the paper, and why

@@ -89,7 +89,9 @@ print(
 # %%
 size = CFG.image_size
 zero_pair = load_dataset("scenes_zeropair", resolution=size, size=TRAIN, seed=0)
-triplets = load_dataset("scenes_zeropair", resolution=size, size=TRAIN, seed=0, triplets=True)
+triplets = load_dataset(
+    "scenes_zeropair", resolution=size, size=TRAIN, seed=0, triplets=True
+)
 test = load_dataset("scenes", split="test", resolution=size, size=TEST, seed=0)
 test = test.batch(range(TEST))
 models = {}
@@ -306,9 +308,15 @@ print(f"prior map: mIoU {blind['miou']:.3f}, global {blind['global']:.3f}")
 # near the layout prior and the cascade loses little.
 
 # %%
-gap_depth = depth_table.loc["cascade S→R→D", "RMSE"] - depth_table.loc["zero-pair S→D", "RMSE"]
+gap_depth = (
+    depth_table.loc["cascade S→R→D", "RMSE"]
+    - depth_table.loc["zero-pair S→D", "RMSE"]
+)
 gap_blind = seg_table.loc["zero-pair D→S", "mIoU"] - blind["miou"]
-gap_oracle = seg_table.loc["oracle D→S (paired)", "mIoU"] - seg_table.loc["zero-pair D→S", "mIoU"]
+gap_oracle = (
+    seg_table.loc["oracle D→S (paired)", "mIoU"]
+    - seg_table.loc["zero-pair D→S", "mIoU"]
+)
 print(
     f"RMSE gap to cascade {gap_depth:.3f}, mIoU gap to prior {gap_blind:.3f}, "
     f"oracle gap {gap_oracle:.3f}"

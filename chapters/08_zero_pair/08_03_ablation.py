@@ -190,7 +190,10 @@ for label in ("Table 4.3", "Table 4.2"):
 # 20.3%), for the reason of Section 8.2: every method sits near the layout prior.
 
 # %%
-rise = ablation.loc["without latent consistency", "S→D RMSE"] - ablation.loc["full", "S→D RMSE"]
+rise = (
+    ablation.loc["without latent consistency", "S→D RMSE"]
+    - ablation.loc["full", "S→D RMSE"]
+)
 print(f"this run: RMSE increase without latent consistency {rise:.3f}")
 record = companion.benchmark_record("mix_and_match_ablations.json")["results"]
 full, dropped = record["M&MNets"], record["w/o latent consistency"]
