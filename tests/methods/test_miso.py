@@ -388,3 +388,28 @@ def test_the_probes_are_the_code_variance_and_the_milo_bound():
     assert out["z_a_var"] == pytest.approx(mu_a.var(0, unbiased=False).mean().item(), rel=1e-5)
     probes = model.probes_of({"z_a_var": 0.3, "info": torch.tensor(2.0)})
     assert probes == {"mi/z_var": 0.3, "mi/milo": pytest.approx(no_information_level(8) - 1.0)}
+
+
+def _linear_widths(net: torch.nn.Module) -> list[int]:
+    return [m.out_features for m in net.modules() if isinstance(m, torch.nn.Linear)]
+
+
+def test_vector_networks_are_perceptrons_of_eight_times_the_base_widths():
+    """Module docstring: ``generator = "mlp"``: perceptrons of widths 8 ngf/ndf/nef (depth 3)."""
+    cfg = MISOConfig.smoke().with_overrides(
+        dict(generator="mlp", image_size=1, in_channels=16, out_channels=16, z_dim=2,
+             ngf=2, ndf=3, nef=5)
+    )  # fmt: skip
+    model = MISO(cfg)
+    assert _linear_widths(model.G.body) == [16, 16, 16]  # three hidden layers of 8 ngf
+    assert _linear_widths(model.D.body) == [24, 24, 24] and _linear_widths(model.D.out) == [1]
+    assert _linear_widths(model.E_A.body) == [40, 40, 40]
+
+
+def test_image_style_encoders_follow_the_config():
+    cfg = MISOConfig.smoke().with_overrides({"z_dim": 3, "norm": "batch"})
+    model = MISO(cfg)
+    mu, logvar = model.E_A(torch.zeros(2, 3, 32, 32))
+    assert mu.shape == logvar.shape == (2, 3)
+    kinds = {type(m) for m in model.E_A.modules()}
+    assert torch.nn.BatchNorm2d in kinds and torch.nn.InstanceNorm2d not in kinds

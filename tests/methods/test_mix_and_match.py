@@ -4,7 +4,9 @@ import dataclasses
 
 import pytest
 import torch
+import torch.nn.functional as F
 
+from companion.losses import d_lsgan
 from companion.methods.mix_and_match import MixAndMatch, MixAndMatchConfig, berhu
 from companion.stepper import Stepper
 
@@ -255,3 +257,141 @@ def test_example_batch_optimizers_stages_and_messages():
         "'scenes' instead",
     ):
         oracle.pairs(model.example_batch(2))
+
+
+def _spy_decode(model, monkeypatch):
+    """Every (target, noise argument) ``model.decode`` is called with, in order."""
+    calls, real = [], model.decode
+
+    def decode(code, target, *noise, **kw):
+        calls.append((target, noise + tuple(kw.values())))
+        return real(code, target, *noise, **kw)
+
+    monkeypatch.setattr(model, "decode", decode)
+    return calls
+
+
+def test_latent_noise_reaches_every_decoder_from_stage_two(monkeypatch):
+    cfg = dataclasses.replace(
+        MixAndMatchConfig.smoke(), lambda_gan=0.0, latent_noise=0.3, stage2_start=1, pp_start=2
+    )
+    torch.manual_seed(0)
+    model = MixAndMatch(cfg)
+    p = model.pairs(model.example_batch(2, generator=torch.Generator().manual_seed(0)))
+    calls = _spy_decode(model, monkeypatch)
+    model.g_terms(p, 0)  # stage 1: no noise, four decodes (T_RS, T_RD, two RGB)
+    assert calls == [("seg", (0.0,)), ("depth", (0.0,)), ("rgb", (0.0,)), ("rgb", (0.0,))]
+    calls.clear()
+    model.g_terms(p, 1)  # stage 2: noise on all eight (with the autoencoders)
+    assert len(calls) == 8 and all(noise == (0.3,) for _, noise in calls)
+    assert sorted(t for t, _ in calls) == ["depth"] * 2 + ["rgb"] * 4 + ["seg"] * 2
+    calls.clear()
+    model.g_terms(p, 2)  # stage 3: the pseudo-pairs' teachers decode without noise
+    assert calls[8:] == [("depth", ()), ("seg", ()), ("depth", (0.3,)), ("seg", (0.3,))]
+
+
+def test_decode_adds_gaussian_noise_of_the_given_std_to_the_latent():
+    cfg = MixAndMatchConfig.smoke()
+    torch.manual_seed(0)
+    model = MixAndMatch(cfg).eval()
+    z = torch.rand(2, 1, 32, 32, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    code = model.encode("depth", z)
+    torch.manual_seed(5)
+    out = model.decode(code, "depth", 0.5)
+    torch.manual_seed(5)
+    h, idx = code
+    assert torch.equal(out, model.dec["depth"](h + 0.5 * torch.randn_like(h), idx))
+
+
+def test_translate_is_deterministic_and_draws_no_random_numbers():
+    cfg = MixAndMatchConfig.smoke()
+    torch.manual_seed(0)
+    model = MixAndMatch(cfg).eval()
+    z = torch.zeros(2, 1, 32, 32)
+    torch.manual_seed(0)
+    first, after = model.translate(z), torch.rand(3)
+    torch.manual_seed(0)
+    assert torch.equal(model.translate(z), first)
+    assert torch.equal(torch.rand(3), after)  # the global RNG did not move
+    torch.manual_seed(0)
+    assert torch.equal(torch.rand(3), after)
+
+
+def test_unknown_labels_encode_as_zero_and_are_ignored_by_the_loss():
+    cfg = dataclasses.replace(_weighted(lambda_s=2.0), stage2_start=10, pp_start=20)
+    torch.manual_seed(0)
+    model = MixAndMatch(cfg)
+    batch = model.example_batch(2, generator=torch.Generator().manual_seed(0))
+    unknown = torch.full((2, 32, 32), -1)
+    with torch.no_grad():
+        h, _ = model.encode("seg", unknown)
+        h0, _ = model.enc["seg"](torch.zeros(2, cfg.num_classes, 32, 32))
+    assert torch.equal(h, h0)  # "unknown" pixels are all-zero one-hot vectors
+    batch["rs_seg"][:, :16] = -1  # half of each map unknown
+    terms, _ = model.g_terms(model.pairs(batch), 0)
+    with torch.no_grad():
+        seg = model.dec["seg"](*model.encode("rgb", batch["rs_rgb"]))
+    expected = 2.0 * F.cross_entropy(seg, batch["rs_seg"], ignore_index=-1)
+    assert terms["seg"].item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_pseudo_pair_and_oracle_terms_are_their_formulas_times_their_weights():
+    cfg = _weighted(lambda_s=2.0, lambda_d=3.0, lambda_pp=5.0, lambda_a=0.5, lambda_gan=0.0)
+    cfg = dataclasses.replace(cfg, latent_noise=0.0, stage2_start=1, pp_start=2)
+    model, terms = _terms(cfg, 2)
+    batch = model.example_batch(2, generator=torch.Generator().manual_seed(0))
+    x_rs, y, x_rd, z = batch["rs_rgb"], batch["rs_seg"], batch["rd_rgb"], batch["rd_depth"]
+    with torch.no_grad():
+        c = {"rs": model.encode("rgb", x_rs), "rd": model.encode("rgb", x_rd)}
+        c |= {"s": model.encode("seg", y), "d": model.encode("depth", z)}
+        depth_pp = berhu(model.dec["depth"](*c["s"]) - model.dec["depth"](*c["rs"]))
+        seg_pp = F.cross_entropy(model.dec["seg"](*c["d"]), model.dec["seg"](*c["rd"]).argmax(1))
+        lat = F.mse_loss(c["s"][0], c["rs"][0]) + F.mse_loss(c["d"][0], c["rd"][0])
+    assert terms["pp"].item() == pytest.approx(5.0 * (depth_pp + seg_pp).item(), rel=1e-5)
+    assert terms["latent"].item() == pytest.approx(0.5 * lat.item(), rel=1e-5)  # lambda_a < 1
+    oracle = dataclasses.replace(cfg, supervise_unseen=True, stage2_start=10, pp_start=20)
+    torch.manual_seed(0)
+    model = MixAndMatch(oracle)
+    g = torch.Generator().manual_seed(0)
+    triplets = {
+        "rgb": torch.rand(2, 3, 32, 32, generator=g) * 2 - 1,
+        "depth": torch.rand(2, 1, 32, 32, generator=g) * 2 - 1,
+        "seg": torch.randint(0, oracle.num_classes, (2, 32, 32), generator=g),
+    }
+    terms, _ = model.g_terms(model.pairs(triplets), 0)
+    with torch.no_grad():
+        seg = model.dec["seg"](*model.encode("depth", triplets["depth"]))
+        depth = model.dec["depth"](*model.encode("seg", triplets["seg"]))
+    expected = 2.0 * F.cross_entropy(seg, triplets["seg"]) + 3.0 * berhu(depth - triplets["depth"])
+    assert terms["unseen"].item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_discriminator_loss_is_its_weight_times_lsgan_and_is_logged():
+    cfg = dataclasses.replace(_weighted(lambda_gan=0.5), stage2_start=10, pp_start=20)
+    torch.manual_seed(0)
+    model = MixAndMatch(cfg)
+    batch = model.example_batch(2, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        p = model.pairs(batch)
+        fakes = torch.cat(
+            [model.dec["rgb"](*model.encode(m, p[k])) for m, k in (("seg", "y"), ("depth", "z"))]
+        )
+        real = torch.cat([p["x_rs"], p["x_rd"]])
+        expected = 0.5 * d_lsgan(model.disc(real), model.disc(fakes))
+    logs = model.training_step(batch, 0, Stepper(model.configure_optimizers()))
+    assert logs["loss/d"] == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_networks_follow_the_config():
+    cfg = dataclasses.replace(MixAndMatchConfig.smoke(), use_pooling_indices=False, d_layers=2)
+    model = MixAndMatch(cfg)
+    assert not model.dec["seg"].use_indices and not model.dec["depth"].use_indices
+    assert MixAndMatch(MixAndMatchConfig.smoke()).dec["seg"].use_indices
+    kinds = {type(m) for m in model.disc.modules()}
+    assert torch.nn.BatchNorm2d in kinds and torch.nn.InstanceNorm2d not in kinds
+
+
+def test_image_size_message_reads_the_width():
+    model = MixAndMatch(MixAndMatchConfig.smoke())
+    with pytest.raises(ValueError, match="images are 8 px"):  # 16 rows of 8 pixels
+        model.pairs({k: v[..., :16, :8] for k, v in model.example_batch(2).items()})

@@ -307,3 +307,18 @@ def test_preview_of_a_model_on_cuda_draws_its_codes_on_cuda():
     batch = {k: v.cuda() for k, v in paired_batch(4).items()}
     grid = model.preview(batch)
     assert grid.device.type == "cuda" and grid.shape == (4 * 6, 3, 32, 32)
+
+
+def test_diversity_preview_asks_for_a_generator_on_the_inputs_device(monkeypatch):
+    # The CPU half of the CUDA test above: without an accelerator both devices are the CPU, so
+    # a spy checks that the generator is requested for a's device (not the default one).
+    real, devices = torch.Generator, []
+
+    def generator(device=None):
+        devices.append(device)
+        return real(device=device)
+
+    monkeypatch.setattr(torch, "Generator", generator)
+    a, b = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8)
+    diversity_preview(lambda x, generator: x, a, b, k=1, rows=2)
+    assert devices == [a.device]

@@ -19,6 +19,7 @@ from companion.mi import (
     jsd_nwj_lower_bound,
     mine_lower_bound,
     nwj_lower_bound,
+    pair_scores,
     smile_lower_bound,
 )
 
@@ -129,3 +130,34 @@ def test_masks_are_made_on_the_scores_device(bound):
     scores = torch.randn(4, 4, device="meta")
     assert bound(scores).estimate.device.type == "meta"
     assert mine_lower_bound(scores, None).estimate.device.type == "meta"
+
+
+def _bilinear(u: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return u @ y.T  # (N, N): S(u_i, y_j) at [i, j]
+
+
+def test_pair_scores_shuffle_is_the_critics_matrix_and_the_default():
+    g = torch.Generator().manual_seed(0)
+    u, y = torch.randn(4, 2, generator=g), torch.randn(4, 2, generator=g)
+    assert torch.equal(pair_scores(_bilinear, u, y), u @ y.T)
+    assert torch.equal(pair_scores(_bilinear, u, y, "shuffle", torch.zeros(4, 2)), u @ y.T)
+
+
+def test_pair_scores_fresh_keeps_the_joint_diagonal_and_scores_fresh_draws_off_it():
+    g = torch.Generator().manual_seed(0)
+    u, y, fresh = (torch.randn(3, 2, generator=g) for _ in range(3))
+    scores = pair_scores(_bilinear, u, y, "fresh", fresh)
+    expected = fresh @ y.T
+    expected.diagonal().copy_((u * y).sum(1))
+    assert torch.equal(scores, expected)
+    meta = torch.zeros(3, 2, device="meta")  # an accelerator's stand-in: the mask follows
+    assert pair_scores(_bilinear, meta, meta, "fresh", meta).device.type == "meta"
+
+
+def test_pair_scores_refuses_other_marginals_and_fresh_without_draws():
+    u = torch.zeros(3, 2)
+    message = r"^marginal must be 'shuffle' or 'fresh' \(with u_fresh\), got 'other'$"
+    with pytest.raises(ValueError, match=message):
+        pair_scores(_bilinear, u, u, "other", u)  # refused even with fresh draws
+    with pytest.raises(ValueError, match="got 'fresh'"):
+        pair_scores(_bilinear, u, u, "fresh")

@@ -11,7 +11,13 @@ import pytest
 import torch
 from torch import nn
 
-from companion.mi import ConcatCritic, GaussianPosteriorCritic, SeparableCritic
+from companion.mi import (
+    ConcatCritic,
+    ConvEncoder,
+    EncoderCritic,
+    GaussianPosteriorCritic,
+    SeparableCritic,
+)
 from companion.mi.critics import EnsembleLinear, mlp
 
 
@@ -98,3 +104,50 @@ def test_gaussian_posterior_critic_is_the_gaussian_log_density():
     diff = x - 0.5 * y  # (1, 2): q = N(y / 2, 3/4)
     expected = -0.5 * (diff.square().sum() / 0.75 + 2 * math.log(0.75) + 2 * math.log(2 * math.pi))
     assert critic.score_pairs(x, y).item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_conv_encoder_is_the_documented_trunk():
+    enc = ConvEncoder(3)  # defaults: embed 32, hidden 256
+    kinds = [type(m).__name__ for m in enc.net]
+    assert kinds == ["Conv2d", "ReLU", "Conv2d", "ReLU", "AdaptiveAvgPool2d", "Flatten",
+                     "Linear", "ReLU", "Linear"]  # fmt: skip
+    for conv, (c_in, c_out) in zip([enc.net[0], enc.net[2]], [(3, 32), (32, 64)]):
+        assert (conv.in_channels, conv.out_channels) == (c_in, c_out)
+        assert conv.kernel_size == (3, 3) and conv.stride == (2, 2) and conv.padding == (1, 1)
+    assert (enc.net[6].in_features, enc.net[6].out_features) == (64 * 16, 256)
+    assert (enc.net[8].in_features, enc.net[8].out_features) == (256, 32)
+    # two stride-2 convolutions halve 28 x 28 twice: 14 x 14, then 7 x 7
+    assert enc.net[:2](torch.zeros(2, 3, 28, 28)).shape == (2, 32, 14, 14)
+    assert enc.net[:4](torch.zeros(2, 3, 28, 28)).shape == (2, 64, 7, 7)
+    assert enc(torch.zeros(2, 3, 28, 28)).shape == (2, 32)
+
+
+def test_encoder_critic_defaults_to_separable_scores():
+    torch.manual_seed(0)
+    ex, ey = mlp(3, 8, 4), mlp(2, 8, 4)
+    critic = EncoderCritic(ex, ey)
+    assert critic.head is None and "combine='separable'" in repr(critic)
+    x, y = torch.randn(5, 3), torch.randn(6, 2)
+    assert torch.allclose(critic(x, y), ex(x) @ ey(y).T)
+
+
+def test_encoder_critic_concat_scores_each_pair_with_its_head():
+    torch.manual_seed(0)
+    ex, ey = mlp(3, 8, 32), mlp(2, 8, 32)
+    critic = EncoderCritic(ex, ey, "concat")  # default embed 32 and head width 256
+    assert _widths(critic.head) == [256, 256, 1] and critic.head[0].in_features == 64
+    x, y = torch.randn(3, 3), torch.randn(4, 2)  # N != M
+    scores = critic(x, y)
+    assert scores.shape == (3, 4)
+    f, g = ex(x), ey(y)
+    for i in range(3):
+        for j in range(4):
+            expected = critic.head(torch.cat([f[i], g[j]]).unsqueeze(0)).squeeze()
+            assert scores[i, j].item() == pytest.approx(expected.item(), abs=1e-6)
+    small = EncoderCritic(mlp(3, 8, 5), mlp(2, 8, 5), "concat", embed=5, hidden=7)
+    assert _widths(small.head) == [7, 7, 1] and small(x, y).shape == (3, 4)
+
+
+def test_encoder_critic_names_the_two_combinations():
+    with pytest.raises(ValueError, match=r"combine must be 'separable' or 'concat', got 'sum'"):
+        EncoderCritic(mlp(3, 8, 4), mlp(2, 8, 4), "sum")

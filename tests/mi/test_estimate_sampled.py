@@ -1,6 +1,8 @@
 """``estimate_sampled``: MI from a sampler of fresh pairs, against known answers."""
 
 import math
+import statistics
+import warnings
 
 import pytest
 import torch
@@ -81,3 +83,53 @@ def test_bad_arguments_are_refused():
         estimate_sampled(draw, critic(0), steps=0)
     with pytest.raises(ValueError, match="2 pairs"):
         estimate_sampled(draw, critic(0), steps=1, batch_size=1)
+
+
+class _Bilinear(torch.nn.Module):
+    """``T(x, y) = w x y^T``; remembers the score matrices it gives without gradient."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.tensor(1.0))
+        self.read = []
+
+    def forward(self, x, y):
+        scores = self.w * x @ y.T  # (N, N)
+        if not torch.is_grad_enabled():
+            self.read.append(scores.clone())
+        return scores
+
+
+def test_read_out_is_the_mean_and_standard_error_over_the_evaluation_batches():
+    net = _Bilinear()
+    result = estimate_sampled(gaussian_sampler(0), net, steps=1, batch_size=2, eval_batches=2,
+                              eval_size=2)  # fmt: skip
+    values = [dv_lower_bound(s).estimate.item() for s in net.read]
+    assert len(values) == result.eval_batches == 2 and values[0] != values[1]
+    assert result.nats == pytest.approx(sum(values) / 2, rel=1e-6)
+    assert result.stderr == pytest.approx(statistics.stdev(values) / math.sqrt(2), rel=1e-5)
+    assert result.bound == "mine" and result.batch_size == 2
+    assert result.curve.dtype == torch.float64 and result.curve.shape == (1,)
+
+
+def test_one_evaluation_batch_has_no_stderr_and_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns on the std of a single value
+        result = estimate_sampled(gaussian_sampler(0), _Bilinear(), steps=1, eval_batches=1)
+    assert result.eval_batches == 1 and math.isnan(result.stderr)
+
+
+def test_default_learning_rate_is_poole_et_als():
+    net = _Bilinear()
+    estimate_sampled(gaussian_sampler(0), net, steps=1, eval_batches=1)
+    assert abs(net.w.item() - 1.0) == pytest.approx(5e-4, rel=1e-3)  # Adam's first step: lr
+
+
+def test_smallest_allowed_arguments_and_the_refusal_of_no_evaluation():
+    result = estimate_sampled(gaussian_sampler(0), _Bilinear(), steps=1, batch_size=2,
+                              eval_batches=1, eval_size=2)  # fmt: skip
+    assert result.curve.shape == (1,) and result.eval_batches == 1
+    with pytest.raises(ValueError, match="eval_batches=0"):
+        estimate_sampled(gaussian_sampler(0), _Bilinear(), steps=1, eval_batches=0)
+    with pytest.raises(ValueError, match="eval_size=1"):
+        estimate_sampled(gaussian_sampler(0), _Bilinear(), steps=1, eval_size=1)

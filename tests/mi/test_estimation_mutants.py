@@ -5,22 +5,29 @@ critics' sizes.
 """
 
 import inspect
+import math
+import statistics
+import warnings
 
 import pytest
 import torch
+from torch import nn
 
 from companion.mi import (
+    MINE,
     ConcatCritic,
     EncoderCritic,
     SeparableCritic,
     StaircaseConfig,
     dv_lower_bound,
     estimate,
+    estimation,
     infonce_lower_bound,
     jsd_nwj_lower_bound,
     nwj_lower_bound,
     smile_lower_bound,
 )
+from companion.mi.critics import mlp
 from companion.mi.estimation import (
     _as_batch,
     _bound_value,
@@ -171,3 +178,128 @@ def test_mine_trains_with_its_bias_corrected_gradient_not_dv():
     mine, dv = estimate(x, y, bound="mine", **kwargs), estimate(x, y, bound="dv", **kwargs)
     assert mine.curve[0] == dv.curve[0]  # same critic, same first batch
     assert not torch.equal(mine.curve[1:], dv.curve[1:])  # different updates afterwards
+
+
+class _Recorder(nn.Module):
+    """A critic ``T(x, y) = w x . y + b`` that remembers what it saw and where it was moved.
+
+    ``b`` enters only the first training batch, so after that it receives no gradient.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w, self.b = nn.Parameter(torch.tensor(1.0)), nn.Parameter(torch.tensor(0.0))
+        self.train_rows, self.eval_scores, self.moved_to, self.calls = [], [], [], 0
+
+    def to(self, *args, **kwargs):
+        self.moved_to.append(args[0] if args else kwargs.get("device"))
+        return super().to(*args, **kwargs)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        scores = self.w * x @ y.T  # (N, N)
+        if self.training:
+            self.train_rows += x[:, 0].tolist()
+            self.calls += 1
+            if self.calls == 1:
+                scores = scores + self.b * torch.eye(len(x))
+        else:
+            self.eval_rows = getattr(self, "eval_rows", []) + x[:, 0].tolist()
+            self.eval_scores.append(scores.detach().clone())
+        return scores
+
+
+def _ids(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.arange(n, dtype=torch.float32).unsqueeze(1)  # (n, 1): each row its own value
+    return x, x.clone()
+
+
+def test_held_out_pairs_never_train_the_critic():
+    critic = _Recorder()
+    estimate(*_ids(20), critic=critic, steps=20, batch_size=5, held_out=0.5)
+    train, held = set(critic.train_rows), set(critic.eval_rows)
+    assert len(held) == 10 and len(train) <= 10 and not train & held
+
+
+def test_nats_and_stderr_are_the_mean_and_standard_error_over_held_out_batches():
+    critic = _Recorder()
+    result = estimate(*_ids(40), critic=critic, steps=1, batch_size=10, held_out=0.5)
+    values = [infonce_lower_bound(s).estimate.item() for s in critic.eval_scores]
+    assert len(values) == result.eval_batches == 2 and values[0] != values[1]
+    assert result.nats == pytest.approx(math.fsum(values) / 2, rel=1e-12)
+    assert result.stderr == pytest.approx(statistics.stdev(values) / math.sqrt(2), rel=1e-9)
+
+
+def test_one_held_out_batch_has_no_stderr_and_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns on the std of a single value
+        result = estimate(*_ids(20), critic=_Recorder(), steps=1, batch_size=10, held_out=0.5)
+    assert result.eval_batches == 1 and math.isnan(result.stderr)
+
+
+def test_adam_gets_the_learning_rate_and_skips_parameters_without_gradient():
+    critic = _Recorder()
+    estimate(*_ids(20), critic=critic, steps=3, batch_size=5, lr=0.1, held_out=0.5)
+    # Adam's first step moves a parameter by lr; b has a gradient only in the first step, so a
+    # zeroed (instead of absent) gradient would let its momentum move it twice more
+    assert abs(critic.b.item()) == pytest.approx(0.1, rel=1e-4)
+    assert critic.moved_to == ["cpu"]  # the critic trains on `device`
+
+
+def test_every_batch_and_mines_average_go_to_the_device(monkeypatch):
+    # Without an accelerator the moves are no-ops; a spy on Tensor.to checks that each names
+    # the caller's device (and that the inputs are first brought to the CPU as float32).
+    device, calls = torch.device("cpu"), []
+    real_to = torch.Tensor.to
+
+    def spy(self, *args, **kwargs):
+        calls.append(args)
+        return real_to(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "to", spy)
+    moved = []
+
+    class SpiedMINE(MINE):
+        def to(self, *args, **kwargs):
+            moved.append(args[0])
+            return super().to(*args, **kwargs)
+
+    monkeypatch.setattr(estimation, "MINE", SpiedMINE)
+    estimate(*_ids(40), critic=_Recorder(), steps=3, batch_size=10, held_out=0.5,
+             bound="mine", device=device)  # fmt: skip
+    assert ("cpu", torch.float32) in calls
+    assert sum(1 for args in calls if args and args[0] is device) == 2 * 3 + 2 * 2
+    assert moved == [device]
+
+
+def test_defaults_reach_the_critic_and_the_loop(monkeypatch):
+    seen = {}
+
+    def tiny_critic(x, y, kind, embed, hidden):
+        seen.update(embed=embed, hidden=hidden, kind=kind)
+        return SeparableCritic(1, 1, hidden=2, embed=2)
+
+    def spy_reset(module, generator):
+        seen["seed"] = generator.initial_seed()
+        return reset(module, generator)
+
+    reset = estimation._reset_parameters
+    monkeypatch.setattr(estimation, "_default_critic", tiny_critic)
+    monkeypatch.setattr(estimation, "_reset_parameters", spy_reset)
+    result = estimate(*_ids(10), batch_size=2)
+    assert seen == {"embed": 32, "hidden": 256, "kind": "separable", "seed": 0}
+    assert len(result.curve) == 1000
+
+
+def test_reset_parameters_seeds_ensemble_layers_from_the_generator():
+    net = mlp(3, 8, 2, num_critics=4)
+    _reset_parameters(net, torch.Generator().manual_seed(0))
+    first = [p.clone() for p in net.parameters()]
+    torch.manual_seed(123)  # the global RNG must not matter
+    _reset_parameters(net, torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(first, net.parameters()))
+
+
+def test_image_encoders_get_the_asked_hidden_width():
+    images, y = torch.zeros(4, 1, 8, 8), torch.zeros(4, 5)
+    enc = _default_critic(images, y, "separable", embed=7, hidden=11).encoder_x
+    assert enc.net[6].out_features == 11 and enc.net[8].out_features == 7

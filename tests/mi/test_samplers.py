@@ -66,3 +66,36 @@ def test_bad_sampler_arguments_raise():
     with pytest.raises(ValueError, match="mi must be >= 0"):
         GaussianPairs(2).correlations(-1.0)
     assert math.isfinite(GaussianPairs(2).entropy_x)
+
+
+def test_sampler_argument_checks_at_their_boundaries():
+    assert GaussianPairs(1).dim_x == 1  # the smallest dimension
+    for bad in (2.5, True):  # a float, and a bool (an int subclass), are not a dimension
+        with pytest.raises(ValueError, match="dim must be a positive int"):
+            GaussianPairs(bad)
+    with pytest.raises(ValueError, match="non-negative weights with a positive sum"):
+        GaussianPairs(2, shares=(-1.0, 2.0))  # a negative share, though the sum is positive
+    with pytest.raises(ValueError, match="non-negative weights with a positive sum"):
+        GaussianPairs(2, shares=(0.0, 0.0))
+    assert GaussianPairs(2).correlations(0.0) == [0.0, 0.0]  # zero MI is allowed
+    assert GaussianPairs(2).correlations(0.5) == pytest.approx([math.sqrt(-math.expm1(-0.5))] * 2)
+
+
+def test_equal_shares_split_the_mi_evenly():
+    rho = math.sqrt(1.0 - math.exp(-2.0 * 2.0 / 4))  # each of 4 coordinates carries 2 / 4 nats
+    assert GaussianPairs(4).correlations(2.0) == pytest.approx([rho] * 4, rel=1e-12)
+
+
+def test_shares_draw_the_documented_formula_in_double_precision():
+    shares = (1.0, 2.0, 5.0)
+    x, y = GaussianPairs(3, shares=shares)(3.0, 500, torch.Generator().manual_seed(0))
+    g = torch.Generator().manual_seed(0)
+    x0, eps = torch.randn(500, 3, generator=g), torch.randn(500, 3, generator=g)
+    rho = torch.tensor([math.sqrt(-math.expm1(-2.0 * 3.0 * w / 8)) for w in shares],
+                       dtype=torch.float64)  # fmt: skip
+    expected = (rho * x0.double() + torch.sqrt(1.0 - rho**2) * eps.double()).float()
+    assert torch.equal(x, x0) and torch.equal(y, expected)
+    # equal shares given explicitly draw the pairs of shares=None (up to rounding)
+    a = GaussianPairs(3, shares=(1.0, 1.0, 1.0))(2.0, 50, torch.Generator().manual_seed(1))
+    b = GaussianPairs(3)(2.0, 50, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-6)

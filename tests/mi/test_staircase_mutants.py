@@ -26,6 +26,7 @@ from companion.mi import (
     staircase_table,
 )
 from companion.mi.critics import EnsembleLinear
+from companion.mi.staircase import _score_bound
 
 
 def _smoke(**overrides) -> StaircaseConfig:
@@ -177,3 +178,44 @@ def test_table_statistics_on_a_known_record():
     for bad in (0.0, 1.5):
         with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\]"):
             staircase_table(record, fraction=bad)
+
+
+def test_score_bound_names_an_estimator_it_has_no_bound_for():
+    with pytest.raises(NotImplementedError, match="^no score bound for estimator 'ba'$"):
+        _score_bound("ba", torch.zeros(2, 2), _smoke(), {})
+
+
+class _NoEntropy:
+    """A sampler that does not declare entropy_x at all."""
+
+    dim_x = dim_y = 2
+
+    def __call__(self, mi, n, generator):
+        x = torch.randn(n, 2, generator=generator)
+        return x, x
+
+
+def test_ba_needs_a_sampler_with_a_known_entropy():
+    message = r"has entropy_x = None; drop 'ba' from cfg.estimators$"
+    with pytest.raises(ValueError, match=message):  # not an AttributeError
+        run_staircase(_smoke(estimators=("ba",)), sampler=_NoEntropy())
+
+
+def test_critics_and_batches_go_to_the_device(monkeypatch):
+    # Without an accelerator the moves are no-ops; spies check that each names the device.
+    device, calls, moved = torch.device("cpu"), [], []
+    real_to, real_module_to = torch.Tensor.to, torch.nn.ModuleList.to
+
+    def tensor_to(self, *args, **kwargs):
+        calls.append(args)
+        return real_to(self, *args, **kwargs)
+
+    def module_to(self, *args, **kwargs):
+        moved.append(args[0])
+        return real_module_to(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "to", tensor_to)
+    monkeypatch.setattr(torch.nn.ModuleList, "to", module_to)
+    run_staircase(_smoke(estimators=("nwj",), steps_per_level=1), device=device)  # 2 steps
+    assert moved == [device]
+    assert sum(1 for args in calls if args and args[0] is device) == 2 * 2  # x and y per step
