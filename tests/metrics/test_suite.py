@@ -371,3 +371,25 @@ def test_semantic_accuracy_from_the_contexts_classifier_and_label_key(monkeypatc
         "n_inputs": 4,
         "classifier": info,
     }
+
+
+def test_register_metric_adds_the_class_under_its_name(monkeypatch):
+    monkeypatch.setattr(suite, "METRIC_CLASSES", {})
+
+    class Probe(Metric):
+        name = "probe"
+
+    assert suite.register_metric(Probe) is Probe
+    assert suite.METRIC_CLASSES == {"probe": Probe}
+
+
+def test_images_are_featurized_in_the_metrics_batches(monkeypatch):
+    batches, real = [], suite.extract_features
+
+    def spy(images, extractor, batch_size):
+        batches.append(batch_size)
+        return real(images, extractor, batch_size)
+
+    monkeypatch.setattr(suite, "extract_features", spy)
+    FID(PixelFeatures(2), batch_size=5).update(real=_images(6, 0), fake=_images(4, 1))
+    assert batches == [5, 5]
