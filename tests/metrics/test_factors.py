@@ -57,3 +57,17 @@ def test_a_blank_image_has_no_slant_or_width_and_floor_ink():
     props = stroke_properties(-torch.ones(2, 1, 4, 8))
     assert props["slant"].tolist() == [0.0, 0.0] and props["width"].tolist() == [0.0, 0.0]
     assert props["ink"].tolist() == [pytest.approx(1e-6 / 32)] * 2
+
+
+def test_each_image_of_a_batch_is_measured_alone():
+    batch = torch.cat([_dots((2, 1), (4, 5)), _dots((1, 1), (5, 5)), _dots((3, 3))])
+    props = stroke_properties(batch)
+    # second image: var_x = var_y = cov = 4 -> slant -1, width 2; third: one dot, width 0
+    assert props["slant"].tolist() == [-2.0, -1.0, 0.0]
+    assert props["width"].tolist() == [2.0, 2.0, 0.0]
+    assert props["ink"].tolist() == [2 / 64, 2 / 64, 1 / 64]
+
+
+def test_stroke_properties_stay_on_the_images_device():
+    props = stroke_properties(torch.zeros(2, 1, 4, 4, device="meta"))
+    assert all(v.device == torch.device("meta") for v in props.values())
