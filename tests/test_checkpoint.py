@@ -326,3 +326,34 @@ def test_rng_state_restores_the_cuda_streams():
     set_rng_state(state)
     assert torch.equal(torch.rand(3, device="cuda"), expected)
     set_rng_state({k: v for k, v in state.items() if k != "cuda"})  # a CPU run's checkpoint
+
+
+def test_rng_state_keeps_numpys_cached_gaussian_and_stores_its_keys_as_int64():
+    np.random.seed(0)
+    np.random.standard_normal()  # the polar method caches the pair's second value
+    state = rng_state()
+    keys = np.random.get_state()[1]
+    assert state["numpy"]["has_gauss"] == 1 and state["numpy"]["cached_gaussian"] != 0.0
+    assert state["numpy"]["keys"].dtype == torch.int64
+    assert np.array_equal(state["numpy"]["keys"].numpy(), keys.astype(np.int64))
+    expected = np.random.standard_normal(3)
+    set_rng_state(state)
+    assert np.array_equal(np.random.standard_normal(3), expected)
+
+
+def test_rng_state_saves_and_restores_cuda_streams_only_where_there_are_both(monkeypatch):
+    """With CUDA reported available (the streams recorded, not touched), the CUDA states are
+    saved under "cuda" and restored from there; a CPU run's state restores without them."""
+    streams, restored = [torch.arange(3, dtype=torch.uint8)], []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: streams)
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", restored.append)
+    state = rng_state()
+    assert state["cuda"] is streams
+    set_rng_state(state)
+    assert restored == [streams]
+    set_rng_state({k: v for k, v in state.items() if k != "cuda"})  # a CPU run's checkpoint
+    assert restored == [streams]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    set_rng_state(state)  # a GPU run's checkpoint resumed on a CPU
+    assert restored == [streams] and "cuda" not in rng_state()

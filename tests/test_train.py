@@ -668,3 +668,188 @@ def test_resumable_sampler_defaults_shuffle_by_seed_zero_and_drop_the_remainder(
 def test_checkpoint_folders_are_created_with_their_parents(tmp_path):
     save_checkpoint(tmp_path / "a" / "b" / CHECKPOINT_NAME, {"step": 1})
     assert load_checkpoint(tmp_path / "a" / "b")["step"] == 1
+
+
+class _FakeRanks:
+    """The :class:`~companion.train.distributed.Distributed` of one rank of ``world_size``,
+    in one process: the collectives are recorded; ``gather`` returns ``others`` after this
+    rank's object (rank 0) or this rank's object after them."""
+
+    def __init__(self, rank, world_size=2, others=None):
+        self.rank, self.world_size, self.local_rank = rank, world_size, rank
+        self.is_main = rank == 0
+        self.others = others
+        self.calls = []
+
+    def broadcast_state(self, module):
+        self.calls.append(("state", module))
+
+    def broadcast_buffers(self, module):
+        self.calls.append(("buffers", module))
+
+    def gather(self, obj):
+        self.calls.append(("gather",))
+        others = self.others if self.others is not None else [obj] * (self.world_size - 1)
+        return [obj, *others] if self.is_main else [*others, obj]
+
+    def close(self):
+        self.calls.append(("close",))
+
+
+@pytest.fixture
+def fake_ranks(monkeypatch):
+    """Run fit as one rank of two: ``use(ddp)`` installs the fake; all_reduce doubles the
+    gradient sum as two identical ranks would."""
+    import companion.train.loop as loop
+
+    monkeypatch.setattr(torch.distributed, "all_reduce", lambda t: t.mul_(2))
+
+    def use(ddp):
+        monkeypatch.setattr(loop, "Distributed", lambda: ddp)
+        return ddp
+
+    return use
+
+
+def test_a_second_rank_seeds_by_rank_trains_its_share_and_writes_nothing(
+    tmp_path, monkeypatch, fake_ranks
+):
+    import companion.train.loop as loop
+
+    seeds, real_seed = [], loop.seed_everything
+    monkeypatch.setattr(loop, "seed_everything", lambda s: seeds.append(s) or real_seed(s))
+    ddp = fake_ranks(_FakeRanks(rank=1))
+    gan, called = build_method("dcgan", "smoke"), []
+    history = fit(
+        gan,
+        _images(),
+        3,
+        tmp_path / "run",
+        seed=3,
+        log_every=1,
+        callbacks=[lambda m, s: called.append(s) or {"cb": 1.0}],
+    )
+    assert seeds == [3 + 1]  # seed + rank
+    assert called == [] and all("cb" not in h for h in history)  # callbacks: rank 0 only
+    assert [h["step"] for h in history] == [1, 2, 3]
+    assert not (tmp_path / "run").exists()  # rank 1 writes no files
+    # rank 0's weights first, then rank 0's BatchNorm statistics after every step
+    assert ddp.calls[0] == ("state", gan)
+    assert ddp.calls.count(("buffers", gan)) == 3
+    assert ddp.calls.count(("gather",)) == 1 and ddp.calls[-1] == ("close",)
+
+
+def test_rank_zero_runs_callbacks_and_writes_every_ranks_rng(tmp_path, fake_ranks):
+    other = {"torch": torch.zeros(3, dtype=torch.uint8)}
+    fake_ranks(_FakeRanks(rank=0, others=[other]))
+    called = []
+    fit(
+        build_method("dcgan", "smoke"),
+        _images(),
+        2,
+        tmp_path,
+        callbacks=[lambda m, s: called.append(s)],
+    )
+    assert called == [2]
+    state = load_checkpoint(tmp_path)
+    assert len(state["rng"]) == 2 and torch.equal(state["rng"][1]["torch"], other["torch"])
+    assert json.loads((tmp_path / "run.json").read_text())["world_size"] == 2
+
+
+def test_resume_restores_this_ranks_rng_else_the_last_saved(tmp_path, monkeypatch, fake_ranks):
+    import companion.train.loop as loop
+
+    restored = []
+    monkeypatch.setattr(loop, "set_rng_state", restored.append)
+    one, two = tmp_path / "one", tmp_path / "two"
+    fit(build_method("dcgan", "smoke"), _images(), 2, one)  # one rank saved
+    other = {"torch": torch.zeros(3, dtype=torch.uint8)}
+    fake_ranks(_FakeRanks(rank=0, others=[other]))
+    fit(build_method("dcgan", "smoke"), _images(), 2, two)  # two ranks saved
+    fake_ranks(_FakeRanks(rank=1))
+    fit(build_method("dcgan", "smoke"), _images(), 3, two)
+    assert restored[-1] is not None and torch.equal(restored[-1]["torch"], other["torch"])
+    fit(build_method("dcgan", "smoke"), _images(), 3, one)  # rank 1 of 2 from one saved state
+    saved = load_checkpoint(one)["rng"][0]
+    assert torch.equal(restored[-1]["torch"], saved["torch"])
+
+
+def test_resume_loads_onto_the_run_device_and_names_every_changed_learning_rate(
+    tmp_path, monkeypatch, caplog
+):
+    import companion.train.loop as loop
+
+    loads, real_load = [], loop.load_checkpoint
+
+    def spy(path, **kwargs):
+        loads.append(kwargs)
+        return real_load(path, **kwargs)
+
+    monkeypatch.setattr(loop, "load_checkpoint", spy)
+    fit(build_method("dcgan", "smoke"), _images(), 2, tmp_path)
+    resumed = build_method("dcgan", "smoke", ["lr_g=1e-3", "lr_d=1e-3"])
+    with caplog.at_level("WARNING", logger="companion.train.loop"):
+        fit(resumed, _images(), 3, tmp_path, device="cpu")
+    assert loads == [{"map_location": torch.device("cpu")}]
+    assert "resumed with new learning rates: lr_d, lr_g" in [r.getMessage() for r in caplog.records]
+
+
+def test_a_torch_device_is_chosen_as_given_and_the_method_moved_to_it(monkeypatch):
+    import companion.train.loop as loop
+
+    devices, moved, real_device = [], [], loop.choose_device
+    monkeypatch.setattr(loop, "choose_device", lambda *a: devices.append(a) or real_device(*a))
+    gan = build_method("dcgan", "smoke")
+    real_to = gan.to
+    monkeypatch.setattr(gan, "to", lambda *a, **k: moved.append(a) or real_to(*a, **k))
+    fit(gan, _images(), 1, device=torch.device("cpu"))
+    assert devices == [("cpu", 0)] and moved == [(torch.device("cpu"),)]
+
+
+def test_amp_true_on_a_cpu_is_refused_by_fit():
+    with pytest.raises(ValueError) as info:
+        fit(build_method("dcgan", "smoke"), _images(), 1, amp=True)
+    assert str(info.value) == (
+        "amp=True needs a CUDA device; leave amp=None to decide automatically"
+    )
+
+
+def test_each_step_runs_under_autocast_with_the_amp_dtype(tmp_path, monkeypatch):
+    """With AMP off autocast is disabled (float32); with bf16 chosen, each step is autocast to
+    it, the stepper gets it and run.json says so (autocast itself is recorded, not run)."""
+    import contextlib
+
+    import companion.train.loop as loop
+
+    casts, steppers, real_stepper = [], [], loop.Stepper
+
+    def autocast(device_type, **kwargs):
+        casts.append((device_type, kwargs))
+        return contextlib.nullcontext()
+
+    def stepper_spy(*args, **kwargs):
+        steppers.append(kwargs["amp_dtype"])
+        return real_stepper(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "autocast", autocast)
+    monkeypatch.setattr(loop, "Stepper", stepper_spy)
+    fit(build_method("dcgan", "smoke"), _images(), 2)
+    assert casts == [("cpu", {"dtype": torch.float32, "enabled": False})] * 2
+    casts.clear()
+    monkeypatch.setattr(loop, "amp_dtype", lambda dev, amp: torch.bfloat16)
+    fit(build_method("dcgan", "smoke"), _images(), 2, tmp_path)
+    assert casts == [("cpu", {"dtype": torch.bfloat16, "enabled": True})] * 2
+    assert steppers == [None, torch.bfloat16]
+    assert json.loads((tmp_path / "run.json").read_text())["amp"] == "torch.bfloat16"
+
+
+def test_batches_are_moved_to_the_device_inside_dicts_lists_and_tuples():
+    from companion.train.loop import _to_device
+
+    meta = torch.device("meta")
+    batch = {"x": torch.zeros(2), "pair": (torch.ones(1), [torch.ones(1), "label"]), "n": 3}
+    moved = _to_device(batch, meta)
+    assert moved["x"].device == meta and moved["n"] == 3
+    assert isinstance(moved["pair"], tuple) and isinstance(moved["pair"][1], list)
+    assert moved["pair"][0].device == meta and moved["pair"][1][0].device == meta
+    assert moved["pair"][1][1] == "label"

@@ -84,3 +84,40 @@ def test_hue_distance_known_answers_and_spread_of_uniform_hues():
     assert spread == pytest.approx(0.25, abs=0.03)
     same = b[:100, None].expand(100, 4, 3, 16, 16)  # one render per source: no spread
     assert pairwise_diversity(same, hue_distance).max().item() == 0
+
+
+def test_background_hue_is_the_hsv_hue_of_the_median_border_colour():
+    """Against colorsys on the median of the border pixels (picked by an explicit mask), for
+    images whose every pixel has its own colour: any other set of pixels moves a median."""
+    import colorsys
+
+    g = torch.Generator().manual_seed(0)
+    images = torch.rand(16, 3, 7, 9, generator=g) * 2 - 1
+    border = torch.zeros(7, 9, dtype=torch.bool)
+    border[0], border[-1], border[:, 0], border[:, -1] = True, True, True, True
+    x = (images + 1) / 2
+    expected = []
+    for img in x:
+        r, gr, b = img[:, border].median(dim=1).values.tolist()
+        expected.append(colorsys.rgb_to_hsv(r, gr, b)[0])
+    assert background_hue(images).tolist() == pytest.approx(expected, abs=1e-5)
+
+
+def _flat(r, g, b):
+    """An 8x8 image of one colour given in [0, 1] per channel (as background_hue reads it)."""
+    return (torch.tensor([r, g, b]) * 2 - 1)[None, :, None, None].expand(1, 3, 8, 8)
+
+
+def test_background_hue_near_grey_and_just_below_red():
+    # a blue tint of 6e-7 (below the 1e-6 grey tolerance) is grey; 1.2e-6, above it, is blue
+    assert background_hue(_flat(0.5, 0.5, 0.5 + 6e-7)).tolist() == [0.0]
+    assert background_hue(_flat(0.5, 0.5, 0.5 + 1.2e-6)).item() == pytest.approx(2 / 3)
+    # red with a trace of blue: the hue wraps to 1 - 1e-7, which float32 rounds to 1.0; the
+    # result stays in [0, 1)
+    assert background_hue(_flat(1.0, 0.5, 0.5 + 2**-24)).tolist() == [0.0]
+
+
+def test_hue_bins_default_to_two_and_bias_strength_bins_by_its_argument():
+    assert hue_bins(torch.tensor([0.4, 0.6])).tolist() == [0, 1]
+    attribute, classes = torch.tensor([0.1, 0.5, 0.9]), torch.tensor([0, 1, 2])
+    assert bias_strength(attribute, classes, 3) == 1.0

@@ -84,3 +84,58 @@ def test_depth_perfect_prediction_and_invalid_pixels():
         depth_scores(torch.ones(2), torch.zeros(2))
     with pytest.raises(ValueError, match="shapes differ"):
         depth_scores(torch.ones(2), torch.ones(3))
+
+
+def test_a_prediction_out_of_range_is_refused_with_the_remedy():
+    from companion.metrics.dense import confusion_matrix
+
+    with pytest.raises(ValueError) as info:
+        confusion_matrix(torch.tensor([[[0, 2]]]), torch.tensor([[[0, 1]]]), 2)
+    assert str(info.value) == (
+        "predictions must lie in [0, 2), got [0, 2]; pass the arg-max over the class channel"
+    )
+
+
+def test_scores_of_a_single_pixel_and_of_nothing():
+    from companion.metrics.dense import segmentation_scores
+
+    one = segmentation_scores(torch.tensor([[1.0, 0.0], [0.0, 0.0]]))  # union of class 0 is 1
+    assert one["iou"][0] == 1.0 and torch.isnan(one["iou"][1])
+    assert (one["miou"], one["global"]) == (1.0, 1.0)
+    none = segmentation_scores(torch.zeros(2, 2))
+    assert math.isnan(none["miou"]) and math.isnan(none["global"])
+
+
+def test_the_meter_sums_exact_counts_and_leaves_out_its_ignore_label():
+    from companion.metrics.dense import SegmentationScores
+
+    meter = SegmentationScores(2, ignore_index=255)
+    assert meter.matrix.dtype == torch.float64
+    meter.update(torch.tensor([[[0, 1, 1]]]), torch.tensor([[[0, 255, 1]]]))
+    assert meter.matrix.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    meter.matrix[0, 0] = 2.0**24  # beyond float32's exact integers
+    meter.update(torch.tensor([[[0]]]), torch.tensor([[[0]]]))
+    assert meter.matrix[0, 0] == 2.0**24 + 1
+
+
+def test_depth_keeps_only_valid_pixels_with_positive_depth():
+    from companion.metrics.dense import depth_scores
+
+    target = torch.tensor([0.5, 0.5, 0.0, 2.0])
+    pred = torch.tensor([0.5, 1.0, 7.0, 9.0])
+    valid = torch.tensor([True, True, True, False])
+    # kept: pixels 0 and 1 (pixel 2 has depth 0, pixel 3 is masked out): errors 0 and 0.5
+    scores = depth_scores(pred, target, valid=valid)
+    assert scores["rmse"] == pytest.approx(math.sqrt(0.125))
+    assert scores["rmse_log"] == pytest.approx(math.log(2) / math.sqrt(2))
+    assert (scores["delta1"], scores["delta2"]) == (0.5, 0.5)
+    with pytest.raises(ValueError) as info:
+        depth_scores(pred, target, valid=torch.tensor([False, False, True, False]))
+    assert str(info.value) == "no valid pixel: every target depth is <= 0 or masked out"
+
+
+def test_a_ratio_of_exactly_the_threshold_is_not_within_it():
+    from companion.metrics.dense import depth_scores
+
+    scores = depth_scores(torch.tensor([1.25]), torch.tensor([1.0]))
+    assert (scores["delta1"], scores["delta2"]) == (0.0, 1.0)

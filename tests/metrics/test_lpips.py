@@ -110,3 +110,132 @@ def test_matches_plain_lpips_package_with_same_trunk():
     plain.net.load_state_dict(ours.net.net.state_dict())
     x, y = _images(seed=0), _images(seed=1)
     assert torch.allclose(ours(x, y), plain(x, y).flatten(), atol=1e-6)
+
+
+def _alexnet_checkpoint(tmp_path, monkeypatch, drop=()):
+    """A stand-in torchvision AlexNet file (features.* and classifier.*, as the real one),
+    registered as the known alexnet weights; returns its path and state."""
+    trunk = build_lpips("lpips-random-alex", seed=5).net.net
+    state = {}
+    for block in trunk.children():
+        for idx, layer in block.named_children():
+            for pname, value in layer.named_parameters():
+                state[f"features.{idx}.{pname}"] = value.detach().clone()
+    state["classifier.1.weight"] = torch.zeros(2, 2)  # index 1 is also a trunk slice's index
+    for key in drop:
+        del state[key]
+    path = tmp_path / "alexnet-owt-7be5be79.pth"
+    torch.save(state, path)
+    fake = dataclasses.replace(KNOWN_WEIGHTS["alexnet"], sha256=file_sha256(path))
+    monkeypatch.setitem(KNOWN_WEIGHTS, "alexnet", fake)
+    return path, state
+
+
+def test_the_trunk_loads_features_only_to_the_cpu_weights_only(tmp_path, monkeypatch):
+    path, state = _alexnet_checkpoint(tmp_path, monkeypatch)
+    loads, real_load = [], torch.load
+    monkeypatch.setattr(
+        torch, "load", lambda f, **k: loads.append((str(f), k)) or real_load(f, **k)
+    )
+    d = build_lpips("lpips-alex", weights_path=str(path))
+    assert (str(path), {"map_location": "cpu", "weights_only": True}) in loads
+    last = dict(d.net.net.slice5.named_children())["10"]  # torchvision's features.10
+    assert torch.equal(last.weight, state["features.10.weight"])
+
+
+def test_a_trunk_file_missing_weights_is_named(tmp_path, monkeypatch):
+    path, _ = _alexnet_checkpoint(tmp_path, monkeypatch, drop=("features.0.bias",))
+    with pytest.raises(RuntimeError) as info:
+        build_lpips("lpips-alex", weights_path=str(path))
+    assert str(info.value) == (
+        f"{path} lacks trunk weights ['slice1.0.bias']...; is it the torchvision alexnet "
+        "checkpoint?"
+    )
+    many = [f"features.{i}.{p}" for i in (0, 3, 6) for p in ("weight", "bias")]
+    path, _ = _alexnet_checkpoint(tmp_path, monkeypatch, drop=many)
+    with pytest.raises(RuntimeError) as info:
+        build_lpips("lpips-alex", weights_path=str(path))
+    assert "['slice1.0.bias', 'slice1.0.weight', 'slice2.3.bias', 'slice2.3.weight']..." in str(
+        info.value
+    )
+
+
+def test_the_weights_are_resolved_from_the_given_path_and_download_permission(monkeypatch):
+    import companion.metrics.lpips as lp
+
+    calls = []
+
+    class Stop(Exception):
+        pass
+
+    def resolve(*args):
+        calls.append(args)
+        raise Stop
+
+    monkeypatch.setattr(lp, "resolve_weights", resolve)
+    with pytest.raises(Stop):
+        build_lpips(weights_path="/w", allow_download=True)  # the default backend: lpips-alex
+    with pytest.raises(Stop):
+        build_lpips("lpips-vgg")
+    assert calls == [("alexnet", "/w", True), ("vgg16", None, False)]
+
+
+def test_a_random_trunk_is_seeded_by_default_with_zero_and_frozen():
+    d0, d1 = build_lpips("lpips-random-alex"), build_lpips("lpips-random-alex", seed=1)
+    again = build_lpips("lpips-random-alex", seed=0)
+    w = d0.net.net.slice1[0].weight
+    assert torch.equal(w, again.net.net.slice1[0].weight)
+    assert not torch.equal(w, d1.net.net.slice1[0].weight)
+    assert not any(p.requires_grad for p in d0.parameters())
+    vgg = build_lpips("lpips-random-vgg")
+    assert type(vgg.net.net).__name__ == "vgg16"
+
+
+def test_building_prints_and_warns_nothing(capsys):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_lpips("lpips-random-alex")
+    assert capsys.readouterr().out == ""
+
+
+def test_describe_and_label_of_a_random_and_a_comparable_distance():
+    from companion.metrics.lpips import PerceptualDistance
+
+    d = build_lpips("lpips-random-alex")
+    assert d.describe() == {
+        "backend": "lpips-random-alex",
+        "label": "lpips-random-alex (random trunk: not LPIPS)",
+        "comparable": False,
+        "lpips_version": "0.1",
+        "weights": None,
+    }
+    real = PerceptualDistance(d.net, "lpips-alex", None)
+    assert (real.label, real.comparable) == ("lpips-alex", True)
+
+
+def test_the_distance_stays_in_eval_mode():
+    d = build_lpips("lpips-random-alex")
+    assert d.train() is d and not d.training and not d.net.training
+    d.train(True)
+    assert not any(m.training for m in d.modules())
+
+
+@pytest.mark.parametrize("change", ["drop", "extra"])
+def test_a_heads_file_that_does_not_fit_is_refused(tmp_path, monkeypatch, change):
+    import pathlib
+
+    import lpips
+
+    shipped = pathlib.Path(lpips.__file__).parent / "weights" / "v0.1" / "alex.pth"
+    heads = torch.load(shipped, map_location="cpu", weights_only=True)
+    if change == "drop":
+        del heads["lin2.model.1.weight"]
+    else:
+        heads["extra.weight"] = torch.zeros(1)
+    (tmp_path / "weights" / "v0.1").mkdir(parents=True)
+    torch.save(heads, tmp_path / "weights" / "v0.1" / "alex.pth")
+    monkeypatch.setattr(lpips, "__file__", str(tmp_path / "__init__.py"))
+    with pytest.raises(AssertionError):
+        build_lpips("lpips-random-alex")

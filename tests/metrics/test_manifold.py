@@ -43,3 +43,22 @@ def test_k_must_leave_a_neighbour(k):
 def test_feature_sizes_must_match():
     with pytest.raises(ValueError, match="expected features"):
         knn_precision(torch.zeros(5, 2), torch.zeros(3, 4))
+
+
+def test_the_default_is_three_neighbours_and_the_ball_is_closed():
+    from companion.metrics.manifold import knn_precision
+
+    real = torch.arange(10.0)[:, None]
+    # point 0's 3rd neighbour is at 3, its 4th at 4: -3.5 lies outside for k = 3 only
+    assert knn_precision(real, torch.tensor([[-3.5]])) == 0.0
+    assert knn_precision(real, torch.tensor([[-3.5]]), k=4) == 1.0
+    assert knn_precision(real, torch.tensor([[-3.0]])) == 1.0  # on the sphere counts as inside
+    assert knn_precision(real, torch.tensor([[-1.0]]), k=1) == 1.0
+
+
+def test_features_must_be_two_dimensional_in_full():
+    from companion.metrics.manifold import knn_precision
+
+    with pytest.raises(ValueError) as info:
+        knn_precision(torch.zeros(5, 1), torch.zeros(2, 1, 1))
+    assert str(info.value) == "expected features (N, F) and (M, F), got (5, 1) and (2, 1, 1)"

@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 
 from companion.data import TOYVEC_MODES, ToyVectors
@@ -38,3 +39,21 @@ def test_outputs_that_ignore_the_source_lose_the_content():
     s = toyvec_scores(lambda a, z: fixed.expand(a.shape[0], -1, -1, -1), TEST, 2)
     assert s["content_r2"] < 0.05 and s["diversity"] == 0
     assert math.isnan(s["consistency"]) or s["consistency"] >= 0
+
+
+def test_pairwise_l1_averages_over_ordered_pairs_of_distinct_items():
+    from companion.metrics.toyvec import _pairwise_l1
+
+    x = torch.tensor([[[0.0, 2.0], [1.0, 2.0], [3.0, 2.0]]])  # (1, K=3, C=2)
+    # |differences| per coordinate: pairs (0, 1) 0.5, (0, 2) 1.5, (1, 2) 1.0; both orders: 6
+    assert _pairwise_l1(x).tolist() == [6.0 / 6]
+
+
+def test_linear_r2_of_a_known_fit():
+    from companion.metrics.toyvec import _linear_r2
+
+    x = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64)
+    y = torch.stack([10 + x[:, 0] + torch.tensor([0.5, -0.5, -0.5, 0.5]), 3 * x[:, 1] - 5], 1)
+    # column 0: the affine fit leaves residuals +-0.5 (sum of squares 1) around total variation
+    # 1 + 1 = 2 (the mean is 10.5); column 1 is fitted exactly (total variation 9)
+    assert _linear_r2(x, y) == pytest.approx(1 - 1.0 / (2.0 + 9.0), abs=1e-12)

@@ -97,3 +97,51 @@ def test_bad_shapes_raise(batch):
         precision(batch["b"][:, :1], batch["a"])
     with pytest.raises(ValueError, match="mask"):
         content_iou(batch["b"], batch["a"][:3])
+
+
+def test_a_source_pixel_at_zero_is_background_and_the_mask_follows_the_images_device():
+    from companion.metrics.validity import _as_mask
+
+    a = torch.tensor([[-1.0, 0.0], [0.5, 1.0]]).expand(1, 3, 2, 2)
+    assert _as_mask(a, torch.zeros(1, 3, 2, 2)).tolist() == [[[[False, False], [True, True]]]]
+    assert _as_mask(a, torch.zeros(1, 3, 2, 2, device="meta")).device == torch.device("meta")
+
+
+def test_erosion_keeps_the_pixels_whose_3x3_neighbourhood_is_all_inside():
+    from companion.metrics.validity import _erode
+
+    mask = torch.zeros(1, 1, 5, 5, dtype=torch.bool)
+    mask[0, 0, 1:4, 1:4] = True
+    expected = torch.zeros_like(mask)
+    expected[0, 0, 2, 2] = True
+    assert torch.equal(_erode(mask), expected)
+    full = torch.ones(1, 1, 3, 3, dtype=torch.bool)  # the image border does not erode
+    assert torch.equal(_erode(full), full)
+
+
+def test_stripe_colours_are_the_palette_plus_and_minus_the_contrast_clamped():
+    from companion.data.synthetic.shapes import STRIPE_CONTRAST
+    from companion.metrics.validity import _colours
+
+    palettes = torch.tensor([[0.95, -0.95, 0.0]])
+    c = STRIPE_CONTRAST
+    colours = _colours(palettes, ("flat", "stripes"))
+    assert colours.shape == (1, 3, 3)
+    expected = [
+        [0.95, -0.95, 0.0],
+        [1.0, min(-0.95 + c, 1.0), min(c, 1.0)],
+        [max(0.95 - c, -1.0), -1.0, max(-c, -1.0)],
+    ]
+    assert torch.allclose(colours[0], torch.tensor(expected))
+    assert torch.equal(_colours(palettes, ("flat",)), palettes[:, None])
+
+
+def test_precision_passes_its_palettes_and_fraction_on(batch):
+    other = PALETTES[:1].clone()  # one palette only
+    b, a = batch["b"], batch["a"]
+    assert precision(b, a) == 1.0
+    assert precision(b, a, other) < 1.0  # the other palettes' samples no longer match
+    noisy = b.clone()
+    noisy[:, :, ::2] = torch.rand_like(noisy[:, :, ::2]) * 2 - 1  # half the rows: noise
+    assert precision(noisy, a) == 0.0
+    assert precision(noisy, a, min_fraction=0.3) == 1.0

@@ -119,3 +119,92 @@ def test_download_path_checks_hash(isolated_dirs, fake_known, monkeypatch):
 def test_search_dirs_order(isolated_dirs):
     labels = [label for label, _ in weights.weights_search_dirs()]
     assert labels == ["COMPANION_WEIGHTS_DIR", "torch-hub"]
+
+
+def _entry(sha256, prefix, name="fake"):
+    return KnownWeights(
+        name, f"{name}-net.pth", f"https://example.org/{name}-net.pth", sha256, prefix, "t"
+    )
+
+
+def test_a_prefix_is_compared_in_lowercase_and_labelled_sha256_prefix(tmp_path, monkeypatch):
+    payload = b"fake weights"  # sha256 447b3b28...: the prefix holds a letter
+    digest = hashlib.sha256(payload).hexdigest()
+    (tmp_path / "fake-net.pth").write_bytes(payload)
+    for prefix in ("447b3b28", "447B3B28"):
+        monkeypatch.setitem(KNOWN_WEIGHTS, "fake", _entry(None, prefix))
+        found = resolve_weights("fake", path=tmp_path)
+        assert found == weights.ResolvedWeights(
+            "fake", str((tmp_path / "fake-net.pth").resolve()), digest, "sha256-prefix", "path"
+        )
+
+
+def test_a_file_without_a_recorded_hash_is_unverified(tmp_path, monkeypatch):
+    payload = b"fake weights"
+    monkeypatch.setitem(KNOWN_WEIGHTS, "fake", _entry(None, ""))
+    (tmp_path / "fake-net.pth").write_bytes(payload)
+    found = resolve_weights("fake", path=tmp_path / "fake-net.pth")
+    assert (found.name, found.verified) == ("fake", "unverified")
+    assert found.to_dict()["sha256"] == hashlib.sha256(payload).hexdigest()
+
+
+def test_found_in_a_search_folder_the_record_says_what_and_where(isolated_dirs, fake_known):
+    env_dir, _ = isolated_dirs
+    payload, digest = fake_known
+    (env_dir / "fake-net.pth").write_bytes(payload)
+    assert resolve_weights("fake") == weights.ResolvedWeights(
+        "fake",
+        str((env_dir / "fake-net.pth").resolve()),
+        digest,
+        "sha256",
+        "COMPANION_WEIGHTS_DIR",
+    )
+
+
+@pytest.mark.parametrize(
+    ("sha256", "prefix", "note"),
+    [
+        ("ab" * 32, "", "sha256 " + "ab" * 32),
+        (None, "447b3b28", "sha256 starting with 447b3b28"),
+        (None, "", "sha256 not recorded"),
+    ],
+)
+def test_the_missing_file_message_in_full(isolated_dirs, monkeypatch, sha256, prefix, note):
+    env_dir, hub_dir = isolated_dirs
+    monkeypatch.setitem(KNOWN_WEIGHTS, "fake", _entry(sha256, prefix))
+    with pytest.raises(FileNotFoundError) as info:
+        resolve_weights("fake")
+    assert str(info.value) == (
+        f"weights file fake-net.pth (t) not found; searched {env_dir / 'fake-net.pth'}, "
+        f"{hub_dir / 'checkpoints' / 'fake-net.pth'}; get it from "
+        f"https://example.org/fake-net.pth ({note}) and put it in $COMPANION_WEIGHTS_DIR, or "
+        "pass allow_download=True"
+    )
+
+
+def test_a_download_goes_to_the_hub_cache_quietly_and_is_verified(
+    isolated_dirs, fake_known, monkeypatch, caplog
+):
+    _, hub_dir = isolated_dirs
+    payload, digest = fake_known
+    (hub_dir / "checkpoints").mkdir(parents=True)  # an existing cache folder is fine
+    calls = []
+
+    def fake_download(url, dst, **kwargs):
+        calls.append((url, dst, kwargs))
+        with open(dst, "wb") as f:
+            f.write(payload)
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", fake_download)
+    target = hub_dir / "checkpoints" / "fake-net.pth"
+    with caplog.at_level("INFO", logger="companion.metrics.weights"):
+        found = resolve_weights("fake", allow_download=True)
+    assert found == weights.ResolvedWeights(
+        "fake", str(target.resolve()), digest, "sha256", "download"
+    )
+    assert calls == [
+        ("https://example.org/fake-net.pth", str(target), {"hash_prefix": None, "progress": False})
+    ]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"downloading https://example.org/fake-net.pth to {target}"
+    ]
