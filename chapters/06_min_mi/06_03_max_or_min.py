@@ -219,27 +219,13 @@ fig, ax = plt.subplots(figsize=(6, 3.6))
 ax.plot(grid, exact[:, 0], color="C0", label=r"$I(Z; \hat B)$, exact")
 ax.plot(grid, exact[:, 1], color="C2", label=r"$I(A; \hat B)$, exact")
 thetas = list(THETA.values())
-ax.scatter(
-    thetas,
-    est["I(Z;B) JSD"],
-    color="C0",
-    marker="s",
-    label=r"$I(Z; \hat B)$, JSD estimate",
-)
-ax.scatter(
-    thetas,
-    est["I(Z;B) DV"],
-    color="C1",
-    marker="x",
-    label=r"$I(Z; \hat B)$, DV estimate",
-)
-ax.scatter(
-    thetas,
-    est["I(A;B) DV"],
-    color="C2",
-    marker="x",
-    label=r"$I(A; \hat B)$, DV estimate",
-)
+MARKERS = {  # column of est -> colour, marker, label
+    "I(Z;B) JSD": ("C0", "s", r"$I(Z; \hat B)$, JSD estimate"),
+    "I(Z;B) DV": ("C1", "x", r"$I(Z; \hat B)$, DV estimate"),
+    "I(A;B) DV": ("C2", "x", r"$I(A; \hat B)$, DV estimate"),
+}
+for column, (colour, marker, label) in MARKERS.items():
+    ax.scatter(thetas, est[column], color=colour, marker=marker, label=label)
 ax.annotate("", xy=(1.35, 1.9), xytext=(0.95, 1.9), arrowprops=dict(arrowstyle="->"))
 ax.text(1.15, 1.95, "SEGAN: maximize", ha="center", fontsize=8)
 ax.annotate("", xy=(0.25, 1.9), xytext=(0.65, 1.9), arrowprops=dict(arrowstyle="->"))

@@ -173,9 +173,9 @@ def diversity_panels(
         raise ValueError(
             f"codes are given for {sorted(per_model)} but the models are {sorted(models)}"
         )
-    counts = {len(c) for c in per_model.values() if c is not None}
-    if len(counts) > 1 or (counts and None in per_model.values()):
-        raise ValueError(f"every model needs as many codes; got {sorted(counts)} and None")
+    counts = {None if c is None else len(c) for c in per_model.values()}
+    if len(counts) > 1:
+        raise ValueError(f"every model needs as many codes (or none); got {counts}")
     shared = next(iter(per_model.values()), None)
     cols = 1 + (num_samples if shared is None else shared.shape[0])  # the input, then outputs
     size = FIGURE_WIDTH / len(models) if size is None else size

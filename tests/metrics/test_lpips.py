@@ -56,16 +56,22 @@ def test_real_backend_without_weights_raises_naming_file():
         build_lpips("lpips-alex")
 
 
+def _trunk_state(trunk):
+    """The trunk's parameters under torchvision's AlexNet keys (features.<i>.<name>)."""
+    return {
+        f"features.{idx}.{pname}": value.detach().clone()
+        for block in trunk.children()
+        for idx, layer in block.named_children()
+        for pname, value in layer.named_parameters()
+    }
+
+
 def test_real_backend_loads_trunk_from_weights_dir(tmp_path, monkeypatch):
     # A stand-in checkpoint in torchvision's key layout (features.<i>.weight), trunk keys only.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(5)
         trunk = build_lpips("lpips-random-alex", seed=5).net.net
-    state = {}
-    for block in trunk.children():
-        for idx, layer in block.named_children():
-            for pname, value in layer.named_parameters():
-                state[f"features.{idx}.{pname}"] = value.detach().clone()
+    state = _trunk_state(trunk)
     path = tmp_path / "alexnet-owt-7be5be79.pth"
     torch.save(state, path)
     fake = dataclasses.replace(KNOWN_WEIGHTS["alexnet"], sha256=file_sha256(path))
@@ -116,11 +122,7 @@ def _alexnet_checkpoint(tmp_path, monkeypatch, drop=()):
     """A stand-in torchvision AlexNet file (features.* and classifier.*, as the real one),
     registered as the known alexnet weights; returns its path and state."""
     trunk = build_lpips("lpips-random-alex", seed=5).net.net
-    state = {}
-    for block in trunk.children():
-        for idx, layer in block.named_children():
-            for pname, value in layer.named_parameters():
-                state[f"features.{idx}.{pname}"] = value.detach().clone()
+    state = _trunk_state(trunk)
     state["classifier.1.weight"] = torch.zeros(2, 2)  # index 1 is also a trunk slice's index
     for key in drop:
         del state[key]
