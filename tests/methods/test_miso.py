@@ -413,3 +413,53 @@ def test_image_style_encoders_follow_the_config():
     assert mu.shape == logvar.shape == (2, 3)
     kinds = {type(m) for m in model.E_A.modules()}
     assert torch.nn.BatchNorm2d in kinds and torch.nn.InstanceNorm2d not in kinds
+
+
+# -- one step, term by term -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ifi_loss", ["milo", "sr"])
+def test_each_logged_term_is_its_loss_times_its_config_weight(ifi_loss):
+    """Eq. 15 term by term: ``loss/g_<term>`` is the loss of the step's own codes and fakes
+    times its weight (distinct weights, none of them 1, so a dropped or inverted weight shows)."""
+    weights = dict(lambda_gan=2.0, lambda_cyc=3.0, lambda_info=5.0, lambda_kl=7.0, lambda_lat=11.0)
+    model, batch = _model(ifi_loss=ifi_loss, **weights), _batch()
+    torch.manual_seed(1)
+    log = model.training_step(batch, 0, _NoUpdate())
+    a1, b1, a2, b2 = model.split(batch)
+    torch.manual_seed(1)  # the same draws, in the step's order: IFI's codes, then FIF's
+    ifi, fif = model.ifi(a1, b1), model.fif(a2, b2)
+    adv = model.g_adversarial(model.D_A, model.fakes(ifi, fif, "a")) + model.g_adversarial(
+        model.D, model.fakes(ifi, fif, "b")
+    )
+    info = "info" if ifi_loss == "milo" else "sr"
+    expected = {
+        "adv": 2.0 * adv.item(),
+        "cyc": 3.0 * ifi["cyc"].item(),
+        info: 5.0 * ifi["info"].item(),
+        "kl": 7.0 * ifi["kl"].item(),
+        "lat": 11.0 * fif["lat"].item(),
+    }
+    assert {k: log[f"loss/g_{k}"] for k in expected} == pytest.approx(expected, rel=1e-5)
+    assert log["loss/g"] == pytest.approx(sum(expected.values()), rel=1e-5)
+
+
+def test_reparameterize_draws_mu_plus_sigma_times_a_standard_normal():
+    mu = torch.tensor([[1.0, -2.0, 0.5]])
+    logvar = torch.log(torch.tensor([[1.0, 4.0, 0.25]]))  # sigma 1, 2, 0.5
+    torch.manual_seed(3)
+    z = MISO.reparameterize(mu, logvar)
+    torch.manual_seed(3)
+    eps = torch.randn_like(mu)
+    torch.testing.assert_close(z, mu + torch.tensor([[1.0, 2.0, 0.5]]) * eps)
+
+
+def test_both_optimizers_are_adam_at_the_configs_rate_and_betas():
+    model = _model(lr=3e-4, beta1=0.25, beta2=0.75)
+    opts = model.configure_optimizers()
+    d_params = [*model.D.parameters(), *model.D_A.parameters()]
+    for name, params in (("D", d_params), ("G", model.generator_parameters())):
+        (group,) = opts[name].param_groups
+        assert isinstance(opts[name], torch.optim.Adam)
+        assert (group["lr"], group["betas"]) == (3e-4, (0.25, 0.75))
+        assert [id(p) for p in group["params"]] == [id(p) for p in params]

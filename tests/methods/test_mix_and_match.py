@@ -104,6 +104,10 @@ def test_berhu_is_l1_below_c_and_scaled_l2_above():
     expected = (0.1 + 0.2 + (1.0 + 0.04) / 0.4 + (0.25 + 0.04) / 0.4) / 4
     assert float(berhu(r)) == pytest.approx(expected)
     assert float(berhu(torch.zeros(1, 1, 2, 2))) == 0.0
+    # c is a fifth of each image's own largest residual: 0.4 for the first, 0.1 for the second
+    two = torch.tensor([[[[0.3, -2.0]]], [[[0.05, 0.5]]]])
+    first, second = (0.3 + (4.0 + 0.16) / 0.8) / 2, (0.05 + (0.25 + 0.01) / 0.2) / 2
+    assert float(berhu(two)) == pytest.approx((first + second) / 2)
 
 
 def test_translate_and_refusals():
@@ -327,6 +331,11 @@ def test_unknown_labels_encode_as_zero_and_are_ignored_by_the_loss():
         h, _ = model.encode("seg", unknown)
         h0, _ = model.enc["seg"](torch.zeros(2, cfg.num_classes, 32, 32))
     assert torch.equal(h, h0)  # "unknown" pixels are all-zero one-hot vectors
+    labels = torch.tensor([0, 1, 2, 0]).repeat_interleave(8).expand(2, 32, 32)  # 0 is a class
+    with torch.no_grad():
+        h, _ = model.encode("seg", labels)
+        one_hot = F.one_hot(labels, cfg.num_classes).permute(0, 3, 1, 2).float()
+        assert torch.equal(h, model.enc["seg"](one_hot)[0])
     batch["rs_seg"][:, :16] = -1  # half of each map unknown
     terms, _ = model.g_terms(model.pairs(batch), 0)
     with torch.no_grad():
@@ -386,7 +395,9 @@ def test_networks_follow_the_config():
     cfg = dataclasses.replace(MixAndMatchConfig.smoke(), use_pooling_indices=False, d_layers=2)
     model = MixAndMatch(cfg)
     assert not model.dec["seg"].use_indices and not model.dec["depth"].use_indices
-    assert MixAndMatch(MixAndMatchConfig.smoke()).dec["seg"].use_indices
+    default = MixAndMatch(MixAndMatchConfig.smoke())
+    assert default.dec["seg"].use_indices is True and default.dec["depth"].use_indices is True
+    assert MixAndMatch(dataclasses.replace(cfg, lambda_gan=0.0)).disc is None  # no C, no L_GAN
     kinds = {type(m) for m in model.disc.modules()}
     assert torch.nn.BatchNorm2d in kinds and torch.nn.InstanceNorm2d not in kinds
 
@@ -395,3 +406,29 @@ def test_image_size_message_reads_the_width():
     model = MixAndMatch(MixAndMatchConfig.smoke())
     with pytest.raises(ValueError, match="images are 8 px"):  # 16 rows of 8 pixels
         model.pairs({k: v[..., :16, :8] for k, v in model.example_batch(2).items()})
+
+
+class _LrRecorder:
+    """A stepper that updates nothing and records every ``set_lr``."""
+
+    def __init__(self):
+        self.lrs = []
+
+    def step(self, name, loss, **kw):
+        pass
+
+    def set_lr(self, lrs):
+        self.lrs.append(lrs)
+
+
+def test_only_stage_3_runs_at_the_pseudo_pair_learning_rate():
+    cfg = dataclasses.replace(MixAndMatchConfig.smoke(), stage2_start=1, pp_start=2, lr_pp=1e-5)
+    torch.manual_seed(0)
+    model = MixAndMatch(cfg)
+    batch = model.example_batch(2, generator=torch.Generator().manual_seed(0))
+    stepper = _LrRecorder()
+    for step in (0, 1):  # stages 1 and 2 keep the configured rate
+        model.training_step(batch, step, stepper)
+    assert stepper.lrs == []
+    model.training_step(batch, 2, stepper)  # Sec. 4.6.1: stage 3 at lr_pp
+    assert stepper.lrs == [{"G": [1e-5]}]
