@@ -42,3 +42,14 @@ class GradientRecordingStepper(RecordingStepper):
         loss.backward(retain_graph=retain_graph, inputs=params or None)
         self.grads.append({id(p): None if p.grad is None else p.grad.clone() for p in params})
         opt.step()
+
+
+def assert_adam(opts, params_by_name, lr, betas):
+    """Each named optimizer is Adam with one group over exactly those parameters (in order),
+    at ``lr`` and ``betas``; no other optimizer is configured."""
+    assert set(opts) == set(params_by_name)
+    for name, params in params_by_name.items():
+        (group,) = opts[name].param_groups
+        assert isinstance(opts[name], torch.optim.Adam)
+        assert (group["lr"], group["betas"]) == (lr, betas)
+        assert [id(p) for p in group["params"]] == [id(p) for p in params]
