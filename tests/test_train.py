@@ -369,7 +369,8 @@ def test_run_log_writes_each_value_but_the_step_as_a_scalar_at_its_step(tmp_path
 def test_run_log_images_are_an_eight_wide_grid_mapped_from_minus_one_one(tmp_path):
     from companion.train.logs import RunLog
 
-    images = torch.linspace(-1, 1, 10 * 3 * 4 * 4).view(10, 3, 4, 4)
+    # inside [-1, 1] but not spanning it: a grid normalised by its own min and max would differ
+    images = torch.linspace(-0.5, 0.25, 10 * 3 * 4 * 4).view(10, 3, 4, 4)
     RunLog(None).images(images, 5)  # no run folder: nothing to write, no error
     log = RunLog(tmp_path)
     log.writer = _Writer()
@@ -393,6 +394,25 @@ def test_run_log_discard_tolerates_what_is_already_gone(tmp_path):
     (out / "history.jsonl").unlink()  # removed by hand before the failure
     log.discard()
     assert not out.exists()
+
+
+def test_run_log_discard_is_best_effort_where_a_folder_cannot_be_removed(tmp_path, monkeypatch):
+    """A failed run's cleanup must not replace the run's own error with its own."""
+    from companion.train.logs import RunLog
+
+    out = tmp_path / "run"
+    log = RunLog(out)
+    log.open([])
+    log.close()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("folder in use")
+
+    monkeypatch.setattr(os, "rmdir", refuse)
+    log.discard()  # nothing raised
+    monkeypatch.undo()
+    assert out.is_dir() and not (out / "history.jsonl").exists()  # what could go, went
+    assert not list(out.rglob("events.out.tfevents.*"))
 
 
 def test_run_json_and_checkpoint_say_what_ran(tmp_path):

@@ -161,7 +161,16 @@ def signature(diff: str) -> str:
     return line[:1] + " " + " ".join(line[1:].split())
 
 
-COUNTS = ["mutants", "killed", "timeout", "survived", "no_tests", "skipped", "equivalent"]
+COUNTS = [
+    "mutants",
+    "killed",
+    "timeout",
+    "survived",
+    "no_tests",
+    "skipped",
+    "equivalent",
+    "untested",
+]
 
 
 def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
@@ -171,7 +180,7 @@ def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
         name
         for codes in codes_by_file.values()
         for name, code in codes.items()
-        if code not in KILLED | TIMEOUT | SKIPPED
+        if code is not None and code not in KILLED | TIMEOUT | SKIPPED
     ]
     diffs = changed_lines(work, alive)
     per_file, survivors, stale, timeouts = {}, [], [], []
@@ -189,6 +198,8 @@ def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
                 timeouts.append(name)
             elif code in SKIPPED:
                 counts["skipped"] += 1
+            elif code is None:  # an interrupted run: this mutant was never tested
+                counts["untested"] += 1
             else:  # survived, no tests, suspicious, segfault: not killed
                 diff = diffs[name]
                 if name in eqv and eqv[name][0] == signature(diff):
@@ -211,12 +222,13 @@ def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
 
 
 def score(c: dict) -> dict:
-    """Killed (timeouts count: the mutant hung the tests) over all mutants, and over those
-    not judged equivalent (the figure the issue asks to keep at 90% or more)."""
+    """Killed (timeouts count: the mutant hung the tests) over all mutants tested, and over
+    those not judged equivalent (the figure the issue asks to keep at 90% or more). Mutants an
+    interrupted run never tested count in neither: the score is then that of a sample."""
     if not c:
         return {}
     dead = c["killed"] + c["timeout"]
-    tried = c["mutants"] - c["skipped"]
+    tried = c["mutants"] - c["skipped"] - c.get("untested", 0)
     return {
         "score": round(dead / tried, 4) if tried else None,
         "score_non_equivalent": round(dead / (tried - c["equivalent"]), 4)
@@ -297,6 +309,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         for s in entry["survivors"]:
             print(f"   survived: {s['name']}\n      " + s["diff"].replace("\n", "\n      "))
+        if entry["untested"]:
+            print(
+                f"   untested: {entry['untested']} mutants (the run was interrupted); the scores"
+                " are those of the mutants it tested"
+            )
         for name in entry["stale"]:
             print(f"   stale equivalent entry (its line changed): {name}")
     results.update(

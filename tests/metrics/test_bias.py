@@ -53,6 +53,7 @@ def test_hue_bins_and_flip_rate_known_answers():
     assert hue_bins(torch.tensor([0.0, 0.3, 0.99]), 3).tolist() == [0, 0, 2]
     # the result stays in [0, bins) for hues that rounding puts just outside [0, 1)
     assert hue_bins(torch.tensor([-0.01, 1.0, 1.2]), 2).tolist() == [0, 1, 1]
+    assert hue_bins(torch.tensor([-0.6, -3.0]), 2).tolist() == [0, 0]  # truncation gives -1, -6
     u = torch.tensor([0, 1, 1, 0])
     assert flip_rate(u, u) == 0.0 and flip_rate(u, 1 - u) == 1.0
     k_outputs = torch.stack([u, 1 - u, u, u], dim=1)  # (4, 4): one flipped output per input

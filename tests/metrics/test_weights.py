@@ -36,6 +36,31 @@ def test_file_sha256_matches_hashlib(tmp_path):
     assert file_sha256(f, chunk_bytes=7) == hashlib.sha256(b"abc" * 1000).hexdigest()
 
 
+def test_file_sha256_reads_in_chunks_not_the_whole_file(tmp_path, monkeypatch):
+    """A weights file is hundreds of MB: it is hashed a chunk at a time."""
+    path = tmp_path / "w.bin"
+    path.write_bytes(bytes(range(10)))
+    sizes = []
+
+    class Recording:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def read(self, size=-1):
+            sizes.append(size)
+            return self.f.read(size)
+
+    monkeypatch.setattr(weights, "open", lambda *a, **kw: Recording(open(*a, **kw)), raising=False)
+    assert file_sha256(path, chunk_bytes=4) == hashlib.sha256(bytes(range(10))).hexdigest()
+    assert sizes == [4, 4, 4, 4]  # 4 + 4 + 2 bytes, then the empty read that ends the loop
+
+
 def test_finds_file_in_env_dir_and_verifies(isolated_dirs, fake_known):
     env_dir, _ = isolated_dirs
     payload, digest = fake_known
