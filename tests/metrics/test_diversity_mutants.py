@@ -15,6 +15,7 @@ from companion.metrics.diversity import (
     DiversityProtocol,
     diversity,
     pair_indices,
+    pairwise_diversity,
     pixel_l1,
     set_diversity,
 )
@@ -163,3 +164,15 @@ def test_the_meters_and_protocols_messages():
         DiversityMeter(pixel_l1, "sdit_set")
     with pytest.raises(RuntimeError, match=r"^DiversityMeter\.compute called before any update$"):
         DiversityMeter(pixel_l1).compute()
+
+
+def test_pairwise_diversity_measures_128_pairs_per_distance_call_by_default():
+    sizes = []
+
+    def distance(x, y):
+        sizes.append(len(x))
+        return pixel_l1(x, y)
+
+    samples = torch.rand(1, 18, 1, 2, 2, generator=torch.Generator().manual_seed(0))
+    pairwise_diversity(samples, distance)  # all pairs of 18 samples: 153
+    assert sizes == [128, 25]

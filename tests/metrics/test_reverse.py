@@ -6,6 +6,9 @@ has two modes that share no colour, so a classifier that sees one mode per class
 and gets the other mode wrong).
 """
 
+import math
+import types
+
 import pytest
 import torch
 
@@ -115,3 +118,61 @@ def test_rejects_mismatched_inputs(data):
         rca(x, c, tx[:, :, :8], tc)
     with pytest.raises(ValueError, match="both"):
         rca(x, c, tx, tc, real_train=x)
+
+
+class _Recorded:
+    """Stands in for train_classifier: records its call, predicts fixed labels."""
+
+    def __init__(self, predictions):
+        self.calls, self.predictions = [], predictions
+
+    def __call__(self, x, y, **kwargs):
+        self.calls.append((x, y, kwargs))
+        model = types.SimpleNamespace(predict=lambda images: self.predictions[: len(images)])
+        return types.SimpleNamespace(model=model)
+
+
+def test_the_classifier_is_trained_on_the_translations_with_every_setting(monkeypatch):
+    from companion.metrics import reverse
+
+    spy = _Recorded(torch.tensor([0, 0, 1]))
+    monkeypatch.setattr(reverse, "train_classifier", spy)
+    translated, labels = torch.zeros(4, 3, 8, 8), torch.tensor([0, 1, 0, 1])
+    real, real_labels = torch.ones(3, 3, 8, 8), torch.tensor([0, 1, 1])
+    r = reverse_classification_accuracy(translated, labels, real, real_labels, n_classes=3)
+    [(x, y, kwargs)] = spy.calls
+    assert x is translated and torch.equal(y, labels)
+    assert kwargs == {  # the defaults; no held-out part and no cache: a fresh classifier
+        "n_classes": 3,
+        "name": "reverse-classification",
+        "seed": 0,
+        "steps": 300,
+        "batch_size": 64,
+        "lr": 2e-3,
+        "test_fraction": 0.0,
+        "width": 16,
+        "use_cache": False,
+    }
+    # predictions 0, 0, 1 for labels 0, 1, 1: class 0 right, class 1 half, class 2 absent
+    assert (r.accuracy, r.n_train, r.n_test, r.seed, r.steps) == (2 / 3, 4, 3, 0, 300)
+    assert r.per_class[:2] == [1.0, 0.5] and math.isnan(r.per_class[2])
+    r = reverse_classification_accuracy(
+        translated, labels, real, real_labels, seed=7, steps=11, batch_size=5, lr=0.1, width=4
+    )
+    settings = {k: spy.calls[-1][2][k] for k in ("seed", "steps", "batch_size", "lr", "width")}
+    assert settings == {"seed": 7, "steps": 11, "batch_size": 5, "lr": 0.1, "width": 4}
+    assert (r.seed, r.steps, spy.calls[-1][2]["n_classes"]) == (7, 11, 2)
+
+
+def test_reverse_classification_messages_in_full():
+    x, y = torch.zeros(4, 3, 8, 8), torch.tensor([0, 1, 0, 1])
+    with pytest.raises(
+        ValueError,
+        match=r"^expected real_test \(M, 3, 8, 8\) and real_test_labels \(M,\), got "
+        r"\(2, 3, 4, 4\) and \(2,\)$",
+    ):
+        reverse_classification_accuracy(x, y, torch.zeros(2, 3, 4, 4), torch.tensor([0, 1]))
+    with pytest.raises(
+        ValueError, match=r"^give both real_train and real_train_labels, or neither$"
+    ):
+        reverse_classification_accuracy(x, y, x, y, real_train=x)
