@@ -26,8 +26,8 @@ def _model(variant, lambda_mi=1.0):
     """A smoke model whose outputs vary with their inputs; small steps for T, large for S.
 
     The DCGAN init (N(0, 0.02)) makes nearly constant outputs, in which S finds no dependence;
-    PyTorch's default init gives S something to see (seed 2: bounds of 0.48 and 0.86 nats
-    after 30 S steps), and T's learning rate 1e-4 keeps one Adam step first-order.
+    PyTorch's default init gives S something to see, and T's learning rate 1e-4 keeps one
+    Adam step first-order.
     """
     seed_everything(2)
     cfg = OneToManyConfig.smoke().with_overrides(
@@ -64,6 +64,23 @@ def _s_steps(model, opt, a, xi, n):
         opt.step("S", model.mi_bound(_out(model, a, xi), detach=True).loss)
 
 
+def _critic_that_sees(model, opt, a, xi, level=0.3, max_steps=100):
+    """S steps until the bound exceeds ``level`` nats; returns it.
+
+    Not a fixed number of steps: the DV critic's path on one fixed batch is chaotic, and where it
+    stands after 30 steps depends on the CPU's rounding. With seed 2 it read 0.48 and 0.86 nats
+    (min_noise, max_source) where these tests were written; on AMD with AVX-512 max_source read
+    0.00, its critic having passed 0.44 at step 20 and fallen back. There the bound crosses 0.3
+    after 25 (min_noise) and 18 (max_source) steps.
+    """
+    for _ in range(max_steps):
+        _s_steps(model, opt, a, xi, 1)
+        estimate = _estimate(model, a, xi)
+        if estimate > level:
+            return estimate
+    raise AssertionError(f"the critic stayed below {level} nats for {max_steps} S steps")
+
+
 @pytest.mark.parametrize("variant", ["min_noise", "max_source"])
 def test_one_s_step_raises_the_bound(variant):
     model, opt, a, xi = _model(variant)
@@ -75,20 +92,17 @@ def test_one_s_step_raises_the_bound(variant):
 @pytest.mark.parametrize("variant, sign", [("min_noise", -1), ("max_source", 1)])
 def test_one_t_step_moves_the_bound_the_variants_way(variant, sign):
     model, opt, a, xi = _model(variant)
-    _s_steps(model, opt, a, xi, 30)  # a critic that sees the dependence
-    before = _estimate(model, a, xi)
-    assert before > 0.3
+    before = _critic_that_sees(model, opt, a, xi)
     opt.step("G", model.mi_term(_out(model, a, xi)))
     change = _estimate(model, a, xi) - before
-    # measured: -0.006 (min) and +0.009 (max) nats
+    # measured on AMD with AVX-512: -0.009 (min) and +0.008 (max) nats
     assert sign * change > 1e-3, f"{variant}: the T step changed the bound by {change:+.2e}"
 
 
 @pytest.mark.parametrize("variant, sign", [("min_noise", -1), ("max_source", 1)])
 def test_a_t_step_on_the_whole_loss_follows_a_large_mi_weight(variant, sign):
     model, opt, a, xi = _model(variant, lambda_mi=100.0)
-    _s_steps(model, opt, a, xi, 30)
-    before = _estimate(model, a, xi)
+    before = _critic_that_sees(model, opt, a, xi)
     out = _out(model, a, xi)
     opt.step("G", sum(model.g_terms(out).values()))
     assert sign * (_estimate(model, a, xi) - before) > 1e-3
