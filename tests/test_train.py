@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -503,6 +504,10 @@ def test_progress_bar_counts_from_the_resumed_step_to_the_total(tmp_path, capsys
     fit(build_method("dcgan", "smoke"), _images(), 4, tmp_path, progress=True)
     err = capsys.readouterr().err
     assert "dcgan" in err and "2/4" in err and "4/4" in err and "1/4" not in err
+    counts = [int(n) for n in re.findall(r"(\d+)/4", err)]
+    assert counts == sorted(counts)
+    # one per step, ending at the total (a bar counted past its total shows "6it" instead)
+    assert "4/4" in [line for line in re.split(r"[\r\n]", err) if "dcgan" in line][-1]
 
 
 def test_loader_drops_the_partial_batch_and_takes_the_run_settings(tmp_path, monkeypatch):
@@ -732,7 +737,7 @@ def fake_ranks(monkeypatch):
 
 
 def test_a_second_rank_seeds_by_rank_trains_its_share_and_writes_nothing(
-    tmp_path, monkeypatch, fake_ranks
+    tmp_path, monkeypatch, fake_ranks, capsys
 ):
     import companion.train.loop as loop
 
@@ -748,7 +753,9 @@ def test_a_second_rank_seeds_by_rank_trains_its_share_and_writes_nothing(
         seed=3,
         log_every=1,
         callbacks=[lambda m, s: called.append(s) or {"cb": 1.0}],
+        progress=True,
     )
+    assert "dcgan" not in capsys.readouterr().err  # the progress bar is rank 0's only
     assert seeds == [3 + 1]  # seed + rank
     assert called == [] and all("cb" not in h for h in history)  # callbacks: rank 0 only
     assert [h["step"] for h in history] == [1, 2, 3]

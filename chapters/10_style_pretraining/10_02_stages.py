@@ -435,11 +435,12 @@ display(table4.loc[[f"Ours v{i}" for i in range(1, 5)],
 # ## Checks
 #
 # One run of this page is one draw: 200 generator steps of a toy GAN land
-# far apart on another seed. The page was run on seeds 0 to 9 on this
-# machine's kind of CPU (Intel Xeon, AVX-512;
-# `benchmarks/notebook_seeds.py`), after 200 generator steps each. Gain
+# far apart on another seed, and on another kind of CPU as far as on
+# another seed. The page was run on seeds 0 to 9 on two kinds of CPU
+# (`benchmarks/notebook_seeds.py`), after 200 generator steps each. Gain
 # is recovery minus its chance level; "first" is the first check at
-# `LEVEL` above chance (never: not within 200 steps); diversity is L1:
+# `LEVEL` above chance (never: not within 200 steps); diversity is L1.
+# Intel Xeon with AVX-512 (the kind that builds this site):
 #
 # | seed | StEP gain | BicycleGAN gain | first, StEP / BicycleGAN | coverage, StEP / BicycleGAN | diversity, StEP / BicycleGAN |
 # |---|---|---|---|---|---|
@@ -454,28 +455,45 @@ display(table4.loc[[f"Ours v{i}" for i in range(1, 5)],
 # | 8 | +0.04 | +0.00 | never / never | 3.7 / 2.9 | 0.102 / 0.144 |
 # | 9 | +0.10 | +0.00 | 150 / never | 3.0 / 3.5 | 0.097 / 0.422 |
 #
-# The page was first calibrated on seeds 0 to 2, and four of its six
-# checks failed on later seeds. What held on **every** run, asserted with
-# a margin:
+# AMD with AVX-512:
 #
-# - BicycleGAN's codes do not carry the reference's style: its gain is at
-#   most 0.06 (the largest was 0.04, seed 4);
+# | seed | StEP gain | BicycleGAN gain | first, StEP / BicycleGAN | coverage, StEP / BicycleGAN | diversity, StEP / BicycleGAN |
+# |---|---|---|---|---|---|
+# | 0 | +0.04 | +0.06 | 100 / 200 | 4.0 / 4.0 | 0.142 / 0.134 |
+# | 1 | +0.16 | +0.02 | 50 / never | 4.0 / 3.0 | 0.175 / 0.341 |
+# | 2 | +0.21 | +0.00 | 50 / never | 6.9 / 2.8 | 0.169 / 0.446 |
+# | 3 | +0.00 | +0.01 | never / never | 1.8 / 3.8 | 0.128 / 0.222 |
+# | 4 | +0.08 | +0.00 | 150 / never | 3.0 / 2.2 | 0.082 / 0.317 |
+# | 5 | +0.17 | +0.05 | 100 / never | 5.0 / 2.8 | 0.146 / 0.187 |
+# | 6 | +0.14 | -0.04 | 150 / never | 3.0 / 3.0 | 0.120 / 0.146 |
+# | 7 | +0.07 | +0.02 | 200 / never | 1.8 / 3.0 | 0.125 / 0.173 |
+# | 8 | +0.06 | -0.05 | 50 / never | 5.6 / 3.0 | 0.117 / 0.150 |
+# | 9 | +0.16 | +0.02 | 100 / never | 4.0 / 3.9 | 0.126 / 0.280 |
+#
+# The page was first calibrated on seeds 0 to 2, and four of its six
+# checks failed on later seeds; a fifth, asserted from the Intel runs
+# (BicycleGAN's gain at most 0.06), failed on the AMD kind's seed 0
+# (+0.062). What held on **every** one of the 20 runs, asserted with a
+# margin:
+#
 # - StEP is never clearly behind: its gain is at least BicycleGAN's minus
-#   0.03 (the smallest difference was 0.00, seed 7).
+#   0.03 (the smallest difference was -0.024, AMD seed 0).
 #
 # What held on most runs, reported and not asserted:
 #
-# - StEP's gain is above BicycleGAN's on 9 of 10 seeds (a tie on seed 7)
-#   and at least 0.04 on 8 (not on seeds 6 and 7);
-# - StEP reaches `LEVEL` at an earlier check on 6 of 10 seeds; on the
-#   other 4 neither method reaches it within 200 steps;
-# - both methods' sampled codes give at least 2 styles per input on 8 of
-#   10 seeds (StEP 1.8 and 1.0 on seeds 6 and 7);
-# - BicycleGAN's L1 diversity is higher on 8 of 10 seeds (not on 3 and 6).
+# - BicycleGAN's codes do not carry the reference's style: its gain is at
+#   most 0.06 on 19 of 20 runs (-0.05 to +0.05; AMD seed 0: +0.062);
+# - StEP's gain is above BicycleGAN's on 17 of 20 runs (a tie on Intel
+#   seed 7; below on AMD seeds 0 and 3) and at least 0.04 on 16;
+# - StEP reaches `LEVEL` at an earlier check on 15 of 20 runs; on the
+#   other 5 neither method reaches it within 200 steps;
+# - both methods' sampled codes give at least 2 styles per input on 16 of
+#   20 runs (StEP 1.8 or 1.0 on the others);
+# - BicycleGAN's L1 diversity is higher on 17 of 20 runs.
 #
 # At the `gpu` preset (600 + 400 + 400 steps) BicycleGAN's codes do
-# carry style (seed 0, run once on a CPU: gain +0.16, StEP's +0.45), so
-# its first check is asserted at `cpu` only; the second holds at both.
+# carry style (seed 0, run once on a CPU: gain +0.16, StEP's +0.45); the
+# asserted check holds at both presets.
 #
 # So at this budget the paper's faster convergence shows as a tendency,
 # strongest on seeds 0, 2 and 9, not as a result every run reproduces.
@@ -498,10 +516,10 @@ print(f"BicycleGAN / StEP stage 2, time per step: {stage2_ratio:.2f}")
 s_gain = s_end["recovery"] - s_end["chance"]
 b_gain = b_end["recovery"] - b_end["chance"]
 print(f"gain above chance: StEP {s_gain:+.3f}, BicycleGAN {b_gain:+.3f}")
-if PRESET == "cpu":  # at gpu's 800 generator steps BicycleGAN learns too
-    assert b_gain <= 0.06, b_gain  # seeds 0-9: at most 0.04
+if PRESET == "cpu":  # reported: at most 0.06 on 19 of 20 runs (at gpu it learns)
+    print(f"BicycleGAN's gain at most 0.06: {b_gain <= 0.06}")
 if PRESET != "smoke":  # gpu, seed 0 (run on a CPU): StEP +0.451, BicycleGAN +0.159
-    assert s_gain >= b_gain - 0.03, (s_gain, b_gain)  # seeds 0-9: >= 0.00
+    assert s_gain >= b_gain - 0.03, (s_gain, b_gain)  # 20 runs: >= -0.024
 
 # %% [markdown]
 # ```{admonition} What differs from the paper, and why
