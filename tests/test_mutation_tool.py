@@ -57,3 +57,48 @@ def test_signature_is_the_first_added_line_with_its_spaces_collapsed():
     diff = "-        ndb_k=20,\n-    )\n+        )"
     assert mutation.signature(diff) == "+ )"
     assert mutation.signature("-    x  = 1") == "- x = 1"  # a deletion: its removed line
+
+
+_MUTANT_TESTS = """
+import os, time
+
+def test_under_the_mutant():
+    name = os.environ["MUTANT_UNDER_TEST"]
+    if name.endswith("hang"):
+        time.sleep(600)
+    assert not name.endswith("fail"), "caught"
+"""
+
+_NEW_TEST = """
+import os
+
+def test_added_after_the_run():
+    assert not os.environ["MUTANT_UNDER_TEST"].endswith("late")
+"""
+
+
+def test_recheck_runs_each_timeout_alone_and_rewrites_mutmut_results(tmp_path):
+    # four "timeouts" of a forked run: one a recorded test catches, one no test catches, one
+    # that hangs, and one only a test added after the run (not in mutmut's record) catches
+    mutants = tmp_path / "mutants"
+    (mutants / "tests").mkdir(parents=True)
+    (mutants / "tests" / "test_m.py").write_text(_MUTANT_TESTS)
+    (mutants / "tests" / "test_new.py").write_text(_NEW_TEST)
+    test = "tests/test_m.py::test_under_the_mutant"
+    ends = ["fail", "pass", "hang", "late"]
+    names = [f"companion.x.x_f__mutmut_{i}{end}" for i, end in enumerate(ends)]
+    stats = {
+        "tests_by_mangled_function_name": {n.rsplit("__mutmut_", 1)[0]: [test] for n in names},
+        "duration_by_test": {test: 0.1},
+    }
+    (mutants / "mutmut-stats.json").write_text(json.dumps(stats))
+    meta = mutants / "companion" / "x.py.meta"
+    meta.parent.mkdir()
+    meta.write_text(json.dumps({"exit_code_by_key": {**dict.fromkeys(names, 36), "other": 1}}))
+    out = mutation.recheck(tmp_path, names, ["-p", "no:cacheprovider"], ["tests"], base_limit=3)
+    assert {n: out[n][0] for n in names} == dict(zip(names, [1, 0, 36, 1]))
+    assert out[names[0]][2].startswith(test) and out[names[1]][2] == ""
+    assert out[names[3]][2].startswith("tests/test_new.py::test_added_after_the_run")
+    assert 3.0 <= out[names[2]][1] < 30  # killed at its limit, 3 s + 10 x 0.1 s
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    assert codes == {**dict(zip(names, [1, 0, 36, 1])), "other": 1}

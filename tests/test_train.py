@@ -690,6 +690,17 @@ def test_resumable_sampler_defaults_shuffle_by_seed_zero_and_drop_the_remainder(
     assert list(sampler) == [] and len(sampler) == 0
 
 
+def test_resumable_sampler_draws_epoch_e_from_seed_plus_e_and_keeps_order_without_shuffle():
+    data = list(range(10))
+    sampler = ResumableSampler(data, num_replicas=2, rank=1, seed=5)
+    sampler.set_epoch(2)
+    order = torch.randperm(10, generator=torch.Generator().manual_seed(5 + 2)).tolist()
+    assert list(sampler) == order[1::2]
+    in_order = ResumableSampler(data, num_replicas=2, rank=1, seed=5, shuffle=False)
+    in_order.set_epoch(2)
+    assert list(in_order) == [1, 3, 5, 7, 9]
+
+
 def test_checkpoint_folders_are_created_with_their_parents(tmp_path):
     save_checkpoint(tmp_path / "a" / "b" / CHECKPOINT_NAME, {"step": 1})
     assert load_checkpoint(tmp_path / "a" / "b")["step"] == 1

@@ -16,6 +16,8 @@ Usage:
     python tools/mutation.py companion/methods/segan.py --survivors   # after adding tests:
         # rerun only the last run's survivors in its scratch folder (mutmut picks up new tests)
     python tools/mutation.py companion/train --survivors "*checkpoint*"   # only some of them
+    python tools/mutation.py companion/train --timeouts   # recheck the last run's timeouts,
+        # one at a time in plain pytest: a forked mutmut worker can hang where the test would not
 
 Mutation testing is slow (a module takes minutes) and is not part of ``make test``; run it when
 you change one of these modules or its tests.
@@ -31,6 +33,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -128,6 +131,83 @@ def run_mutmut(work: Path, jobs: int, names: list[str] | None = None) -> float:
     return time.time() - start
 
 
+def recheck(
+    work: Path,
+    names: list[str],
+    pytest_args: list[str],
+    selection: list[str] = (),
+    base_limit: float = 60.0,
+) -> dict:
+    """Rerun each mutant in ``names`` alone, in a plain pytest process (no fork), with the tests
+    mutmut recorded as calling its function, and write the outcome into mutmut's results.
+
+    Why: mutmut forks its workers from a process that has run the tests, and a fork taken while
+    another thread (tqdm's monitor, TensorBoard's writer) holds a lock can hang forever; mutmut
+    then reports a timeout, which the score counts as killed. Here a failing test is a kill
+    (exit 1); a pass is tried again against the module's whole ``selection`` (tests added since
+    the run are not in mutmut's record) and, if it passes that too, is a survivor (exit 0,
+    reviewed as any other). Only a run past its limit (``base_limit`` seconds plus 10 times the
+    tests' recorded duration) stays a timeout (36).
+
+    Returns:
+        Mutant name -> ``(mutmut exit code, seconds, first failing test or "")``.
+
+    Raises:
+        SystemExit: if pytest itself fails (an error in collection, a test that is gone).
+    """
+    mutants = work / "mutants"
+    stats = json.loads((mutants / "mutmut-stats.json").read_text())
+    durations = stats["duration_by_test"]
+    if (work / "tests").is_dir():  # the current tests, as mutmut copies them when it runs
+        shutil.copytree(work / "tests", mutants / "tests", dirs_exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
+
+    def pytest(name: str, tests: list[str], limit: float) -> tuple[int, str]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-x", "-q", *pytest_args, *tests],
+            cwd=mutants,
+            env=env | {"MUTANT_UNDER_TEST": name},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own process group, killed whole on a timeout
+        )
+        try:
+            output, _ = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return 36, ""
+        if proc.returncode not in (0, 1):
+            raise SystemExit(
+                f"{name}: pytest exited {proc.returncode} in {mutants}:\n{output[-3000:]}"
+            )
+        failed = next((ln for ln in output.splitlines() if ln.startswith("FAILED ")), "")
+        return proc.returncode, failed.removeprefix("FAILED ")
+
+    out = {}
+    for name in names:
+        start = time.time()
+        function = name.rsplit("__mutmut_", 1)[0]
+        tests = sorted(stats["tests_by_mangled_function_name"].get(function, []))
+        if not tests:
+            raise SystemExit(f"{name}: mutmut recorded no test that calls {function}")
+        code, failed = pytest(
+            name, tests, base_limit + 10 * sum(durations.get(t, 0.0) for t in tests)
+        )
+        if code == 0 and selection:
+            code, failed = pytest(name, list(selection), base_limit + 10 * sum(durations.values()))
+        out[name] = (code, round(time.time() - start, 1), failed)
+    for meta in mutants.rglob("*.py.meta"):
+        data = json.loads(meta.read_text())
+        hit = {n: out[n][0] for n in data["exit_code_by_key"] if n in out}
+        if hit:
+            data["exit_code_by_key"].update(hit)
+            meta.write_text(json.dumps(data, indent=4))
+    return out
+
+
 _DIFFS = """
 import json, sys
 from mutmut.mutation.diff_apply import get_diff_for_mutant
@@ -216,7 +296,7 @@ def collect(module: str, work: Path, eqv: dict[str, tuple[str, str]]) -> dict:
         **total,
         **score(total),
         "survivors": survivors,
-        "timeouts": timeouts,  # counted as killed; a test that hangs may be a deadlock: check
+        "timeouts": timeouts,  # counted as killed; may be a forked worker's deadlock: --timeouts
         "stale": stale,
     }
 
@@ -257,6 +337,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="re-read the last run's results (e.g. after editing [equivalent]), run nothing",
     )
+    parser.add_argument(
+        "--timeouts",
+        action="store_true",
+        help="recheck the last run's timeouts one at a time in plain pytest (see recheck())",
+    )
     args = parser.parse_args(argv)
 
     mapping = dict(cfg["modules"])
@@ -281,6 +366,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.collect_only:
             work = scratch(module, args.tests_from)
             seconds = previous.get("seconds", 0)
+        elif args.timeouts:
+            work = scratch(module, args.tests_from)
+            names = previous.get("timeouts", [])
+            if not (work / "mutants").is_dir() or not previous:
+                raise SystemExit(f"{module}: no earlier run in {work} to recheck the timeouts of")
+            print(f"== {module}: rechecking {len(names)} timeouts, one at a time, in plain pytest")
+            start = time.time()
+            pytest_args = cfg["mutmut"].get("pytest_add_cli_args", "").split()
+            rechecked = recheck(work, names, pytest_args, selection=tests)
+            for name, (code, secs, failed) in rechecked.items():
+                outcome = {0: "survived", 1: "killed by " + failed, 36: "timeout"}[code]
+                print(f"   {name}: {outcome} ({secs:.0f} s)")
+            seconds = previous.get("seconds", 0) + time.time() - start
         elif args.survivors is not None:
             work = scratch(module, args.tests_from)
             names = [s["name"] for s in previous.get("survivors", [])]
