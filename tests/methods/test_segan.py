@@ -372,6 +372,31 @@ def test_other_negatives_skip_the_second_batch_and_train(negatives):
     assert -3 < history[-1]["mi/jsd"] <= 0
 
 
+def test_resampled_code_step_pairs_its_output_with_the_code_the_translations_drew():
+    seed_everything(0)
+    model = SEGAN(SEGANConfig.smoke().with_overrides({"negatives": "resampled_code"}))
+    batch = _batch()
+    out = model.translations(batch["a"], batch["b"])
+    calls = []
+    model.T.forward = _tagging_critic(calls)
+    model.g_terms(out)
+    assert calls[0][1] is out.z[0] and calls[1][1] is out.extras["z_2"]
+
+
+@pytest.mark.parametrize("negatives", ["all_pairs", "resampled_code"])
+def test_a_pure_probe_runs_with_every_negatives_strategy(negatives):
+    # lambda_mi = 0 detaches the outputs; these strategies have no second batch to detach
+    seed_everything(0)
+    cfg = SEGANConfig.smoke().with_overrides({"negatives": negatives, "lambda_mi": 0.0})
+    model = SEGAN(cfg)
+    batch = _batch()
+    out = model.translations(batch["a"], batch["b"])
+    mi = model.g_terms(out)["mi"]
+    mi.backward()
+    assert torch.isfinite(mi) and all(p.grad is None for p in model.G.parameters())
+    assert any(p.grad is not None for p in model.T.parameters())
+
+
 def test_unknown_negatives_are_refused():
     with pytest.raises(ValueError, match="negatives must be one of"):
         SEGAN(SEGANConfig.smoke().with_overrides({"negatives": "in_batch"}))
