@@ -112,10 +112,17 @@ def prepare(module: str, tests: list[str], mutmut_section: dict[str, str], rev: 
     return work
 
 
-def run_mutmut(work: Path, jobs: int, names: list[str] | None = None) -> float:
-    """Run mutmut in ``work``: every mutant, or only ``names`` (their results are replaced)."""
+def mutant_env() -> dict[str, str]:
+    """The environment of the tests under a mutant: the linked package, not a PYTHONPATH one;
+    one thread per process (two mutants at a time on two cores); fixed hash seeds."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
+    return env
+
+
+def run_mutmut(work: Path, jobs: int, names: list[str] | None = None) -> float:
+    """Run mutmut in ``work``: every mutant, or only ``names`` (their results are replaced)."""
+    env = mutant_env()
     start = time.time()
     with open(work / "mutmut.log", "a" if names else "w") as log:
         proc = subprocess.run(
@@ -135,7 +142,7 @@ def recheck(
     work: Path,
     names: list[str],
     pytest_args: list[str],
-    selection: list[str] = (),
+    selection: tuple[str, ...] | list[str] = (),
     base_limit: float = 60.0,
 ) -> dict:
     """Rerun each mutant in ``names`` alone, in a plain pytest process (no fork), with the tests
@@ -160,8 +167,7 @@ def recheck(
     durations = stats["duration_by_test"]
     if (work / "tests").is_dir():  # the current tests, as mutmut copies them when it runs
         shutil.copytree(work / "tests", mutants / "tests", dirs_exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
+    env = mutant_env()
 
     def pytest(name: str, tests: list[str], limit: float) -> tuple[int, str]:
         proc = subprocess.Popen(
